@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.urls import reverse
+
+from .choices import Role
+
+# (label, url name, roles that see it). Order is the order in the menu.
+_NAV = [
+    ("工作台", "accounts:home", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
+    ("信用主体", "subjects:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("重错码", "subjects:code_quality", {Role.CENTER, Role.ADMIN}),
+    ("工作日历", "workdays:overrides", {Role.CENTER, Role.ADMIN}),
+    ("主体认领审核", "accounts:claim_review", {Role.CENTER, Role.ADMIN}),
+    ("部门", "accounts:department_list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("用户管理", "accounts:user_list", {Role.ADMIN}),
+    ("审计日志", "audit:log", {Role.CENTER, Role.ADMIN}),
+    ("我的主体认领", "accounts:claim_list", {Role.SUBJECT}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        role = Role.ADMIN if user.is_superuser else user.role
+        items = [{"label": label, "url": reverse(name)} for label, name, roles in _NAV if role in roles]
+    return {"nav_items": items, "site_name": settings.SITE_NAME}

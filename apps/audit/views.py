@@ -1,0 +1,19 @@
+from auditlog.models import LogEntry
+from django.views.generic import ListView
+
+from apps.accounts.permissions import CenterRequiredMixin
+
+
+class AuditLogView(CenterRequiredMixin, ListView):
+    """Who changed what, when, with before/after — read-only for the credit center."""
+
+    template_name = "audit/log.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+        model = self.request.GET.get("model")
+        if model:
+            qs = qs.filter(content_type__model=model)
+        return qs

@@ -1,0 +1,169 @@
+"""Identifier checks per GB 32100-2015 (USCC) and GB 11643-1999 (ID number).
+
+python-stdnum provides the check-digit arithmetic, but its validators fall
+short of the standard as DOMAIN.md §2 reads it, so they are wrapped here:
+
+* ``stdnum.cn.uscc.validate`` requires positions 1–8 to be digits, which
+  rejects the registration-authority codes ``A``, ``N`` and ``Y`` the
+  standard allows (e.g. 农民专业合作社 codes starting ``N``);
+* it neither folds full-width input nor says *why* a code is wrong;
+* it does not look at the position-17 organisation-code check (GB 11714),
+  which the platform reports as a warning (疑似错码), not an error;
+* ``stdnum.cn.ric.validate`` rejects ID numbers whose address code is not in
+  today's division list, but retired codes stay valid on issued cards.
+
+``tests/test_codes.py`` pins each of those gaps.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from stdnum import numdb
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+REGISTRATION_AUTHORITIES = {
+    "1": "机构编制",
+    "2": "外交",
+    "3": "司法行政",
+    "4": "文化",
+    "5": "民政",
+    "6": "旅游",
+    "7": "宗教",
+    "8": "工会",
+    "9": "市场监管（工商）",
+    "A": "中央军委改革和编制办公室",
+    "N": "农业农村",
+    "Y": "其他",
+}
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# 100000 is the code used for central-level registrations; it is not a county.
+NATIONAL_REGION_CODE = "100000"
+
+_SEPARATORS = re.compile(r"[\s\-_·.]")
+
+
+@dataclass
+class CodeCheck:
+    code: str
+    valid: bool
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self):
+        return {"code": self.code, "valid": self.valid, "errors": self.errors, "warnings": self.warnings}
+
+
+def normalise_code(raw: str) -> str:
+    """Fold full-width characters (NFKC), drop spaces and separators, upper-case.
+
+    Only the *form* of each character changes: a full-width ``９`` becomes
+    ``9`` and ``a`` becomes ``A``; a letter is never turned into a digit
+    (``O`` stays ``O`` and is then rejected), so a mistyped code is reported,
+    not silently repaired.
+    """
+    if raw is None:
+        return ""
+    folded = unicodedata.normalize("NFKC", str(raw))
+    return _SEPARATORS.sub("", folded).upper()
+
+
+def org_code_check_char(body: str) -> str:
+    """GB 11714 check character for the 8-character organisation-code body."""
+    total = 0
+    for char, weight in zip(body, ORG_CODE_WEIGHTS, strict=True):
+        value = int(char) if char.isdigit() else ord(char) - ord("A") + 10
+        total += value * weight
+    remainder = 11 - total % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def region_name(region_code: str) -> str | None:
+    """The division name for a 6-digit code, in any era, or None if unknown."""
+    if region_code == NATIONAL_REGION_CODE:
+        return "国家级"
+    parts = numdb.get("cn/loc").info(region_code)
+    info = {k: v for _part, props in parts for k, v in props.items()}
+    county = info.get("county")
+    if not county:
+        return None
+    # Entries carry their years of validity, e.g. "[1989-2014]文登市"; a retired code is still a real code.
+    return re.sub(r"\[[^\]]*\]", "", county.split(",")[-1])
+
+
+def check_uscc(raw: str) -> CodeCheck:
+    code = normalise_code(raw)
+    errors: list[str] = []
+    warnings: list[str] = []
+    if not code:
+        return CodeCheck(code, False, ["统一社会信用代码为空"])
+    if len(code) != 18:
+        errors.append(f"统一社会信用代码应为18位，实际为{len(code)}位")
+    bad_chars = sorted({c for c in code if c not in USCC_ALPHABET})
+    if bad_chars:
+        forbidden = "、".join(f"“{c}”" for c in bad_chars)
+        errors.append(f"含有不允许的字符{forbidden}（代码不使用字母 I、O、S、V、Z，也不含汉字和符号）")
+    if errors:
+        return CodeCheck(code, False, errors)
+
+    if code[0] not in REGISTRATION_AUTHORITIES:
+        errors.append(f"第1位登记管理部门代码“{code[0]}”无效，应为1–9、A、N、Y")
+    if not code[1].isdigit():
+        errors.append(f"第2位机构类别代码“{code[1]}”无效，应为数字")
+    if not code[2:8].isdigit():
+        errors.append(f"第3–8位登记管理机关行政区划码“{code[2:8]}”应为6位数字")
+    expected = stdnum_uscc.calc_check_digit(code[:17])
+    if code[17] != expected:
+        errors.append("第18位校验码不符，代码可能录入有误")
+    if errors:
+        return CodeCheck(code, False, errors)
+
+    if region_name(code[2:8]) is None:
+        warnings.append(f"第3–8位行政区划码“{code[2:8]}”不在行政区划代码表中（疑似错码）")
+    if org_code_check_char(code[8:16]) != code[16]:
+        warnings.append("第9–17位组织机构代码的校验码（第17位）不符（疑似错码）")
+    return CodeCheck(code, True, [], warnings)
+
+
+def check_id_number(raw: str, *, today=None) -> CodeCheck:
+    """Resident ID number (GB 11643-1999), 18 characters with a mod-11 check."""
+    import datetime
+
+    code = normalise_code(raw)
+    if not code:
+        return CodeCheck(code, False, ["身份证号码为空"])
+    if len(code) != 18:
+        return CodeCheck(code, False, [f"身份证号码应为18位，实际为{len(code)}位"])
+    if not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
+        return CodeCheck(code, False, ["身份证号码前17位应为数字，第18位应为数字或X"])
+    errors = []
+    try:
+        birth = stdnum_ric.get_birth_date(code)
+    except Exception:
+        errors.append(f"出生日期“{code[6:14]}”不是有效日期")
+    else:
+        if birth > (today or datetime.date.today()) or birth.year < 1850:
+            errors.append(f"出生日期“{code[6:14]}”不合理")
+    if stdnum_ric.calc_check_digit(code) != code[17]:
+        errors.append("第18位校验码不符，号码可能录入有误")
+    return CodeCheck(code, not errors, errors)
+
+
+def mask_id_number(code: str) -> str:
+    """371083********123X: region kept, birth date and sequence hidden, last four kept."""
+    if len(code) != 18:
+        return "*" * len(code)
+    return f"{code[:6]}{'*' * 8}{code[14:]}"
+
+
+
+def build_uscc(prefix: str, region_code: str, org_body: str) -> str:
+    """Compose a valid USCC from its parts (used by demo data, fixtures and tests).
+
+    ``prefix`` is positions 1–2 (e.g. ``"91"``), ``org_body`` the 8-character
+    organisation-code body; both check characters are computed.
+    """
+    first17 = f"{prefix}{region_code}{org_body}{org_code_check_char(org_body)}"
+    return first17 + stdnum_uscc.calc_check_digit(first17)

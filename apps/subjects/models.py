@@ -1,0 +1,56 @@
+from django.db import models
+
+from .choices import OperatingStatus, SubjectKind
+
+
+class SubjectQuerySet(models.QuerySet):
+    def operating(self):
+        return self.filter(status=OperatingStatus.OPERATING)
+
+    def market_subjects(self):
+        """Enterprises and 个体工商户 (the denominator of 核查率 and the serious-dishonesty share)."""
+        return self.filter(kind__in=[SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS])
+
+
+class Subject(models.Model):
+    """A credit subject: an organisation, an individual business or a natural person.
+
+    A natural person's ID number is never stored in clear: ``id_number_hash``
+    (keyed HMAC) finds the person by number, ``id_number_masked`` is what
+    pages show, and ``id_number_encrypted`` lets entitled staff reveal it (each
+    reveal is logged, see apps.audit).
+    """
+
+    kind = models.CharField("主体类别", max_length=30, choices=SubjectKind.choices)
+    name = models.CharField("名称", max_length=200, db_index=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
+    code_valid = models.BooleanField("代码校验通过", default=True, help_text="统一社会信用代码未通过校验时为否（错码）")
+    code_warnings = models.JSONField("代码疑点", default=list, blank=True)
+    registration_number = models.CharField("工商注册号", max_length=30, blank=True, db_index=True)
+    organization_code = models.CharField("组织机构代码", max_length=10, blank=True, db_index=True)
+    tax_number = models.CharField("税务登记号", max_length=20, blank=True, db_index=True)
+    institution_number = models.CharField("事业单位证书号", max_length=30, blank=True, db_index=True)
+    social_org_number = models.CharField("社会组织登记证号", max_length=30, blank=True, db_index=True)
+    legal_representative = models.CharField("法定代表人/负责人/经营者", max_length=50, blank=True)
+    region_code = models.CharField("登记地行政区划", max_length=6, blank=True)
+    status = models.CharField("经营状态", max_length=20, choices=OperatingStatus.choices, default=OperatingStatus.OPERATING)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_masked = models.CharField("身份证号码（脱敏）", max_length=18, blank=True, editable=False)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = SubjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "信用主体"
+        verbose_name_plural = "信用主体"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def public_code(self):
+        """The identifier safe to show anywhere: USCC for organisations, masked ID for persons."""
+        return self.uscc or self.id_number_masked

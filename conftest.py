@@ -1,0 +1,84 @@
+"""Shared fixtures: named users so permission tests read like sentences.
+
+``clerk_a`` and ``clerk_b`` are clerks of two different departments,
+``reviewer_a`` reviews for department A, ``center`` is credit-center staff,
+``admin_user`` the platform administrator, ``subject_user`` an enterprise's
+account. ``client_for(user)`` returns a logged-in test client.
+"""
+
+import pytest
+from django.test import Client
+
+from apps.accounts.choices import Role, SubjectAccountKind
+from apps.accounts.models import Department, Power, User
+
+PASSWORD = "Xy7!credit-pass"
+
+
+@pytest.fixture
+def powers(db):
+    return {
+        code: Power.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in [("license", "行政许可"), ("penalty", "行政处罚"), ("list", "名单认定")]
+    }
+
+
+@pytest.fixture
+def dept_a(db, powers):
+    dept = Department.objects.create(code="scjgj", name="乳山市市场监督管理局", uscc="11371083MB1234562X", region_code="371083")
+    dept.powers.set([powers["license"], powers["penalty"]])
+    return dept
+
+
+@pytest.fixture
+def dept_b(db, powers):
+    dept = Department.objects.create(code="swj", name="国家税务总局乳山市税务局", uscc="11371083MB2345678Y", region_code="371083")
+    dept.powers.set([powers["penalty"], powers["list"]])
+    return dept
+
+
+def _user(username, role, department=None, **extra):
+    user = User(username=username, role=role, department=department, full_name=username, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def clerk_a(dept_a):
+    return _user("clerk_a", Role.CLERK, dept_a)
+
+
+@pytest.fixture
+def clerk_b(dept_b):
+    return _user("clerk_b", Role.CLERK, dept_b)
+
+
+@pytest.fixture
+def reviewer_a(dept_a):
+    return _user("reviewer_a", Role.REVIEWER, dept_a)
+
+
+@pytest.fixture
+def center(db):
+    return _user("center", Role.CENTER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return _user("admin", Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def subject_user(db):
+    return _user("subject", Role.SUBJECT, account_kind=SubjectAccountKind.ENTERPRISE)
+
+
+@pytest.fixture
+def client_for(db):
+    def make(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("apps.accounts.api.urls")),
+    path("subjects/", include("apps.subjects.api.urls")),
+    path("workdays/", include("apps.workdays.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("", include("apps.portal.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("subjects/", include("apps.subjects.urls")),
+    path("workdays/", include("apps.workdays.urls")),
+    path("audit/", include("apps.audit.urls")),
+    path("api/v1/", include((api_v1, "api-v1"))),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "公共信用信息平台 后台管理"
+admin.site.site_title = "公共信用信息平台"
