@@ -6,4 +6,5 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz/", views.healthz, name="healthz"),
 ]

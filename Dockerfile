@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY credit_portal ./credit_portal
+COPY apps ./apps
+RUN pip install --no-cache-dir -e .
+COPY . .
+RUN useradd --system --uid 1000 credit && mkdir -p /srv/static /srv/private && chown -R credit /srv
+USER credit
+EXPOSE 8000

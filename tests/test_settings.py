@@ -1,0 +1,73 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from credit_portal.env import env_bool, env_choice, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_env_helpers_parse_and_fail_loudly(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_INT", "42")
+    monkeypatch.setenv("X_LIST", "a, b,,c")
+    assert env_bool("X_BOOL") is True
+    assert env_int("X_INT", 1) == 42
+    assert env_list("X_LIST") == ["a", "b", "c"]
+    assert env_str("X_MISSING", "d") == "d"
+    monkeypatch.setenv("X_BOOL", "maybe")
+    monkeypatch.setenv("X_INT", "forty")
+    with pytest.raises(ImproperlyConfigured, match="X_BOOL"):
+        env_bool("X_BOOL")
+    with pytest.raises(ImproperlyConfigured, match="X_INT"):
+        env_int("X_INT", 1)
+    with pytest.raises(ImproperlyConfigured, match="X_MISSING"):
+        env_str("X_MISSING", required=True)
+    monkeypatch.setenv("X_CHOICE", "staging")
+    with pytest.raises(ImproperlyConfigured):
+        env_choice("X_CHOICE", ("development", "production"), "development")
+
+
+def _manage(*args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "ProductionSecret-9f8e7d6c5b4a3210zyxwvutsrqp",
+    "PII_KEY": "pii-key-for-the-deploy-check-only",
+    "ALLOWED_HOSTS": "credit.example.gov.cn",
+}
+
+
+def test_production_mode_passes_check_deploy_without_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_secret_key():
+    env = dict(PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_embedded_default_runs_on_sqlite_with_eager_tasks():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.LANGUAGE_CODE)",
+        env_overrides={},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", "True", "Asia/Shanghai", "zh-hans"]
