@@ -247,3 +247,4 @@ LOGGING = {
 # --- Platform identity ----------------------------------------------------------------
 SITE_NAME = env_str("SITE_NAME") or "信用乳山"
 PLATFORM_REGION_CODE = env_str("PLATFORM_REGION_CODE") or "371083"
+PLATFORM_REGION_NAME = env_str("PLATFORM_REGION_NAME") or "乳山市"

@@ -23,4 +23,4 @@ def navigation(request):
     if user is not None and user.is_authenticated:
         role = Role.ADMIN if user.is_superuser else user.role
         items = [{"label": label, "url": reverse(name)} for label, name, roles in _NAV if role in roles]
-    return {"nav_items": items, "site_name": settings.SITE_NAME}
+    return {"nav_items": items, "site_name": settings.SITE_NAME, "region_name": settings.PLATFORM_REGION_NAME}
