@@ -12,7 +12,7 @@ from django.test import Client
 from apps.accounts.choices import Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, User
 
-PASSWORD = "Xy7!credit-pass"
+PASSWORD = "Xy7!credit-pass"  # noqa: S105 — test accounts only
 
 
 @pytest.fixture
@@ -25,14 +25,18 @@ def powers(db):
 
 @pytest.fixture
 def dept_a(db, powers):
-    dept = Department.objects.create(code="scjgj", name="乳山市市场监督管理局", uscc="11371083MB1234562X", region_code="371083")
+    dept = Department.objects.create(
+        code="scjgj", name="乳山市市场监督管理局", uscc="11371083MB1234562X", region_code="371083"
+    )
     dept.powers.set([powers["license"], powers["penalty"]])
     return dept
 
 
 @pytest.fixture
 def dept_b(db, powers):
-    dept = Department.objects.create(code="swj", name="国家税务总局乳山市税务局", uscc="11371083MB2345678Y", region_code="371083")
+    dept = Department.objects.create(
+        code="swj", name="国家税务总局乳山市税务局", uscc="11371083MB2345678Y", region_code="371083"
+    )
     dept.powers.set([powers["penalty"], powers["list"]])
     return dept
 

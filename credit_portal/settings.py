@@ -21,7 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DJANGO_ENV = env_choice("DJANGO_ENV", ("development", "test", "production"), "development")
 PRODUCTION = DJANGO_ENV == "production"
 
-_DEV_SECRET = "dev-only-insecure-secret-key-not-for-production-use-0123456789"
+# Only for the embedded default; production refuses to start without SECRET_KEY.
+_DEV_SECRET = "dev-only-insecure-secret-key-not-for-production-use-0123456789"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", required=PRODUCTION) or _DEV_SECRET
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
@@ -95,7 +96,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -33,7 +33,11 @@ def test_env_helpers_parse_and_fail_loudly(monkeypatch):
 
 
 def _manage(*args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -70,4 +74,9 @@ def test_embedded_default_runs_on_sqlite_with_eager_tasks():
         env_overrides={},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", "True", "Asia/Shanghai", "zh-hans"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "Asia/Shanghai",
+        "zh-hans",
+    ]

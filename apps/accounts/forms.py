@@ -7,9 +7,7 @@ from .models import Department, SubjectClaim, User
 
 class SubjectRegistrationForm(UserCreationForm):
     full_name = forms.CharField(label="联系人姓名", max_length=50)
-    phone = forms.RegexField(
-        label="手机号码", regex=r"^1\d{10}$", error_messages={"invalid": "请输入11位手机号码。"}
-    )
+    phone = forms.RegexField(label="手机号码", regex=r"^1\d{10}$", error_messages={"invalid": "请输入11位手机号码。"})
     email = forms.EmailField(label="电子邮箱")
     account_kind = forms.ChoiceField(label="账号类型", choices=SubjectAccountKind.choices)
 

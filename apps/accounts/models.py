@@ -30,7 +30,9 @@ class Power(models.Model):
 
 
 class Department(models.Model):
-    code = models.SlugField("部门代码", max_length=40, unique=True, help_text="平台内部代码，接口和导入命令中引用部门时使用")
+    code = models.SlugField(
+        "部门代码", max_length=40, unique=True, help_text="平台内部代码，接口和导入命令中引用部门时使用"
+    )
     name = models.CharField("部门名称", max_length=100, unique=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     region_code = models.CharField("行政区划代码", max_length=6)

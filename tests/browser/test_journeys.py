@@ -26,7 +26,9 @@ def test_clerk_logs_in_and_sees_only_the_clerk_menu(page, clerk_a):
 
 
 def test_enterprise_registers_claims_its_subject_and_center_approves(page, browser, live_server, center):
-    company = subject_create(kind="legal", name="乳山市银滩旅游开发有限公司", uscc=build_uscc("91", "371083", "MA3CYT01"))
+    company = subject_create(
+        kind="legal", name="乳山市银滩旅游开发有限公司", uscc=build_uscc("91", "371083", "MA3CYT01")
+    )
 
     page.goto("/accounts/register/")
     page.get_by_label("用户名").fill("yintan")
@@ -40,7 +42,9 @@ def test_enterprise_registers_claims_its_subject_and_center_approves(page, brows
     page.get_by_text("注册成功").wait_for()
 
     # Full-width, lower-case input is accepted: the code is normalised, not rejected.
-    fullwidth = company.uscc.lower().translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789abcdefghijklmnopqrstuvwxyz"})
+    fullwidth = company.uscc.lower().translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789abcdefghijklmnopqrstuvwxyz"}
+    )
     page.get_by_label("统一社会信用代码 / 身份证号码").fill(fullwidth)
     page.get_by_label("主体名称（须与登记名称一致）").fill(company.name)
     page.get_by_label("认领说明").fill("法定代表人本人申请")
