@@ -8,7 +8,9 @@ class PersonalDataAccess(models.Model):
     Append-only: the admin offers no add, change or delete.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="查看人")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="查看人"
+    )
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="+", verbose_name="主体")
     field = models.CharField("字段", max_length=50)
     reason = models.CharField("查看事由", max_length=200)

@@ -10,11 +10,15 @@ short of the standard as DOMAIN.md §2 reads it, so they are wrapped here:
 * it does not look at the position-17 organisation-code check (GB 11714),
   which the platform reports as a warning (疑似错码), not an error;
 * ``stdnum.cn.ric.validate`` rejects ID numbers whose address code is not in
-  today's division list, but retired codes stay valid on issued cards.
+  today's division list, but retired codes stay valid on issued cards (and for
+  an unknown county in a known province it raises ``KeyError`` instead);
+* ``str.isdigit()`` and ``int()`` accept other scripts' digits (e.g. "३"),
+  which NFKC does not fold, so digits are matched as ASCII explicitly.
 
 ``tests/test_codes.py`` pins each of those gaps.
 """
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from stdnum import numdb
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import ValidationError as StdnumValidationError
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 REGISTRATION_AUTHORITIES = {
@@ -43,6 +48,7 @@ ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 NATIONAL_REGION_CODE = "100000"
 
 _SEPARATORS = re.compile(r"[\s\-_·.]")
+_ID_NUMBER_FORM = re.compile(r"[0-9]{17}[0-9X]")
 
 
 @dataclass
@@ -128,24 +134,28 @@ def check_uscc(raw: str) -> CodeCheck:
 
 
 def check_id_number(raw: str, *, today=None) -> CodeCheck:
-    """Resident ID number (GB 11643-1999), 18 characters with a mod-11 check."""
-    import datetime
+    """Resident ID number (GB 11643-1999), 18 characters with a mod-11 check.
 
+    Messages name the position, never the digits: they end up on pages and in
+    API answers where the number itself may only appear masked.
+    """
     code = normalise_code(raw)
     if not code:
         return CodeCheck(code, False, ["身份证号码为空"])
     if len(code) != 18:
         return CodeCheck(code, False, [f"身份证号码应为18位，实际为{len(code)}位"])
-    if not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
+    # str.isdigit() also accepts other scripts' digits (e.g. "३"), which NFKC
+    # leaves alone and int() happily parses; only ASCII digits are an ID number.
+    if not _ID_NUMBER_FORM.fullmatch(code):
         return CodeCheck(code, False, ["身份证号码前17位应为数字，第18位应为数字或X"])
     errors = []
     try:
         birth = stdnum_ric.get_birth_date(code)
-    except Exception:
-        errors.append(f"出生日期“{code[6:14]}”不是有效日期")
+    except StdnumValidationError:
+        errors.append("第7–14位出生日期不是有效日期")
     else:
         if birth > (today or datetime.date.today()) or birth.year < 1850:
-            errors.append(f"出生日期“{code[6:14]}”不合理")
+            errors.append("第7–14位出生日期不合理（晚于今天或早于1850年）")
     if stdnum_ric.calc_check_digit(code) != code[17]:
         errors.append("第18位校验码不符，号码可能录入有误")
     return CodeCheck(code, not errors, errors)
@@ -156,7 +166,6 @@ def mask_id_number(code: str) -> str:
     if len(code) != 18:
         return "*" * len(code)
     return f"{code[:6]}{'*' * 8}{code[14:]}"
-
 
 
 def build_uscc(prefix: str, region_code: str, org_body: str) -> str:

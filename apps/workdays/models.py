@@ -11,9 +11,16 @@ class CalendarOverride(models.Model):
 
     date = models.DateField("日期", unique=True)
     kind = models.CharField("类型", max_length=10, choices=OverrideKind.choices)
-    note = models.CharField("说明", max_length=200, blank=True, help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+    note = models.CharField(
+        "说明", max_length=200, blank=True, help_text="如：国务院办公厅关于2027年部分节假日安排的通知"
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="录入人"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="录入人",
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 

@@ -241,3 +241,37 @@ def calendar_override_set(*, date: datetime.date, kind: str, note: str = "", use
 def calendar_override_delete(*, override: CalendarOverride, user) -> None:
     with _audit_actor(user):
         override.delete()
+
+
+# --- Many deadlines at once ----------------------------------------------------
+
+
+class DeadlineTable:
+    """Working days of a span, precomputed once, for deadlines of many rows.
+
+    A bulk import computes thousands of "decision date + 7 working days"; one
+    calendar walk plus a bisect per row is orders of magnitude cheaper than a
+    ``workdays_add`` call per row.
+    """
+
+    def __init__(self, *, first: datetime.date, last: datetime.date):
+        first, last = _as_date(first), _as_date(last)
+        calendar = _Calendar(first=first, last=last)
+        span = (last - first).days + 1
+        self.first, self.last = first, last
+        self.days = [d for d in (first + datetime.timedelta(days=i) for i in range(span)) if calendar.is_workday(d)]
+
+    def add(self, *, start: datetime.date, days: int) -> DeadlineResult:
+        import bisect
+
+        index = bisect.bisect_right(self.days, start) + days - 1
+        if days == 0:
+            return DeadlineResult(
+                start=start, days=0, deadline=start, calendar=calendar_source_for(start=start, end=start)
+            )
+        if start < self.first or index >= len(self.days):
+            return workdays_add(start=start, days=days)  # outside the table: the exact slow path
+        deadline = self.days[index]
+        return DeadlineResult(
+            start=start, days=days, deadline=deadline, calendar=calendar_source_for(start=start, end=deadline)
+        )
