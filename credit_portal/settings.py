@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.subjects",
     "apps.workdays",
+    "apps.catalog",
+    "apps.records",
+    "apps.monitoring",
     "apps.audit",
     "apps.portal",
 ]
@@ -253,3 +256,4 @@ LOGGING = {
 SITE_NAME = env_str("SITE_NAME") or "信用乳山"
 PLATFORM_REGION_CODE = env_str("PLATFORM_REGION_CODE") or "371083"
 PLATFORM_REGION_NAME = env_str("PLATFORM_REGION_NAME") or "乳山市"
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]

@@ -69,5 +69,5 @@ class UserAdminForm(forms.ModelForm):
 class DepartmentForm(forms.ModelForm):
     class Meta:
         model = Department
-        fields = ("code", "name", "uscc", "region_code", "powers", "is_active")
+        fields = ("code", "name", "uscc", "region_code", "powers", "requires_review", "is_active")
         widgets = {"powers": forms.CheckboxSelectMultiple}

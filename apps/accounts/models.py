@@ -37,6 +37,9 @@ class Department(models.Model):
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     region_code = models.CharField("行政区划代码", max_length=6)
     powers = models.ManyToManyField(Power, blank=True, related_name="departments", verbose_name="职权")
+    requires_review = models.BooleanField(
+        "报送需部门审核", default=False, help_text="开启后，填报员提交的记录须经本部门审核员审核后才报送"
+    )
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.db import models
+
+from .choices import Action, Severity, Source, Status, UploadStatus
+
+
+class RecordQuerySet(models.QuerySet):
+    def for_department(self, department):
+        return self.filter(department=department)
+
+    def in_publicity(self, *, on):
+        """What the public may see on a day: published, publicised, inside its window."""
+        return self.filter(
+            status=Status.PUBLISHED,
+            is_publicised=True,
+            record_type__is_public=True,
+            publicity_start__lte=on,
+            publicity_end__gte=on,
+        )
+
+
+class Record(models.Model):
+    """One piece of credit information about a subject, as validated against its catalog type.
+
+    ``data`` holds every catalog field by its national code (JSON-friendly
+    values: dates as ISO strings, amounts as strings); the columns beside it
+    are the fields the platform works with, promoted by the catalog roles.
+    """
+
+    record_type = models.ForeignKey(
+        "catalog.RecordType", on_delete=models.PROTECT, related_name="records", verbose_name="信息类型"
+    )
+    catalog_version = models.PositiveIntegerField("目录版本")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="records", verbose_name="报送部门"
+    )
+    data = models.JSONField("字段数据")
+    # ID numbers in a row are kept only encrypted here; ``data`` holds them masked.
+    private_data = models.JSONField(default=dict, blank=True, editable=False)
+    subject = models.ForeignKey(
+        "subjects.Subject",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
+        verbose_name="信用主体",
+    )
+    subject_name = models.CharField("行政相对人名称", max_length=200, db_index=True)
+    subject_kind = models.CharField("行政相对人类别", max_length=20)
+    subject_code = models.CharField("主体代码（公开形式）", max_length=18, blank=True, db_index=True)
+    decision_number = models.CharField("决定文书号", max_length=64)
+    decision_date = models.DateField("决定日期", db_index=True)
+    valid_to = models.DateField("有效期至", null=True, blank=True)
+    severity = models.CharField("失信程度", max_length=10, choices=Severity.choices, default=Severity.GENERAL)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    report_deadline = models.DateField("报送期限", null=True, blank=True)
+    deadline_calendar = models.CharField("期限所用日历", max_length=10, blank=True)
+    reported_at = models.DateTimeField("报送时间", null=True, blank=True, db_index=True)
+    timely = models.BooleanField("按时报送", null=True)
+    is_publicised = models.BooleanField("向社会公示", default=True)
+    publicity_start = models.DateField("公示起始日", null=True, blank=True)
+    publicity_min_end = models.DateField("最短公示期满日", null=True, blank=True)
+    publicity_end = models.DateField("公示截止日", null=True, blank=True, db_index=True)
+    under_repair = models.BooleanField("信用修复中", default=False)
+    repaired = models.BooleanField("已信用修复", default=False)
+    under_objection = models.BooleanField("异议处理中", default=False)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    upload = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="records")
+    content_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "信用信息记录"
+        verbose_name_plural = "信用信息记录"
+        ordering = ["-decision_date", "-pk"]
+        constraints = [
+            # The idempotency key of every intake path (form, upload, API).
+            models.UniqueConstraint(fields=["department", "record_type", "decision_number"], name="record_natural_key"),
+        ]
+        indexes = [models.Index(fields=["department", "record_type", "reported_at"])]
+
+    def __str__(self):
+        return f"{self.record_type} {self.decision_number} {self.subject_name}"
+
+
+class RecordEvent(models.Model):
+    """History of a record: one row per action, with the data before and after."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("操作方", max_length=100, blank=True, help_text="接口推送时为系统名称")
+    reason = models.CharField("原因", max_length=500, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "记录历史"
+        verbose_name_plural = "记录历史"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.record_id} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Upload(models.Model):
+    """A spreadsheet a clerk uploaded, its progress and its per-row outcome."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="uploads")
+    record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="uploads")
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理", default=0)
+    accepted = models.PositiveIntegerField("接收", default=0)
+    rejected = models.PositiveIntegerField("拒收", default=0)
+    duplicates = models.PositiveIntegerField("重复", default=0)
+    problems = models.JSONField("问题行", default=list, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "上传批次"
+        verbose_name_plural = "上传批次"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+
+class Submission(models.Model):
+    """Every row that reached the platform, accepted or not, with its compliance result.
+
+    Rejected rows are kept here with what was sent, so nothing is lost: the
+    clerk reopens one in the form, fixes it and submits again. 合规率 counts
+    these rows.
+    """
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="submissions")
+    record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions")
+    row_number = models.PositiveIntegerField("行号", null=True, blank=True)
+    raw = models.JSONField("提交内容")
+    compliant = models.BooleanField("合规")
+    problems = models.JSONField("问题", default=list, blank=True)
+    outcome = models.CharField("结果", max_length=10)
+    record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions")
+    fixed = models.BooleanField("已整改", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "报送明细"
+        verbose_name_plural = "报送明细"
+        ordering = ["-created_at", "row_number"]
+        indexes = [models.Index(fields=["department", "record_type", "created_at"])]
+
+    def __str__(self):
+        return f"{self.record_type_id} 第{self.row_number}行 {self.outcome}"
+
+
+class ZeroReport(models.Model):
+    """A department's declaration that it made no decisions of a type in a month (零报告)."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="zero_reports")
+    record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField("月份", help_text="当月第一天")
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "零报告"
+        verbose_name_plural = "零报告"
+        constraints = [models.UniqueConstraint(fields=["department", "record_type", "month"], name="one_zero_report")]
+
+    def __str__(self):
+        return f"{self.department} {self.record_type} {self.month:%Y-%m} 零报告"
