@@ -44,7 +44,9 @@ class Role(models.TextChoices):
     PUBLICITY_END = "publicity_end", "公示截止期"
     PENALTY_KINDS = "penalty_kinds", "处罚类别"
     FINE_AMOUNT = "fine_amount", "罚款金额"
+    AUTHORITY_NAME = "authority_name", "决定机关"
     AUTHORITY_USCC = "authority_uscc", "决定机关统一社会信用代码"
+    SOURCE_NAME = "source_name", "数据来源单位"
     SOURCE_USCC = "source_uscc", "数据来源单位统一社会信用代码"
 
 

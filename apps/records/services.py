@@ -88,7 +88,10 @@ def _content_hash(data: dict) -> str:
 class Ingest:
     """One intake run for a department and a record type (the pieces shared across batches)."""
 
-    def __init__(self, *, record_type, department, source: str, actor=None, actor_label="", upload=None, today=None):
+    def __init__(
+        self, *, record_type, department, source: str, actor=None, actor_label="", upload=None, today=None,
+        submit=True, reason="",
+    ):  # fmt: skip
         self.spec = record_type if isinstance(record_type, TypeSpec) else TypeSpec.load(record_type)
         self.record_type = self.spec.record_type
         self.department = department
@@ -96,6 +99,8 @@ class Ingest:
         self.actor = actor if getattr(actor, "pk", None) else None
         self.actor_label = actor_label or (str(actor) if actor else "")
         self.upload = upload
+        self.submit = submit
+        self.reason = reason
         self.today = today or timezone.localdate()
         self.policies = PolicyCache(self.record_type)
         # Decisions from long ago still get a deadline; the table spans what a
@@ -174,7 +179,7 @@ class Ingest:
                     decision_number__in=[r.values[self.f_number] for _, _, r in checked if r.ok],
                 )
             }
-            outcomes, submissions, new_records, new_events, changed = [], [], [], [], []
+            outcomes, submissions, new_records, new_events, changed, changed_reported = [], [], [], [], [], []
             now = timezone.now()
             for row_number, raw, result in checked:
                 outcome = RowOutcome(row_number, Outcome.REJECTED, result.problems, result.warnings)
@@ -195,7 +200,14 @@ class Ingest:
                     else:
                         outcome.outcome = Outcome.UPDATED
                         before = old.data
+                        if old.status in (Status.PUBLISHED, Status.PENDING_REVIEW) and not self.submit:
+                            # Saving a draft of a record already reported must not un-report it.
+                            record.status = old.status
                         self._copy_into(old, record)
+                        if old.reported_at is None and record.reported_at is not None:
+                            old.reported_at, old.timely = record.reported_at, record.timely
+                            old.publicity_start = record.publicity_start
+                            changed_reported.append(old)
                         changed.append(old)
                         new_events.append(self._event(old, Action.CORRECT, before, old.data))
                         outcome.record_id, record = old.pk, old
@@ -224,6 +236,8 @@ class Ingest:
                 new_events.append(self._event(record, Action.CREATE, None, record.data))
             if changed:
                 Record.objects.bulk_update(changed, _UPDATABLE)
+            if changed_reported:
+                Record.objects.bulk_update(changed_reported, ["reported_at", "timely", "publicity_start"])
             RecordEvent.objects.bulk_create(new_events)
             by_number = {r.decision_number: r for r in new_records}
             for outcome, submission in zip(outcomes, submissions, strict=True):
@@ -235,7 +249,13 @@ class Ingest:
 
     def _event(self, record, action, before, after):
         return RecordEvent(
-            record=record, action=action, actor=self.actor, actor_label=self.actor_label, before=before, after=after
+            record=record,
+            action=action,
+            actor=self.actor,
+            actor_label=self.actor_label,
+            reason=self.reason if action == Action.CORRECT else "",
+            before=before,
+            after=after,
         )
 
     def _copy_into(self, old: Record, new: Record):
@@ -263,6 +283,13 @@ class Ingest:
             declared_end=values.get(self.f_end) if self.f_end else None,
         )
         subject = subjects.get(self._subject_key(values))
+        status, reported_at = (
+            _intake_status(department=self.department, submit=self.submit),
+            now if self.submit else None,
+        )
+        published_on = (
+            timezone.localtime(now).date() if status == Status.PUBLISHED and publicity.is_publicised else None
+        )
         return Record(
             record_type=self.record_type,
             catalog_version=self.record_type.version,
@@ -277,13 +304,13 @@ class Ingest:
             decision_date=decision_date,
             valid_to=values.get(self.f_valid_to) if self.f_valid_to else None,
             severity=severity,
-            status=Status.PUBLISHED,
+            status=status,
             report_deadline=deadline.deadline,
             deadline_calendar=deadline.calendar,
-            reported_at=now,
-            timely=timezone.localtime(now).date() <= deadline.deadline,
+            reported_at=reported_at,
+            timely=(timezone.localtime(now).date() <= deadline.deadline) if reported_at else None,
             is_publicised=publicity.is_publicised,
-            publicity_start=timezone.localtime(now).date() if publicity.is_publicised else None,
+            publicity_start=published_on,
             publicity_min_end=publicity.min_end,
             publicity_end=publicity.end,
             source=self.source,
@@ -346,6 +373,13 @@ _UPDATABLE = [
 ]  # fmt: skip
 
 
+def _intake_status(*, department, submit: bool) -> str:
+    if not submit:
+        return Status.DRAFT
+    # A department may want a second pair of eyes before anything leaves it.
+    return Status.PENDING_REVIEW if department.requires_review else Status.PUBLISHED
+
+
 def records_ingest(
     *,
     record_type,
@@ -357,15 +391,84 @@ def records_ingest(
     upload=None,
     today=None,
     on_batch=None,
-):
-    """Validate and store rows (``[(row_number, {field_code: value})]``); returns the per-row outcomes."""
+    submit=True,
+    reason="",
+    severity=Severity.GENERAL,
+) -> IngestSummary:
+    """Validate and store rows (``[(row_number, {field_code: value})]``); returns the per-row outcomes.
+
+    ``submit=False`` keeps valid rows as drafts (not yet reported: no timeliness
+    verdict, not public); ``reason`` is recorded on correction events.
+    """
     ingest = Ingest(
-        record_type=record_type,
-        department=department,
-        source=source,
-        actor=actor,
-        actor_label=actor_label,
-        upload=upload,
-        today=today,
+        record_type=record_type, department=department, source=source, actor=actor, actor_label=actor_label,
+        upload=upload, today=today, submit=submit, reason=reason,
+    )  # fmt: skip
+    return ingest.run(rows, on_batch=on_batch, severity=severity)
+
+
+# --- Lifecycle -------------------------------------------------------------------
+
+
+def _transition(record: Record, *, to: str, action: str, actor, reason: str = "", allowed_from: tuple) -> Record:
+    if record.status not in allowed_from:
+        raise ValidationError(f"记录当前状态为“{record.get_status_display()}”，不能执行此操作。")
+    before = {"status": record.status}
+    record.status = to
+    record.save()
+    RecordEvent.objects.create(
+        record=record, action=action, actor=actor, actor_label=str(actor), reason=reason,
+        before=before, after={"status": to},
+    )  # fmt: skip
+    return record
+
+
+@transaction.atomic
+def record_submit(*, record: Record, actor) -> Record:
+    """Draft → reported: the moment that counts for timeliness."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    now = timezone.now()
+    record.reported_at = now
+    record.timely = timezone.localtime(now).date() <= record.report_deadline if record.report_deadline else None
+    to = _intake_status(department=record.department, submit=True)
+    if to == Status.PUBLISHED and record.is_publicised:
+        record.publicity_start = timezone.localdate()
+    return _transition(record, to=to, action=Action.SUBMIT, actor=actor, allowed_from=(Status.DRAFT,))
+
+
+@transaction.atomic
+def record_approve(*, record: Record, reviewer) -> Record:
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if record.is_publicised:
+        record.publicity_start = timezone.localdate()
+    return _transition(
+        record, to=Status.PUBLISHED, action=Action.APPROVE, actor=reviewer, allowed_from=(Status.PENDING_REVIEW,)
     )
-    return ingest.run(rows, on_batch=on_batch)
+
+
+@transaction.atomic
+def record_return(*, record: Record, reviewer, reason: str) -> Record:
+    if not reason.strip():
+        raise ValidationError("退回时必须填写原因。")
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    record.reported_at, record.timely = None, None
+    return _transition(
+        record,
+        to=Status.DRAFT,
+        action=Action.RETURN,
+        actor=reviewer,
+        reason=reason,
+        allowed_from=(Status.PENDING_REVIEW,),
+    )
+
+
+@transaction.atomic
+def record_revoke(*, record: Record, actor, reason: str) -> Record:
+    """撤销: the decision was withdrawn; the record leaves every public view but keeps its history."""
+    if not reason.strip():
+        raise ValidationError("撤销时必须填写原因。")
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    return _transition(
+        record, to=Status.REVOKED, action=Action.REVOKE, actor=actor, reason=reason,
+        allowed_from=(Status.DRAFT, Status.PENDING_REVIEW, Status.PUBLISHED, Status.EXPIRED),
+    )  # fmt: skip

@@ -1,0 +1,73 @@
+"""Web forms generated from the catalog: a new record type gets its form with no code.
+
+The form only collects text; every rule (required, enumerations, dates, codes,
+cross-field) is enforced by the shared pipeline, whose problems are put back
+on the matching fields, so the form and the upload can never disagree.
+"""
+
+from django import forms
+
+from apps.catalog.choices import FieldType
+from apps.catalog.spec import TypeSpec
+
+from .choices import Severity
+
+_WIDGET_ATTRS = {"autocomplete": "off"}
+
+
+def _form_field(spec) -> forms.Field:
+    common = {"label": spec.label, "required": False, "help_text": spec.help_text}
+    if spec.field_type == FieldType.ENUM:
+        return forms.ChoiceField(choices=[("", "— 请选择 —"), *[(c, c) for c in spec.choices]], **common)
+    if spec.field_type == FieldType.MULTI_ENUM:
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in spec.choices], widget=forms.CheckboxSelectMultiple, **common
+        )
+    if spec.field_type == FieldType.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if spec.field_type == FieldType.OPEN_DATE:
+        common["help_text"] = common["help_text"] or "长期有效填“长期”或 2099-12-31"
+        return forms.CharField(widget=forms.TextInput(attrs={"placeholder": "如 2029-09-26 或 长期"}), **common)
+    max_length = spec.max_length if spec.field_type == FieldType.TEXT else 64
+    if spec.field_type == FieldType.TEXT and (spec.max_length or 0) > 200:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=max_length, **common)
+    return forms.CharField(max_length=max_length, widget=forms.TextInput(attrs=_WIDGET_ATTRS), **common)
+
+
+class RecordForm(forms.Form):
+    def __init__(self, *args, spec: TypeSpec, with_reason=False, with_severity=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        for field_spec in spec.fields:
+            field = _form_field(field_spec)
+            field.required_mark = field_spec.required
+            self.fields[field_spec.code] = field
+        if with_severity:
+            self.fields["_severity"] = forms.ChoiceField(
+                label="失信程度",
+                choices=Severity.choices,
+                initial=Severity.GENERAL,
+                required=False,
+                help_text="决定公示期限：一般失信与严重失信适用不同的最短、最长公示期",
+            )
+        if with_reason:
+            self.fields["_reason"] = forms.CharField(label="更正说明", max_length=500, help_text="说明更正的内容和原因")
+
+    def row(self) -> dict:
+        """The cleaned form as a pipeline row: multi-selects joined as the template would write them."""
+        row = {}
+        for spec in self.spec.fields:
+            value = self.cleaned_data.get(spec.code)
+            if isinstance(value, list):
+                value = ";".join(value)
+            if value not in (None, ""):
+                row[spec.code] = value
+        return row
+
+    def add_problems(self, problems):
+        for problem in problems:
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500)
