@@ -135,6 +135,18 @@ CELERY_TASK_ROUTES = {
     "*.nightly_*": {"queue": "bulk"},
 }
 CELERY_BEAT_SCHEDULE = {
+    "records-nightly-expire": {
+        "task": "apps.monitoring.tasks.nightly_records_expire",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "records-nightly-recompute-deadlines": {
+        "task": "apps.monitoring.tasks.nightly_recompute_deadlines",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    "monitoring-monthly-ranking-snapshot": {
+        "task": "apps.monitoring.tasks.monthly_ranking_snapshot",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
     "subjects-nightly-code-quality": {
         "task": "apps.subjects.tasks.nightly_code_quality_scan",
         "schedule": crontab(hour=1, minute=30),

@@ -7,6 +7,8 @@ from .choices import Role
 _NAV = [
     ("工作台", "accounts:home", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
     ("信用信息", "records:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("报送情况", "monitoring:my", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("月度排名", "monitoring:ranking", {Role.CENTER, Role.ADMIN}),
     ("信用主体", "subjects:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("重错码", "subjects:code_quality", {Role.CENTER, Role.ADMIN}),
     ("工作日历", "workdays:overrides", {Role.CENTER, Role.ADMIN}),

@@ -1,3 +1,13 @@
+from django.urls import path
+
+from . import views
+
 app_name = "monitoring"
 
-urlpatterns = []
+urlpatterns = [
+    path("ranking/", views.RankingView.as_view(), name="ranking"),
+    path("ranking/export.xlsx", views.RankingExportView.as_view(), name="ranking_export"),
+    path("ranking/publish/", views.RankingPublishView.as_view(), name="ranking_publish"),
+    path("my/", views.DepartmentFiguresView.as_view(), name="my"),
+    path("my/zero-report/", views.ZeroReportView.as_view(), name="zero_report"),
+]

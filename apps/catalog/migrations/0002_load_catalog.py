@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.core.management.color import no_style
 from django.db import migrations
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
@@ -13,6 +14,7 @@ def load(apps, schema_editor):
     when the models change later. Rows that exist already (same pk) are left as
     staff edited them.
     """
+    touched = set()
     for name in ("powers", "catalog", "policies"):
         for row in json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")):
             model = apps.get_model(row["model"])
@@ -21,6 +23,13 @@ def load(apps, schema_editor):
                 field = model._meta.get_field(key)
                 fields[field.attname if field.is_relation else key] = value
             model.objects.get_or_create(pk=row["pk"], defaults=fields)
+            touched.add(model)
+    # Rows came with explicit ids: move PostgreSQL's id sequences past them, or the
+    # next row staff add in the admin would collide with id 1.
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(touched)):
+            cursor.execute(sql)
 
 
 class Migration(migrations.Migration):

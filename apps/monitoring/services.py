@@ -1,0 +1,287 @@
+"""Monthly ranking, its snapshots and export, and 零报告 declarations."""
+
+import io
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.catalog.choices import Family
+from apps.records.models import ZeroReport
+
+from . import selectors
+from .models import RankingSnapshot
+from .selectors import SCORE_FORMULA, Cells, Figures, Month
+
+RANKING_VERSION = 1
+
+
+# --- Ranking ------------------------------------------------------------------------
+
+
+def _sort_key(row: dict):
+    def desc(value):
+        return -(value if value is not None else -1)
+
+    return (
+        not row["participated"],
+        desc(row["score"]),
+        desc(row["reporting_rate"]),
+        desc(row["timely_rate"]),
+        desc(row["compliance_rate"]),
+        -row["reported"],
+        row["department_code"],
+    )
+
+
+def _type_row(record_type, figures: Figures) -> dict:
+    return {
+        "type_code": record_type.code,
+        "type_name": record_type.name,
+        "family": record_type.family,
+        "family_name": Family(record_type.family).label,
+    } | figures.as_dict()
+
+
+def ranking_build(month: Month, *, cells: Cells | None = None) -> dict:
+    """The ranking of ``month`` from the live figures (JSON-ready, as snapshots store it)."""
+    cells = cells or selectors.month_figures(months=[month])
+    rows = []
+    for department_id in cells.department_ids(month):
+        department = cells.departments[department_id]
+        figures = cells.department(department_id, month)
+        if not figures.expected and not figures.participated:
+            continue
+        rows.append(
+            {"department_code": department.code, "department_name": department.name, "rank": None} | figures.as_dict()
+        )
+    rows.sort(key=_sort_key)
+    # Competition ranking ("1, 2, 2, 4") on the score; departments without a
+    # score share the last place.
+    scored = [row for row in rows if row["score"] is not None]
+    for position, row in enumerate(scored, start=1):
+        previous = scored[position - 2] if position > 1 else None
+        row["rank"] = previous["rank"] if previous and previous["score"] == row["score"] else position
+    for row in rows:
+        if row["score"] is None:
+            row["rank"] = len(scored) + 1
+    by_type = [_type_row(cells.record_types[t], cells.record_type(t, month)) for t in cells.type_ids(month)]
+    families = []
+    for family in Family:
+        if any(row["family"] == family.value for row in by_type):
+            families.append(
+                {"family": family.value, "family_name": family.label} | cells.family(family, month).as_dict()
+            )
+    return {
+        "version": RANKING_VERSION,
+        "month": month.param,
+        "computed_at": timezone.now().isoformat(),
+        "formula": SCORE_FORMULA,
+        "rows": rows,
+        "by_type": by_type,
+        "by_family": families,
+        "total": cells.total(month).as_dict(),
+    }
+
+
+def ranking_for(month: Month) -> tuple[dict, RankingSnapshot | None]:
+    """What the ranking page shows: the frozen snapshot if there is one, else live figures."""
+    snapshot = RankingSnapshot.objects.select_related("published_by", "created_by").filter(month=month.first).first()
+    if snapshot is not None:
+        return snapshot.data, snapshot
+    return ranking_build(month), None
+
+
+def ranking_snapshot_take(month: Month, *, user=None) -> tuple[RankingSnapshot, bool]:
+    """Freeze ``month``'s ranking (idempotent: an existing snapshot is returned unchanged)."""
+    if not month.has_ended():
+        raise ValidationError(f"{month.label}尚未结束，月末后才能生成排名快照。")
+    existing = RankingSnapshot.objects.filter(month=month.first).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            snapshot = RankingSnapshot.objects.create(
+                month=month.first, data=ranking_build(month), created_by=user if getattr(user, "pk", None) else None
+            )
+    except IntegrityError:  # taken concurrently by the monthly task or another user
+        return RankingSnapshot.objects.get(month=month.first), False
+    return snapshot, True
+
+
+def ranking_publish(month: Month, *, user) -> tuple[RankingSnapshot, bool]:
+    """Publish ``month``'s ranking. Uses the month-end snapshot if the monthly task
+    already took it, else takes it now; a published ranking never changes.
+    Returns ``(snapshot, newly_published)``."""
+    if not getattr(user, "is_center", False) and not getattr(user, "is_superuser", False):
+        raise PermissionDenied("仅信用中心可以发布排名。")
+    snapshot, _created = ranking_snapshot_take(month, user=user)
+    with transaction.atomic():
+        snapshot = RankingSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+        if snapshot.is_published:
+            return snapshot, False
+        snapshot.published_at = timezone.now()
+        snapshot.published_by = user
+        snapshot.save(update_fields=["published_at", "published_by"])
+    return snapshot, True
+
+
+# --- Excel export ---------------------------------------------------------------------
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula is prefixed with ' so it stays text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _percent(value):
+    return None if value is None else value / 100
+
+
+def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "部门排名"
+    if snapshot is not None and snapshot.is_published:
+        state = f"已发布（{timezone.localtime(snapshot.published_at):%Y-%m-%d %H:%M}）"
+    elif snapshot is not None:
+        state = f"月末快照，待发布（{timezone.localtime(snapshot.created_at):%Y-%m-%d %H:%M}）"
+    else:
+        state = f"实时数据，未发布（{timezone.localtime():%Y-%m-%d %H:%M} 导出）"
+    sheet.append([f"{month.label}部门信用信息报送排名"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([state])
+    headers = [
+        "排名", "部门", "部门代码", "综合得分",
+        "上报率", "应报类型数", "已报类型数（含零报告）", "零报告数",
+        "及时率", "报送记录数", "按时报送数",
+        "合规率", "报送条数", "合规条数",
+    ]  # fmt: skip
+    sheet.append(headers)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in data["rows"]:
+        sheet.append(
+            [
+                row["rank"],
+                neutralise(row["department_name"]),
+                neutralise(row["department_code"]),
+                row["score"],
+                _percent(row["reporting_rate"]),
+                row["expected"],
+                row["covered"],
+                row["zero"],
+                _percent(row["timely_rate"]),
+                row["reported"],
+                row["timely"],
+                _percent(row["compliance_rate"]),
+                row["submitted"],
+                row["compliant"],
+            ]
+        )
+    total = data["total"]
+    sheet.append(
+        [
+            "合计", "", "", None,
+            _percent(total["reporting_rate"]), total["expected"], total["covered"], total["zero"],
+            _percent(total["timely_rate"]), total["reported"], total["timely"],
+            _percent(total["compliance_rate"]), total["submitted"], total["compliant"],
+        ]
+    )  # fmt: skip
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        for index in (4, 8, 11):  # rate columns (0-based)
+            row[index].number_format = "0.00%"
+        row[3].number_format = "0.00"
+    for column, width in zip("ABCDEFGHIJKLMN", (6, 32, 14, 10, 10, 10, 12, 10, 10, 10, 10, 10, 10, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.append([])
+    sheet.append([neutralise(data["formula"])])
+
+    by_type = workbook.create_sheet("分类型")
+    by_type.append(
+        [
+            "信息类别",
+            "信息类型",
+            "应报部门数",
+            "已报部门数（含零报告）",
+            "上报率",
+            "报送记录数",
+            "按时报送数",
+            "及时率",
+            "报送条数",
+            "合规条数",
+            "合规率",
+        ]
+    )
+    for cell in by_type[1]:
+        cell.font = Font(bold=True)
+    for row in data["by_type"]:
+        by_type.append(
+            [
+                neutralise(row["family_name"]),
+                neutralise(row["type_name"]),
+                row["expected"],
+                row["covered"],
+                _percent(row["reporting_rate"]),
+                row["reported"],
+                row["timely"],
+                _percent(row["timely_rate"]),
+                row["submitted"],
+                row["compliant"],
+                _percent(row["compliance_rate"]),
+            ]
+        )
+    for row in by_type.iter_rows(min_row=2):
+        for index in (4, 7, 10):
+            row[index].number_format = "0.00%"
+    for column, width in zip("ABCDEFGHIJK", (16, 18, 10, 12, 10, 10, 10, 10, 10, 10, 10), strict=True):
+        by_type.column_dimensions[column].width = width
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- 零报告 -----------------------------------------------------------------------------
+
+
+def zero_report_declare(*, user, record_type, month: Month | None = None) -> tuple[ZeroReport, bool]:
+    """Declare that ``user``'s department has nothing of ``record_type`` to report this month.
+
+    Refused for a type the department holds no power for, and when records of the
+    type were already reported this month. Idempotent: declaring twice returns the
+    first declaration. Returns ``(zero_report, created)``.
+    """
+    month = month or Month.current()
+    department = getattr(user, "department", None)
+    if not getattr(user, "is_clerk", False) or department is None:
+        raise PermissionDenied("只有部门填报员可以作零报告。")
+    if month != Month.current():
+        raise ValidationError("只能为本月作零报告。")
+    if not selectors.reportable_types(department).filter(pk=record_type.pk).exists():
+        raise ValidationError(f"本部门不承担“{record_type.name}”的报送职责，无需作零报告。")
+    existing = ZeroReport.objects.filter(department=department, record_type=record_type, month=month.first).first()
+    if existing is not None:
+        return existing, False
+    if selectors.reported_in_month(department=department, record_type=record_type, month=month):
+        raise ValidationError(f"本部门{month.label}已报送“{record_type.name}”记录，不能再作零报告。")
+    try:
+        with transaction.atomic():
+            return (
+                ZeroReport.objects.create(
+                    department=department, record_type=record_type, month=month.first, declared_by=user
+                ),
+                True,
+            )
+    except IntegrityError:  # declared at the same moment by a colleague
+        return ZeroReport.objects.get(department=department, record_type=record_type, month=month.first), False
