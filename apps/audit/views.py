@@ -17,3 +17,16 @@ class AuditLogView(CenterRequiredMixin, ListView):
         if model:
             qs = qs.filter(content_type__model=model)
         return qs
+
+
+class PersonalDataAccessView(CenterRequiredMixin, ListView):
+    """Every staff view of an unmasked ID number: who, whose, why, when, from where."""
+
+    template_name = "audit/personal_data.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        from .models import PersonalDataAccess
+
+        return PersonalDataAccess.objects.select_related("user", "subject")
