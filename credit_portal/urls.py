@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("subjects/", include("apps.subjects.urls")),
     path("workdays/", include("apps.workdays.urls")),
+    path("records/export/", include("apps.records.urls_export")),
     path("records/", include("apps.records.urls")),
     path("records/uploads/", include("apps.records.urls_upload")),
     path("publicity/", include("apps.records.urls_public")),

@@ -7,6 +7,7 @@ from .choices import Role
 _NAV = [
     ("工作台", "accounts:home", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
     ("信用信息", "records:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("数据导出", "records_export:index", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("报送情况", "monitoring:my", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("月度排名", "monitoring:ranking", {Role.CENTER, Role.ADMIN}),
     ("信用主体", "subjects:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
