@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.records",
     "apps.monitoring",
+    "apps.lists",
     "apps.audit",
     "apps.portal",
 ]
@@ -202,6 +203,7 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
+RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreadsheet uploads (records_upload)
 
 # --- E-mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"

@@ -6,6 +6,7 @@ class Family(models.TextChoices):
     ADMINISTRATIVE = "administrative", "其他行政行为"
     SPECIFIC = "specific", "特定信用信息"
     SELF_DECLARED = "self_declared", "自愿注册信息"
+    LIST = "list", "红黑名单"
 
 
 class FieldType(models.TextChoices):
@@ -43,6 +44,7 @@ class Role(models.TextChoices):
     VALID_TO = "valid_to", "有效期至"
     PUBLICITY_END = "publicity_end", "公示截止期"
     PENALTY_KINDS = "penalty_kinds", "处罚类别"
+    LIST_TYPE = "list_type", "名单类型"
     FINE_AMOUNT = "fine_amount", "罚款金额"
     AUTHORITY_NAME = "authority_name", "决定机关"
     AUTHORITY_USCC = "authority_uscc", "决定机关统一社会信用代码"

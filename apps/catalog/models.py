@@ -57,6 +57,12 @@ class FieldSpec(models.Model):
         "条件禁填", null=True, blank=True, help_text='如 {"field": "CF_XDR_LB", "in": ["自然人"]}'
     )
     choices = models.JSONField("枚举值", default=list, blank=True)
+    choices_from = models.CharField(
+        "枚举来源",
+        max_length=40,
+        blank=True,
+        help_text="枚举值取自平台数据（如 list_type：名单类型），此时忽略“枚举值”",
+    )
     max_length = models.PositiveIntegerField("最大长度", null=True, blank=True)
     decimal_places = models.PositiveSmallIntegerField("小数位数", null=True, blank=True)
     aliases = models.JSONField("其他表头写法", default=list, blank=True)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from apps.subjects.codes import check_id_number, check_uscc
 
 from .choices import FieldType, Role
+from .lookups import choices_for
 from .models import FieldSpec, RecordType
 from .normalise import ValueProblem, clean_text, fold, header_key, parse_date, parse_decimal, split_multi
 
@@ -59,6 +60,9 @@ def _matches(rule: dict | None, values: dict) -> bool:
 class TypeSpec:
     def __init__(self, record_type: RecordType, fields: list[FieldSpec]):
         self.record_type = record_type
+        for spec in fields:
+            if spec.choices_from:
+                spec.choices = choices_for(spec.choices_from)
         self.fields = fields
         self.by_code = {f.code: f for f in fields}
         self.by_role = {f.role: f for f in fields if f.role and f.role != Role.LEGACY_CODE}

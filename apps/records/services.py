@@ -27,6 +27,7 @@ from apps.subjects.services import subject_prepare
 from apps.workdays.services import DeadlineTable
 
 from .choices import Action, Outcome, Severity, Source, Status
+from .hooks import hooks_for
 from .models import Record, RecordEvent, Submission
 from .policy import PolicyCache, PolicyMissing, publicity_for
 
@@ -103,6 +104,7 @@ class Ingest:
         self.reason = reason
         self.today = today or timezone.localdate()
         self.policies = PolicyCache(self.record_type)
+        self.hooks = hooks_for(self.record_type.code)
         # Decisions from long ago still get a deadline; the table spans what a
         # realistic file holds and falls back to the exact walk outside it.
         self.deadlines = DeadlineTable(
@@ -166,6 +168,10 @@ class Ingest:
                         label,
                         f"与报送部门（{self.department.name}）的统一社会信用代码不一致，只能报送本部门数据",
                     )
+                )
+            if self.hooks.validate and result.ok:
+                result.problems.extend(
+                    self.hooks.validate(values=result.values, department=self.department, spec=self.spec)
                 )
             checked.append((row_number, raw, result))
 
@@ -245,6 +251,8 @@ class Ingest:
                     outcome.record_id = by_number[outcome.decision_number].pk
                 submission.record_id = outcome.record_id
             Submission.objects.bulk_create(submissions)
+            if self.hooks.after_write and (new_records or changed):
+                self.hooks.after_write(records=new_records + changed)
         return outcomes
 
     def _event(self, record, action, before, after):

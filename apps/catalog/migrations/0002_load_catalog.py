@@ -1,35 +1,12 @@
-import json
-from pathlib import Path
-
-from django.core.management.color import no_style
 from django.db import migrations
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+from apps.catalog.fixture_loading import load_fixtures
 
 
 def load(apps, schema_editor):
-    """Start every installation with the powers, the catalog and its policies.
-
-    Uses the historical models (not loaddata) so this migration keeps working
-    when the models change later. Rows that exist already (same pk) are left as
-    staff edited them.
-    """
-    touched = set()
-    for name in ("powers", "catalog", "policies"):
-        for row in json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")):
-            model = apps.get_model(row["model"])
-            fields = {}
-            for key, value in row["fields"].items():
-                field = model._meta.get_field(key)
-                fields[field.attname if field.is_relation else key] = value
-            model.objects.get_or_create(pk=row["pk"], defaults=fields)
-            touched.add(model)
-    # Rows came with explicit ids: move PostgreSQL's id sequences past them, or the
-    # next row staff add in the admin would collide with id 1.
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), list(touched)):
-            cursor.execute(sql)
+    # The catalog and its policies are data every installation starts with;
+    # staff change them afterwards in the admin (audit-logged).
+    load_fixtures(apps, schema_editor, ["powers", "catalog", "policies"])
 
 
 class Migration(migrations.Migration):

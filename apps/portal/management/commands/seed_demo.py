@@ -618,6 +618,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             powers = self.seed_powers()
             self.seed_departments(departments, powers)
+            self.seed_list_recognisers()
             anchors = factory.anchor_specs()
             fixed = factory.department_specs(departments) + list(anchors.values()) + factory.planted_specs()
             specs = fixed + factory.random_specs(max(subjects - len(fixed), 0))
@@ -658,6 +659,18 @@ class Command(BaseCommand):
             wanted = {powers[code] for code in row["powers"]}
             if set(dept.powers.all()) != wanted:
                 dept.powers.set(wanted)
+
+    def seed_list_recognisers(self):
+        """Name the county's departments as recognisers of the national lists they own."""
+        from apps.lists.models import ListType
+
+        for code, department_codes in load_json(FIXTURES / "demo" / "list_recognisers.json").items():
+            list_type = ListType.objects.filter(code=code).first()
+            if list_type is None:
+                continue  # removed by staff: respect that
+            wanted = set(Department.objects.filter(code__in=department_codes))
+            if set(list_type.recognisers.all()) != wanted:
+                list_type.recognisers.set(wanted)
 
     def seed_subjects(self, specs: list[Spec]) -> int:
         existing_orgs = set(Subject.objects.exclude(uscc="").values_list("uscc", "name"))

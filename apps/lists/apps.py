@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class ListsConfig(AppConfig):
+    name = "apps.lists"
+    label = "lists"
+    verbose_name = "红黑名单与联合奖惩"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from apps.catalog import lookups
+        from apps.records import hooks
+
+        from . import services
+        from .models import ListEntry, ListType, Measure, WarningInterview
+
+        for model in (ListType, ListEntry, Measure, WarningInterview):
+            auditlog.register(model)
+        # List entries come in through the shared records pipeline (form, upload,
+        # API, command); these hooks add the list rules and keep the overlay row.
+        hooks.register(
+            services.LIST_ENTRY_TYPE,
+            hooks.TypeHooks(validate=services.list_entry_validate, after_write=services.list_entries_sync),
+        )
+        lookups.register("list_type", services.active_list_type_names)

@@ -1,0 +1,118 @@
+"""List entries: rules and overlay rows for ``list_entry`` records, removal, expiry, warning interviews."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.catalog.choices import Role
+from apps.catalog.spec import Problem
+from apps.records.choices import Action
+from apps.records.models import RecordEvent
+
+from .choices import EntryState
+from .models import ListEntry, ListType, WarningInterview
+
+LIST_ENTRY_TYPE = "list_entry"
+
+
+def active_list_type_names() -> list[str]:
+    return list(ListType.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+def list_entry_validate(*, values, department, spec) -> list[Problem]:
+    """Only a department named as recogniser of a list type may put subjects on it."""
+    code = spec.field_code(Role.LIST_TYPE)
+    list_type = ListType.objects.filter(name=values.get(code), is_active=True).prefetch_related("recognisers").first()
+    if list_type is None:
+        return []  # the enumeration check already reported an unknown name
+    if department not in list_type.recognisers.all():
+        who = f"（认定部门：{list_type.recogniser_note}）" if list_type.recogniser_note else ""
+        return [Problem(code, spec.by_code[code].label, f"{department.name}无权认定“{list_type.name}”{who}")]
+    return []
+
+
+def list_entries_sync(*, records) -> None:
+    """Create or refresh the overlay row of each written list-entry record (one query per batch to read)."""
+    from apps.catalog.spec import TypeSpec
+
+    if not records:
+        return
+    spec = TypeSpec.load(records[0].record_type)
+    type_code, rep_code = spec.field_code(Role.LIST_TYPE), spec.field_code(Role.LEGAL_REP)
+    types = {t.name: t for t in ListType.objects.all()}
+    existing = {e.record_id: e for e in ListEntry.objects.filter(record__in=records)}
+    new, changed = [], []
+    for record in records:
+        list_type = types[record.data[type_code]]
+        valid_until = record.valid_to
+        if valid_until is None and list_type.validity_months:
+            valid_until = record.decision_date + relativedelta(months=list_type.validity_months)
+        fields = {
+            "list_type": list_type,
+            "subject": record.subject,
+            "department": record.department,
+            "recognised_on": record.decision_date,
+            "valid_until": valid_until,
+            "legal_representative": record.data.get(rep_code, "") if rep_code else "",
+        }
+        entry = existing.get(record.pk)
+        if entry is None:
+            new.append(ListEntry(record=record, **fields))
+        else:
+            for name, value in fields.items():
+                setattr(entry, name, value)
+            changed.append(entry)
+    ListEntry.objects.bulk_create(new)
+    if changed:
+        ListEntry.objects.bulk_update(
+            changed, ["list_type", "subject", "department", "recognised_on", "valid_until", "legal_representative"]
+        )
+
+
+@transaction.atomic
+def list_entry_remove(*, entry: ListEntry, actor, reason: str, on: datetime.date | None = None) -> ListEntry:
+    """移出: measures stop at once because every check reads ``ListEntry.objects.active``."""
+    if not reason.strip():
+        raise ValidationError("移出名单必须填写原因。")
+    entry = ListEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.state == EntryState.REMOVED:
+        raise ValidationError("该条目已移出名单。")
+    entry.state, entry.removed_on, entry.removal_reason = EntryState.REMOVED, on or timezone.localdate(), reason
+    entry.save()
+    RecordEvent.objects.create(
+        record_id=entry.record_id, action=Action.REVOKE, actor=getattr(actor, "pk", None) and actor,
+        actor_label=str(actor), reason=f"移出名单：{reason}", before={"state": EntryState.LISTED},
+        after={"state": EntryState.REMOVED},
+    )  # fmt: skip
+    return entry
+
+
+def list_entries_expire(*, today: datetime.date) -> int:
+    """Entries past their validity leave the list (set-based; idempotent)."""
+    ids = list(ListEntry.objects.filter(state=EntryState.LISTED, valid_until__lt=today).values_list("pk", "record_id"))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        ListEntry.objects.filter(pk__in=[pk for pk, _ in ids]).update(
+            state=EntryState.REMOVED, removed_on=today, removal_reason="有效期届满自动移出"
+        )
+        RecordEvent.objects.bulk_create(
+            RecordEvent(record_id=record_id, action=Action.EXPIRE, actor_label="系统", reason="有效期届满自动移出",
+                        before={"state": EntryState.LISTED}, after={"state": EntryState.REMOVED})
+            for _, record_id in ids
+        )  # fmt: skip
+    return len(ids)
+
+
+def warning_interview_record(*, entry: ListEntry, user, held_on, participants, content) -> WarningInterview:
+    if entry.list_type.color == "red":
+        raise ValidationError("约谈只适用于严重失信主体名单和重点关注名单。")
+    if not user.is_center and user.department_id != entry.department_id:
+        raise ValidationError("只有认定部门可以录入约谈记录。")
+    return WarningInterview.objects.create(
+        entry=entry, held_on=held_on, department=entry.department, participants=participants, content=content,
+        created_by=user,
+    )  # fmt: skip
