@@ -37,3 +37,17 @@ def test_health_endpoint_reports_database_and_cache(client):
     response = client.get("/healthz/")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "cache": "ok"}
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_no_template_has_inline_script_or_style():
+    for template in ROOT.joinpath("templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"inline <script> in {template}"
+        assert not re.search(r"""\sstyle=["']""", text), f"inline style attribute in {template}"
+        assert not re.search(r"\son[a-z]+=[\"']", text), f"inline event handler in {template}"

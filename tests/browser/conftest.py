@@ -47,9 +47,14 @@ def page(browser, request, live_server):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Anything the Content-Security-Policy blocks is a bug (an inline script or
+    # style slipped in): collect the console's reports and fail on them.
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
