@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.monitoring.tasks.nightly_recompute_deadlines",
         "schedule": crontab(hour=0, minute=40),
     },
+    "lists-nightly-expiry": {
+        "task": "apps.lists.tasks.nightly_list_expiry",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "monitoring-monthly-ranking-snapshot": {
         "task": "apps.monitoring.tasks.monthly_ranking_snapshot",
         "schedule": crontab(day_of_month=1, hour=1, minute=0),

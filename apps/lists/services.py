@@ -4,7 +4,7 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import Role
@@ -13,7 +13,7 @@ from apps.records.choices import Action
 from apps.records.models import RecordEvent
 
 from .choices import EntryState
-from .models import ListEntry, ListType, WarningInterview
+from .models import ListEntry, ListType, Measure, WarningInterview
 
 LIST_ENTRY_TYPE = "list_entry"
 
@@ -83,7 +83,7 @@ def list_entry_remove(*, entry: ListEntry, actor, reason: str, on: datetime.date
     entry.state, entry.removed_on, entry.removal_reason = EntryState.REMOVED, on or timezone.localdate(), reason
     entry.save()
     RecordEvent.objects.create(
-        record_id=entry.record_id, action=Action.REVOKE, actor=getattr(actor, "pk", None) and actor,
+        record_id=entry.record_id, action=Action.REMOVE, actor=getattr(actor, "pk", None) and actor,
         actor_label=str(actor), reason=f"移出名单：{reason}", before={"state": EntryState.LISTED},
         after={"state": EntryState.REMOVED},
     )  # fmt: skip
@@ -100,7 +100,7 @@ def list_entries_expire(*, today: datetime.date) -> int:
             state=EntryState.REMOVED, removed_on=today, removal_reason="有效期届满自动移出"
         )
         RecordEvent.objects.bulk_create(
-            RecordEvent(record_id=record_id, action=Action.EXPIRE, actor_label="系统", reason="有效期届满自动移出",
+            RecordEvent(record_id=record_id, action=Action.REMOVE, actor_label="系统", reason="有效期届满自动移出",
                         before={"state": EntryState.LISTED}, after={"state": EntryState.REMOVED})
             for _, record_id in ids
         )  # fmt: skip
@@ -116,3 +116,30 @@ def warning_interview_record(*, entry: ListEntry, user, held_on, participants, c
         entry=entry, held_on=held_on, department=entry.department, participants=participants, content=content,
         created_by=user,
     )  # fmt: skip
+
+
+class StaleRevision(Exception):
+    """Someone else revised the measure first."""
+
+
+def measure_revise(*, current: Measure, fields: dict, list_types, matters, effective_from) -> Measure:
+    """A revision never overwrites: a new row (version + 1) takes effect on ``effective_from``
+    and the version it replaces ends the day before, so past checks stay explainable."""
+    with transaction.atomic():
+        latest = Measure.objects.select_for_update().filter(code=current.code).order_by("-version").first()
+        if latest.pk != current.pk:
+            raise StaleRevision("该措施已被他人修订，请刷新后重试。")
+        new = Measure(
+            code=latest.code, version=latest.version + 1, is_active=True, effective_from=effective_from, **fields
+        )
+        try:
+            with transaction.atomic():
+                new.save()
+        except IntegrityError as exc:
+            raise StaleRevision("该措施已被他人修订，请刷新后重试。") from exc
+        new.list_types.set(list_types)
+        new.matters.set(matters)
+        end = effective_from - datetime.timedelta(days=1)
+        if latest.effective_to is None or latest.effective_to > end:
+            Measure.objects.filter(pk=latest.pk).update(effective_to=end)
+    return new

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views_public as views
+
 app_name = "lists_public"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.PublicEntryListView.as_view(), name="list"),
+    path("<int:pk>/", views.PublicEntryDetailView.as_view(), name="detail"),
+]

@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     CORRECT = "correct", "更正"
     REVOKE = "revoke", "撤销"
     EXPIRE = "expire", "公示期满撤下"
+    REMOVE = "remove", "移出名单"
 
 
 class UploadStatus(models.TextChoices):
