@@ -86,3 +86,13 @@ def client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A transactional test flushes and recreates content types under new ids;
+    drop the in-memory cache so audit entries never point at a stale id."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # A Redis database of its own, so a developer's running worker never takes the task.
 BROKER = os.environ.get("CELERY_TEST_BROKER", "redis://127.0.0.1:6379/14")
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _database_url():

@@ -7,6 +7,9 @@ from .choices import Role
 _NAV = [
     ("工作台", "accounts:home", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
     ("信用信息", "records:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("批量导入", "records_upload:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("信用核查", "credit_checks:home", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("核查与名单指标", "credit_checks:figures", {Role.CENTER, Role.ADMIN}),
     ("数据导出", "records_export:index", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("报送情况", "monitoring:my", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("月度排名", "monitoring:ranking", {Role.CENTER, Role.ADMIN}),

@@ -19,6 +19,7 @@ short of the standard as DOMAIN.md §2 reads it, so they are wrapped here:
 """
 
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ def org_code_check_char(body: str) -> str:
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 
+@functools.lru_cache(maxsize=8192)  # the same few regions answer most rows of an import
 def region_name(region_code: str) -> str | None:
     """The division name for a 6-digit code, in any era, or None if unknown."""
     if region_code == NATIONAL_REGION_CODE:

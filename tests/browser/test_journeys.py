@@ -5,7 +5,7 @@ from apps.subjects.codes import build_uscc
 from apps.subjects.services import subject_create
 from conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _login(page, username, password=PASSWORD):

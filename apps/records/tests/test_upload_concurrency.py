@@ -1,0 +1,89 @@
+"""Two uploads of the same rows at once: the batch that loses the race is retried once and its rows become duplicates."""
+
+import io
+import logging
+import threading
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection
+
+from apps.catalog.spec import TypeSpec
+from apps.records.choices import Source
+from apps.records.models import Record, Submission
+from apps.records.services import Ingest
+from apps.records.uploads import import_table, open_table
+from apps.subjects.models import Subject
+
+from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells
+
+
+def table(data):
+    return open_table(io.BytesIO(data), "a.csv", TypeSpec.load("penalty"))
+
+
+@pytest.mark.django_db
+def test_a_batch_that_hits_the_unique_constraint_is_retried_once(dept_a, monkeypatch):
+    data = csv_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, 4)] + [penalty_cells(dept_a, 1)])
+    real = Record.objects.bulk_create
+    calls = []
+
+    def lose_the_race_once(objs, *args, **kwargs):
+        calls.append(len(objs))
+        if len(calls) == 1:
+            raise IntegrityError('duplicate key value violates unique constraint "record_natural_key"')
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Record.objects, "bulk_create", lose_the_race_once)
+    with time_machine.travel(FROZEN, tick=False):
+        progress, _ = import_table(table(data), department=dept_a, source=Source.COMMAND)
+    assert calls == [3, 3]
+    # The retry starts from the file-level duplicate check as it was: row 5 is still "the same as row 2".
+    assert progress.as_dict() == {"accepted": 3, "rejected": 1, "duplicates": 0}
+    assert "第2行" in str(progress.rejected_rows)
+    assert Submission.objects.count() == 4  # the failed attempt left nothing behind
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_uploads_of_the_same_file_end_in_the_same_state(dept_a, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="apps.records.uploads")
+    rows = 30
+    data = csv_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, rows + 1)])
+    both_inside = threading.Barrier(2, timeout=20)
+    waited = threading.local()
+    real_link = Ingest._link_subjects
+
+    def link_after_both_began(self, results):
+        # Both imports are inside their batch transaction before either inserts anything.
+        if not getattr(waited, "done", False):
+            waited.done = True
+            both_inside.wait()
+        return real_link(self, results)
+
+    monkeypatch.setattr(Ingest, "_link_subjects", link_after_both_began)
+    results, errors = [], []
+
+    def run():
+        try:
+            with time_machine.travel(FROZEN, tick=False):
+                results.append(import_table(table(data), department=dept_a, source=Source.COMMAND)[0].as_dict())
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(results, key=lambda r: r["accepted"]) == [
+        {"accepted": 0, "rejected": 0, "duplicates": rows},
+        {"accepted": rows, "rejected": 0, "duplicates": 0},
+    ]
+    assert Record.objects.count() == rows
+    assert Subject.objects.count() == rows  # the losing batch's new subjects were rolled back with it
+    assert Submission.objects.count() == 2 * rows
+    assert "重试一次" in caplog.text  # the race really happened
