@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import Family
+from apps.records.export import neutralise as export_neutralise
 from apps.records.models import ZeroReport
 
 from . import selectors
@@ -128,14 +129,8 @@ def ranking_publish(month: Month, *, user) -> tuple[RankingSnapshot, bool]:
 
 # --- Excel export ---------------------------------------------------------------------
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Text a spreadsheet would run as a formula is prefixed with ' so it stays text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
+# One rule for every spreadsheet the platform writes.
+neutralise = export_neutralise
 
 
 def _percent(value):

@@ -39,9 +39,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 CHUNK = 2000
 
 
-def neutralise(text: str) -> str:
-    """Keep a spreadsheet from reading a text cell as a formula."""
-    if text and text[0] in FORMULA_TRIGGERS:
+def neutralise(text):
+    """Keep a spreadsheet from reading a text cell as a formula (non-text values pass through)."""
+    if isinstance(text, str) and text and text[0] in FORMULA_TRIGGERS:
         return NEUTRALISING_PREFIX + text
     return text
 
