@@ -179,19 +179,18 @@ class SeriousFigureSerializer(serializers.Serializer):
     max_score = serializers.FloatField()
 
 
-class EntriesByTypeDepartmentSerializer(serializers.Serializer):
+class _ListTypeCountSerializer(serializers.Serializer):
     list_type = serializers.CharField()
     list_type_name = serializers.CharField()
     color = serializers.CharField()
+    entries = serializers.IntegerField()
+
+
+class EntriesByTypeDepartmentSerializer(_ListTypeCountSerializer):
     department = serializers.CharField()
-    entries = serializers.IntegerField()
 
 
-class EntriesByTypeSerializer(serializers.Serializer):
-    list_type = serializers.CharField()
-    list_type_name = serializers.CharField()
-    color = serializers.CharField()
-    entries = serializers.IntegerField()
+class EntriesByTypeSerializer(_ListTypeCountSerializer):
     subjects = serializers.IntegerField()
 
 
