@@ -6,6 +6,7 @@ sees all of a row's problems at once.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -141,11 +142,11 @@ class TypeSpec:
                 raise ValueProblem(f"“{'、'.join(wrong)}”不在可选值中（{'、'.join(spec.choices)}）")
             return list(dict.fromkeys(parts))
         if kind == FieldType.USCC:
-            check = check_uscc(value)
-            if not check.valid:
-                raise ValueProblem("；".join(check.errors))
-            result.warnings.extend(Problem(spec.code, spec.label, w) for w in check.warnings)
-            return check.code
+            valid, code, errors, warnings = _uscc_verdict(value)
+            if not valid:
+                raise ValueProblem("；".join(errors))
+            result.warnings.extend(Problem(spec.code, spec.label, w) for w in warnings)
+            return code
         if kind == FieldType.ID_NUMBER:
             # Checked against GB 11643 only when the type says 身份证 (see cross-field rules).
             return fold(value).upper()
@@ -220,3 +221,10 @@ class TypeSpec:
                 result.problems.append(Problem(number_code, self.by_code[number_code].label, "；".join(check.errors)))
             else:
                 result.values[number_code] = check.code
+
+
+@functools.lru_cache(maxsize=65536)
+def _uscc_verdict(value) -> tuple[bool, str, tuple[str, ...], tuple[str, ...]]:
+    """check_uscc, remembered: every row of a file repeats the department's own codes, and subjects recur."""
+    check = check_uscc(value)
+    return check.valid, check.code, tuple(check.errors), tuple(check.warnings)

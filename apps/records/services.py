@@ -25,6 +25,7 @@ from apps.subjects.models import Subject
 from apps.subjects.pii import encrypt, id_number_hash
 from apps.subjects.services import subject_prepare
 from apps.workdays.services import DeadlineTable
+from credit_portal.bulk import bulk_insert
 
 from .choices import Action, Outcome, Severity, Source, Status
 from .hooks import hooks_for
@@ -225,35 +226,38 @@ class Ingest:
                         source=self.source,
                         upload=self.upload,
                         row_number=row_number,
-                        raw={
-                            k: _jsonable(v) if not isinstance(v, str) else v
-                            for k, v in raw.items()
-                            if k not in self.id_fields
-                        }
-                        | {k: mask_id_number(str(raw[k])) for k in self.id_fields if raw.get(k)},
+                        # What was sent is kept where it is needed: a rejected row is reopened from
+                        # it; an accepted one lives on in its record (and its history).
+                        raw=self._raw_for_fixing(raw) if outcome.outcome == Outcome.REJECTED else {},
                         compliant=result.ok,
                         problems=[str(p) for p in result.problems],
                         outcome=outcome.outcome,
                         created_by=self.actor,
                     )
                 )
-            Record.objects.bulk_create(new_records)
+            bulk_insert(Record, new_records)
             for record in new_records:
-                new_events.append(self._event(record, Action.CREATE, None, record.data))
+                # The data at creation need not be copied: each correction event keeps what it replaced.
+                new_events.append(self._event(record, Action.CREATE, None, {"status": record.status}))
             if changed:
                 Record.objects.bulk_update(changed, _UPDATABLE)
             if changed_reported:
                 Record.objects.bulk_update(changed_reported, ["reported_at", "timely", "publicity_start"])
-            RecordEvent.objects.bulk_create(new_events)
+            bulk_insert(RecordEvent, new_events)
             by_number = {r.decision_number: r for r in new_records}
             for outcome, submission in zip(outcomes, submissions, strict=True):
                 if outcome.outcome == Outcome.ACCEPTED:
                     outcome.record_id = by_number[outcome.decision_number].pk
                 submission.record_id = outcome.record_id
-            Submission.objects.bulk_create(submissions)
+            bulk_insert(Submission, submissions)
             if self.hooks.after_write and (new_records or changed):
                 self.hooks.after_write(records=new_records + changed)
         return outcomes
+
+    def _raw_for_fixing(self, raw) -> dict:
+        """The row as sent, JSON-ready, with ID numbers masked (the clerk re-enters them when fixing)."""
+        kept = {k: v if isinstance(v, str) else _jsonable(v) for k, v in raw.items() if k not in self.id_fields}
+        return kept | {k: mask_id_number(str(raw[k])) for k in self.id_fields if raw.get(k)}
 
     def _event(self, record, action, before, after):
         return RecordEvent(
@@ -369,7 +373,7 @@ class Ingest:
             except ValidationError:
                 continue  # e.g. a passport number: the record stays, unlinked, rather than guess a subject
             missing.append((key, subject))
-        Subject.objects.bulk_create([s for _, s in missing])
+        bulk_insert(Subject, [s for _, s in missing])
         found |= dict(missing)
         return found
 

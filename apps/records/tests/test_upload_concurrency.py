@@ -9,6 +9,7 @@ import time_machine
 from django.db import IntegrityError, connection
 
 from apps.catalog.spec import TypeSpec
+from apps.records import services
 from apps.records.choices import Source
 from apps.records.models import Record, Submission
 from apps.records.services import Ingest
@@ -25,16 +26,17 @@ def table(data):
 @pytest.mark.django_db
 def test_a_batch_that_hits_the_unique_constraint_is_retried_once(dept_a, monkeypatch):
     data = csv_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, 4)] + [penalty_cells(dept_a, 1)])
-    real = Record.objects.bulk_create
+    real = services.bulk_insert
     calls = []
 
-    def lose_the_race_once(objs, *args, **kwargs):
-        calls.append(len(objs))
-        if len(calls) == 1:
-            raise IntegrityError('duplicate key value violates unique constraint "record_natural_key"')
-        return real(objs, *args, **kwargs)
+    def lose_the_race_once(model, objs, **kwargs):
+        if model is Record:
+            calls.append(len(objs))
+            if len(calls) == 1:
+                raise IntegrityError('duplicate key value violates unique constraint "record_natural_key"')
+        return real(model, objs, **kwargs)
 
-    monkeypatch.setattr(Record.objects, "bulk_create", lose_the_race_once)
+    monkeypatch.setattr(services, "bulk_insert", lose_the_race_once)
     with time_machine.travel(FROZEN, tick=False):
         progress, _ = import_table(table(data), department=dept_a, source=Source.COMMAND)
     assert calls == [3, 3]
