@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.subjects.tasks.nightly_code_quality_scan",
         "schedule": crontab(hour=1, minute=30),
     },
+    # After the code scan, so the 重错码 reading is the night's.
+    "monitoring-nightly-indicator-readings": {
+        "task": "apps.monitoring.tasks.nightly_indicator_readings",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------

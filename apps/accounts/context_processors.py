@@ -13,6 +13,7 @@ _NAV = [
     ("数据导出", "records_export:index", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("报送情况", "monitoring:my", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("月度排名", "monitoring:ranking", {Role.CENTER, Role.ADMIN}),
+    ("考核指标", "monitoring:dashboard", {Role.CENTER, Role.ADMIN}),
     ("红黑名单", "lists:entries", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("奖惩措施", "lists:measures", {Role.CENTER, Role.ADMIN}),
     ("信用主体", "subjects:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import RankingSnapshot
+from .models import Indicator, IndicatorReading, RankingSnapshot
 
 
 @admin.register(RankingSnapshot)
@@ -18,4 +18,26 @@ class RankingSnapshotAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """Staff revise the scoring table by adding a version with a later effective date (validated on save)."""
+
+    list_display = ("name", "group", "points", "rule", "target", "effective_from")
+    list_filter = ("group", "rule")
+    search_fields = ("code", "name")
+
+
+@admin.register(IndicatorReading)
+class IndicatorReadingAdmin(admin.ModelAdmin):
+    list_display = ("code", "day", "value")
+    list_filter = ("code",)
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

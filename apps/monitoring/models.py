@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from .choices import RULE_PARAMS, ScoreRule
 
 
 class SnapshotFrozen(Exception):
@@ -59,3 +62,83 @@ class RankingSnapshot(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def in_force(self, *, on):
+        """The version of each indicator in force on a day (the latest effective_from not after it)."""
+        rows = self.filter(effective_from__lte=on).order_by("code", "-effective_from")
+        latest = {}
+        for row in rows:
+            latest.setdefault(row.code, row)
+        return sorted(latest.values(), key=lambda row: (row.sort_order, row.code))
+
+
+class Indicator(models.Model):
+    """One line of the scoring table (seed 001 评分表) as data: what is measured, its target, how it scores.
+
+    Policy changes add a new row with a later ``effective_from``; the old row
+    keeps explaining past self-assessments. ``measure`` names the live figure
+    (see ``apps.monitoring.scorecard.MEASURES``); a rule the data cannot decide
+    (e.g. the national ranking) is MANUAL and takes ``manual_score``.
+    """
+
+    code = models.SlugField("指标代码", max_length=40)
+    name = models.CharField("创建指标", max_length=100)
+    group = models.CharField("类别", max_length=50)
+    measure = models.CharField("数据来源", max_length=40, blank=True, help_text="实时计算的指标项；人工评分留空")
+    points = models.DecimalField("分值", max_digits=5, decimal_places=2)
+    rule = models.CharField("计分规则", max_length=20, choices=ScoreRule.choices)
+    params = models.JSONField("计分参数", default=dict, blank=True)
+    target = models.CharField("目标", max_length=100)
+    standard = models.TextField("评分标准（原文）", blank=True)
+    manual_score = models.DecimalField("人工评分", max_digits=5, decimal_places=2, null=True, blank=True)
+    drill_url = models.CharField("明细页面（URL 名）", max_length=60, blank=True)
+    sort_order = models.PositiveIntegerField("顺序", default=0)
+    effective_from = models.DateField("生效日期")
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "考核指标"
+        verbose_name_plural = "考核指标"
+        ordering = ["sort_order", "code", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["code", "effective_from"], name="one_indicator_version_a_day")]
+
+    def __str__(self):
+        return f"{self.name}（{self.points}分，{self.effective_from} 起）"
+
+    def clean(self):
+        from .scorecard import MEASURES
+
+        errors = {}
+        needed = RULE_PARAMS.get(self.rule, set())
+        params = self.params if isinstance(self.params, dict) else None
+        if params is None:
+            errors["params"] = "计分参数应为 JSON 对象"
+        elif needed - set(params):
+            errors["params"] = f"“{self.get_rule_display()}”需要参数：{'、'.join(sorted(needed - set(params)))}"
+        if self.rule not in (ScoreRule.MANUAL,) and self.measure not in MEASURES:
+            errors["measure"] = f"未知的数据来源“{self.measure}”，可选：{'、'.join(sorted(MEASURES))}"
+        if self.manual_score is not None and not (0 <= self.manual_score <= self.points):
+            errors["manual_score"] = f"人工评分应在 0 到 {self.points} 之间"
+        if errors:
+            raise ValidationError(errors)
+
+
+class IndicatorReading(models.Model):
+    """An indicator's value on a day (taken nightly), so the dashboard can draw its trend."""
+
+    code = models.SlugField("指标代码", max_length=40)
+    day = models.DateField("日期")
+    value = models.FloatField("数值", null=True)
+    detail = models.JSONField("明细", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "指标读数"
+        verbose_name_plural = "指标读数"
+        ordering = ["code", "day"]
+        constraints = [models.UniqueConstraint(fields=["code", "day"], name="one_reading_a_day")]
+
+    def __str__(self):
+        return f"{self.code} {self.day} = {self.value}"

@@ -280,3 +280,26 @@ def zero_report_declare(*, user, record_type, month: Month | None = None) -> tup
             )
     except IntegrityError:  # declared at the same moment by a colleague
         return ZeroReport.objects.get(department=department, record_type=record_type, month=month.first), False
+
+
+# --- Self-assessment scorecard ------------------------------------------------------------
+
+
+def scorecard_xlsx(card) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from .scorecard import scorecard_rows_for_export
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "自评得分"
+    sheet.append([f"社会信用体系建设自评（截至 {card.on:%Y-%m-%d}）"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for row in scorecard_rows_for_export(card):
+        sheet.append([export_neutralise(v) if isinstance(v, str) else v for v in row])
+    for column, width in zip("ABCDEFG", (24, 22, 30, 50, 8, 8, 80), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.records.lifecycle import records_expire, records_recompute_deadlines
 
+from .scorecard import indicator_readings_take
 from .selectors import Month
 from .services import ranking_snapshot_take
 
@@ -49,3 +50,11 @@ def monthly_ranking_snapshot(month: str | None = None) -> dict:
     snapshot, created = ranking_snapshot_take(target)
     logger.info("%s 部门排名快照：%s", target.param, "已生成" if created else "已存在")
     return {"month": target.param, "snapshot": snapshot.pk, "created": created}
+
+
+@shared_task
+def nightly_indicator_readings() -> dict:
+    """Record today's value of every scorecard indicator (the dashboard's trends); rerunning overwrites today's."""
+    taken = indicator_readings_take(on=timezone.localdate())
+    logger.info("考核指标读数：%s 项", taken)
+    return {"taken": taken}

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views import View
@@ -18,6 +18,7 @@ from apps.workdays.services import workdays_add
 
 from . import selectors, services
 from .forms import ZeroReportForm
+from .scorecard import scorecard_build
 from .selectors import SCORE_FORMULA, Month
 
 PROBLEM_ROWS_SHOWN = 200
@@ -220,3 +221,42 @@ class ZeroReportView(RoleRequiredMixin, View):
                 f"本部门已于 {timezone.localtime(zero.declared_at):%Y-%m-%d %H:%M} 声明{month.label}“{record_type.name}”零报告。",
             )
         return redirect("monitoring:my")
+
+
+# --- Self-assessment dashboard (credit center) -----------------------------------------
+
+
+class DashboardView(CenterRequiredMixin, TemplateView):
+    template_name = "monitoring/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        card = scorecard_build()
+        for line in card.lines:
+            line.drill_href = _drill_href(line.indicator.drill_url)
+        charts = {
+            line.indicator.code: {"name": line.indicator.name, "points": [[m, v] for m, v in line.trend]}
+            for line in card.lines
+            if line.trend
+        }
+        return super().get_context_data(card=card, charts=charts, **kwargs)
+
+
+def _drill_href(url_name: str) -> str:
+    """The page listing the rows behind an indicator; a name staff mistyped shows no link rather than an error."""
+    if not url_name:
+        return ""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return ""
+
+
+class DashboardExportView(CenterRequiredMixin, View):
+    def get(self, request):
+        card = scorecard_build()
+        response = HttpResponse(
+            services.scorecard_xlsx(card),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = content_disposition_header(True, f"信用体系建设自评-{card.on:%Y%m%d}.xlsx")
+        return response
