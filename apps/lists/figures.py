@@ -24,33 +24,34 @@ from apps.subjects.models import Subject
 from .choices import ListColor
 from .models import CheckFeedback, CreditCheck, ListEntry
 
-CHECK_RATIO_TARGET = Decimal("1")  # > 100%
-CHECK_POINTS = Decimal("4")
-SERIOUS_SHARE_TARGET = Decimal("0.002")  # < 0.2%
-SERIOUS_FULL_MARKS_BELOW = Decimal("0.003")
-SERIOUS_NO_MARKS_ABOVE = Decimal("0.005")
-SERIOUS_POINTS = Decimal("4")
-SCORING_NOTE = (
-    "严重失信主体占比：低于0.3%得4分，高于0.5%不得分，介于两者之间按比例计分；"
-    "信用核查应用比例（核查次数/市场主体数量）超过100%得4分，不足100%不得分（邹城市典型城市创建方案评分表）。"
-)
-_TWO_PLACES = Decimal("0.01")
+
+def _indicator(code: str):
+    # The scoring rules are the credit center's scorecard data (apps.monitoring), not numbers here.
+    from apps.monitoring.scorecard import indicator_in_force
+
+    return indicator_in_force(code)
+
+
+def scoring_note() -> str:
+    return "；".join(
+        f"{i.name}：{i.standard}" for i in filter(None, (_indicator("serious_share"), _indicator("check_ratio")))
+    )
 
 
 def serious_share_score(share: Decimal | None) -> Decimal:
-    """4 points under 0.3%, 0 over 0.5%, linear between (at exactly 0.3% still full marks)."""
+    """Points per the scorecard's 市场主体黑名单清理 line (seed 001: 4 under 0.3%, 0 over 0.5%, linear between)."""
+    from apps.monitoring.scorecard import score_for
+
+    indicator = _indicator("serious_share")
     if share is None:
-        return SERIOUS_POINTS
-    if share <= SERIOUS_FULL_MARKS_BELOW:
-        return SERIOUS_POINTS
-    if share >= SERIOUS_NO_MARKS_ABOVE:
-        return Decimal("0.00")
-    span = SERIOUS_NO_MARKS_ABOVE - SERIOUS_FULL_MARKS_BELOW
-    return (SERIOUS_POINTS * (SERIOUS_NO_MARKS_ABOVE - share) / span).quantize(_TWO_PLACES, ROUND_HALF_UP)
+        return indicator.points  # no operating subjects: nothing to deduct
+    return score_for(indicator, share)
 
 
 def check_ratio_score(ratio: Decimal | None) -> Decimal:
-    return CHECK_POINTS if ratio is not None and ratio > CHECK_RATIO_TARGET else Decimal("0.00")
+    from apps.monitoring.scorecard import score_for
+
+    return score_for(_indicator("check_ratio"), ratio) or Decimal("0.00")
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal | None:
@@ -85,7 +86,7 @@ class CheckFigures:
 
     @property
     def check_ratio_met(self) -> bool:
-        return self.check_ratio is not None and self.check_ratio > CHECK_RATIO_TARGET
+        return self.check_ratio is not None and self.check_ratio > Decimal(_indicator("check_ratio").params["above"])
 
     @property
     def check_score(self) -> Decimal:
@@ -97,7 +98,9 @@ class CheckFigures:
 
     @property
     def serious_share_met(self) -> bool:
-        return self.serious_share is None or self.serious_share < SERIOUS_SHARE_TARGET
+        return self.serious_share is None or self.serious_share < Decimal(
+            _indicator("serious_share").params["target_below"]
+        )
 
     @property
     def serious_score(self) -> Decimal:
@@ -134,7 +137,7 @@ class CheckFigures:
                 "target": "> 100%",
                 "met": self.check_ratio_met,
                 "score": float(self.check_score),
-                "max_score": float(CHECK_POINTS),
+                "max_score": float(_indicator("check_ratio").points),
             },
             "serious_dishonesty": {
                 "subjects": self.serious_subjects,
@@ -144,7 +147,7 @@ class CheckFigures:
                 "target": "< 0.2%",
                 "met": self.serious_share_met,
                 "score": float(self.serious_score),
-                "max_score": float(SERIOUS_POINTS),
+                "max_score": float(_indicator("serious_share").points),
             },
             "entries_by_type_department": self.entries_by_type_department,
             "entries_by_type": self.entries_by_type,

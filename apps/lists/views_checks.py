@@ -22,7 +22,7 @@ from .checks import (
     feedback_by_measure_code,
 )
 from .choices import CheckChannel
-from .figures import SCORING_NOTE, credit_check_figures
+from .figures import credit_check_figures, scoring_note
 from .forms_checks import BatchCheckForm, CreditCheckForm, FeedbackForm, FiguresPeriodForm
 
 RECENT_SHOWN = 20
@@ -172,7 +172,7 @@ class FiguresView(CenterRequiredMixin, TemplateView):
         return super().get_context_data(
             form=form,
             figures=figures,
-            scoring_note=SCORING_NOTE,
+            scoring_note=scoring_note(),
             badge_class=BADGE_CLASS,
             api_url=reverse("api-v1:credit-check-figures"),
             **kwargs,

@@ -213,6 +213,14 @@ class Scorecard:
         return sum((line.indicator.points for line in self.lines if line.indicator.rule != ScoreRule.INFO), Decimal(0))
 
 
+def indicator_in_force(code: str, *, on: datetime.date | None = None) -> Indicator | None:
+    return (
+        Indicator.objects.filter(code=code, effective_from__lte=on or timezone.localdate())
+        .order_by("-effective_from")
+        .first()
+    )
+
+
 def measure_value(indicator: Indicator, on: datetime.date) -> Measured | None:
     entry = MEASURES.get(indicator.measure)
     return entry[1](on) if entry else None
