@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -72,8 +73,8 @@ RECORDS_SHOWN = 50  # records in publicity listed per answer (the total is given
 CANDIDATES_SHOWN = 20
 QUERY_MAX = 200  # CreditCheck.query
 CHUNK = 2000  # values per ``IN (…)`` in bulk reads
-BATCH_MAX_ROWS = 20_000
-BATCH_MAX_BYTES = 10 * 1024 * 1024
+BATCH_MAX_ROWS = settings.CREDIT_CHECK_BATCH_MAX_ROWS
+BATCH_MAX_BYTES = settings.CREDIT_CHECK_BATCH_MAX_MB * 1024 * 1024
 
 # Catalog field codes of the list_entry record type whose text the answer quotes.
 ENTRY_BASIS_FIELD = "MD_RDYJ"  # 认定依据
