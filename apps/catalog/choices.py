@@ -61,3 +61,4 @@ class PolicyKey(models.TextChoices):
     UNPUBLISHED_PENALTY_KINDS = "unpublished_penalty_kinds", "不予公示的处罚类别（仅此类别时）"
     UNPUBLISHED_FINE_MAX = "unpublished_fine_max", "不予公示的小额罚款上限（万元，空为不适用）"
     PUBLICITY_MONTHS = "publicity_months", "公示期（月，非处罚类）"
+    DEADLINE_WARNING_WORKDAYS = "deadline_warning_workdays", "临近报送期限提醒（工作日）"

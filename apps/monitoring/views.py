@@ -11,8 +11,9 @@ from django.views.generic import TemplateView
 from apps.accounts.choices import Role
 from apps.accounts.models import Department
 from apps.accounts.permissions import CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin
+from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as FieldRole
-from apps.catalog.models import FieldSpec
+from apps.catalog.models import FieldSpec, Policy
 from apps.records.models import ZeroReport
 from apps.workdays.services import workdays_add
 
@@ -22,7 +23,6 @@ from .scorecard import scorecard_build
 from .selectors import SCORE_FORMULA, Month
 
 PROBLEM_ROWS_SHOWN = 200
-NEARING_WORKDAYS = 2
 HISTORY_MONTHS = 12
 
 
@@ -150,7 +150,9 @@ class DepartmentFiguresView(StaffRequiredMixin, TemplateView):
         problem_rows = _with_key_fields(list(problems[:PROBLEM_ROWS_SHOWN]))
 
         today = timezone.localdate()
-        latest = workdays_add(start=today, days=NEARING_WORKDAYS).deadline
+        nearing_workdays = Policy.objects.in_force(PolicyKey.DEADLINE_WARNING_WORKDAYS, on=today)
+        nearing_workdays = nearing_workdays.value if nearing_workdays else 0
+        latest = workdays_add(start=today, days=nearing_workdays).deadline
         nearing = list(selectors.records_nearing_deadline(department=department, latest=latest))
 
         own = user.department_id == department.pk
@@ -166,7 +168,7 @@ class DepartmentFiguresView(StaffRequiredMixin, TemplateView):
             problems_truncated=problem_count > PROBLEM_ROWS_SHOWN,
             nearing=nearing,
             nearing_latest=latest,
-            nearing_workdays=NEARING_WORKDAYS,
+            nearing_workdays=nearing_workdays,
             today=today,
             zero_reports=ZeroReport.objects.filter(department=department, month=current.first)
             .select_related("record_type", "declared_by")
