@@ -9,6 +9,7 @@ of a batch in one transaction. Re-sending the same rows changes nothing.
 import datetime
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,10 +63,19 @@ class RowOutcome:
 
 @dataclass
 class IngestSummary:
+    """Counts of a run; the per-row outcomes too unless the caller streams them (``keep_outcomes=False``)."""
+
     outcomes: list[RowOutcome] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    keep_outcomes: bool = True
+
+    def add(self, outcomes: list[RowOutcome]) -> None:
+        self.counts.update(o.outcome for o in outcomes)
+        if self.keep_outcomes:
+            self.outcomes.extend(outcomes)
 
     def count(self, outcome):
-        return sum(1 for o in self.outcomes if o.outcome == outcome)
+        return self.counts[outcome]
 
     def as_dict(self):
         return {
@@ -128,22 +138,31 @@ class Ingest:
     # --- public ------------------------------------------------------------------
 
     def run(
-        self, rows: Iterable[tuple[int | None, dict]], *, severity: str = Severity.GENERAL, on_batch=None
+        self,
+        rows: Iterable[tuple[int | None, dict]],
+        *,
+        severity: str = Severity.GENERAL,
+        on_batch=None,
+        keep_outcomes: bool = True,
     ) -> IngestSummary:
-        summary = IngestSummary()
+        """``on_batch(outcomes)`` sees each batch's outcomes once it is committed; a big file's caller
+        passes ``keep_outcomes=False`` and keeps what it needs from there, so memory stays flat."""
+        summary = IngestSummary(keep_outcomes=keep_outcomes)
         batch = []
         for row in rows:
             batch.append(row)
             if len(batch) >= BATCH_SIZE:
-                summary.outcomes.extend(self._batch(batch, severity))
+                self._run_batch(batch, severity, summary, on_batch)
                 batch = []
-                if on_batch:
-                    on_batch(summary)
         if batch:
-            summary.outcomes.extend(self._batch(batch, severity))
-            if on_batch:
-                on_batch(summary)
+            self._run_batch(batch, severity, summary, on_batch)
         return summary
+
+    def _run_batch(self, batch, severity, summary, on_batch):
+        outcomes = self._batch(batch, severity)
+        summary.add(outcomes)
+        if on_batch:
+            on_batch(outcomes)
 
     # --- one batch ---------------------------------------------------------------
 

@@ -802,8 +802,7 @@ def import_table(
             pending[row.row_number] = clean_text(row.get(number_field)) if number_field else ""
             yield row.row_number, row
 
-    def on_batch(summary: IngestSummary):
-        new = summary.outcomes[progress.processed :]
+    def on_batch(new: list):
         for outcome in new:
             number = pending.pop(outcome.row_number, "")
             if outcome.outcome == Outcome.ACCEPTED:
@@ -829,7 +828,7 @@ def import_table(
         if on_progress:
             on_progress(progress)
 
-    summary = ingest.run(rows(), on_batch=on_batch)
+    summary = ingest.run(rows(), on_batch=on_batch, keep_outcomes=False)
     return progress, summary
 
 
