@@ -294,3 +294,9 @@ SITE_NAME = env_str("SITE_NAME") or "信用乳山"
 PLATFORM_REGION_CODE = env_str("PLATFORM_REGION_CODE") or "371083"
 PLATFORM_REGION_NAME = env_str("PLATFORM_REGION_NAME") or "乳山市"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# --- Audit hash chain ---------------------------------------------------------------
+# HMAC key of the audit-trail hash chain (apps/audit/chain.py). Kept apart
+# from SECRET_KEY so rotating sessions never invalidates the chain; someone
+# with only database access cannot recompute it after tampering.
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY") or PII_KEY
