@@ -300,3 +300,8 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # from SECRET_KEY so rotating sessions never invalidates the chain; someone
 # with only database access cannot recompute it after tampering.
 AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY") or PII_KEY
+# Framework-level error answers (401/403/404/400/429) documented once for every operation.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "credit_portal.openapi.add_error_responses",
+]
