@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.lists",
     "apps.audit",
     "apps.portal",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [

@@ -103,7 +103,7 @@ class ChainReport:
         return not self.problems
 
 
-def chain_verify(*, batch_size: int = 2000) -> ChainReport:
+def chain_verify(*, batch_size: int = 2000, using: str = "default") -> ChainReport:
     """Walk the whole chain; report every problem found (not just the first)."""
     from auditlog import get_logentry_model
     from django.db.models import Exists, OuterRef
@@ -115,10 +115,10 @@ def chain_verify(*, batch_size: int = 2000) -> ChainReport:
     expected_seq, prev_hash = 1, GENESIS
     last_seq = 0
     while True:
-        links = list(AuditChainLink.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        links = list(AuditChainLink.objects.using(using).filter(seq__gt=last_seq).order_by("seq")[:batch_size])
         if not links:
             break
-        entries = LogEntry.objects.in_bulk([link.entry_id for link in links])
+        entries = LogEntry.objects.using(using).in_bulk([link.entry_id for link in links])
         for link in links:
             if link.seq != expected_seq:
                 report.problems.append(f"链缺失：序号 {expected_seq}–{link.seq - 1} 的链节被删除")
@@ -133,7 +133,8 @@ def chain_verify(*, batch_size: int = 2000) -> ChainReport:
             expected_seq, prev_hash, last_seq = link.seq + 1, link.hash, link.seq
             report.head_seq, report.head_hash = link.seq, link.hash
     unlinked = (
-        LogEntry.objects.filter(~Exists(AuditChainLink.objects.filter(entry_id=OuterRef("pk"))))
+        LogEntry.objects.using(using)
+        .filter(~Exists(AuditChainLink.objects.using(using).filter(entry_id=OuterRef("pk"))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -142,8 +143,8 @@ def chain_verify(*, batch_size: int = 2000) -> ChainReport:
     return report
 
 
-def chain_head() -> tuple[int, str]:
+def chain_head(*, using: str = "default") -> tuple[int, str]:
     from .models import AuditChainLink
 
-    head = AuditChainLink.objects.order_by("-seq").first()
+    head = AuditChainLink.objects.using(using).order_by("-seq").first()
     return (head.seq, head.hash) if head else (0, GENESIS)
