@@ -306,3 +306,12 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "credit_portal.openapi.add_error_responses",
 ]
+
+# A Redis outage must not take pages down (credit_portal/cache.py); short
+# timeouts so a hung Redis costs a request one second, not a worker timeout.
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "credit_portal.cache.FailSoftRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
