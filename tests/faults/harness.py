@@ -94,7 +94,7 @@ class PrivatePostgres:
         self._as = []
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-            os.chmod(workdir, 0o755)
+            os.chmod(workdir, 0o755)  # noqa: S103 — the postgres user must reach its data dir
             self._as = ["runuser", "-u", "postgres", "--"]
 
     @property
