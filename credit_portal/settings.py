@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.lists",
     "apps.audit",
     "apps.portal",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
@@ -302,3 +303,23 @@ SITE_NAME = env_str("SITE_NAME") or "信用乳山"
 PLATFORM_REGION_CODE = env_str("PLATFORM_REGION_CODE") or "371083"
 PLATFORM_REGION_NAME = env_str("PLATFORM_REGION_NAME") or "乳山市"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# --- Audit hash chain ---------------------------------------------------------------
+# HMAC key of the audit-trail hash chain (apps/audit/chain.py). Kept apart
+# from SECRET_KEY so rotating sessions never invalidates the chain; someone
+# with only database access cannot recompute it after tampering.
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY") or PII_KEY
+# Framework-level error answers (401/403/404/400/429) documented once for every operation.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "credit_portal.openapi.add_error_responses",
+]
+
+# A Redis outage must not take pages down (credit_portal/cache.py); short
+# timeouts so a hung Redis costs a request one second, not a worker timeout.
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "credit_portal.cache.FailSoftRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }

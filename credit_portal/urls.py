@@ -33,3 +33,5 @@ urlpatterns = [
 
 admin.site.site_header = "公共信用信息平台 后台管理"
 admin.site.site_title = "公共信用信息平台"
+
+handler404 = "credit_portal.errors.not_found"

@@ -22,3 +22,46 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# auditlog's own admin already refuses add and change, but lets a cascade
+# delete (e.g. of a content type) take entries with it. The trail is
+# append-only: no delete from the back office, ever.
+from auditlog import get_logentry_model  # noqa: E402
+from auditlog.admin import LogEntryAdmin as _AuditlogLogEntryAdmin  # noqa: E402
+
+from .models import AuditChainLink  # noqa: E402
+
+_LogEntry = get_logentry_model()
+if admin.site.is_registered(_LogEntry):
+    admin.site.unregister(_LogEntry)
+
+
+@admin.register(_LogEntry)
+class LogEntryAdmin(_AuditlogLogEntryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}
+
+
+@admin.register(AuditChainLink)
+class AuditChainLinkAdmin(admin.ModelAdmin):
+    list_display = ("seq", "entry_id", "hash", "created_at")
+    readonly_fields = ("seq", "entry_id", "prev_hash", "hash", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

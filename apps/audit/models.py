@@ -24,3 +24,28 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} 查看 {self.subject} 的 {self.field}"
+
+
+class AuditChainLink(models.Model):
+    """One link of the hash chain over auditlog's LogEntry rows.
+
+    Written in the same transaction as its entry, under a lock, so the chain
+    is a single line: ``hash = HMAC(key, prev_hash + canonical(entry))``.
+    ``entry_id`` is a plain number, not a foreign key, so deleting an entry
+    leaves its link behind as evidence. ``seq`` is unique: even if the lock
+    were bypassed, two writers could not both extend the same head.
+    """
+
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    entry_id = models.BigIntegerField("审计记录编号", unique=True)
+    prev_hash = models.CharField("前一哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64, unique=True)
+    created_at = models.DateTimeField("入链时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审计哈希链"
+        verbose_name_plural = "审计哈希链"
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]}"

@@ -1,0 +1,433 @@
+"""Every route of the project × every role → the expected answer, in one table.
+
+HOW TO ADD A ROUTE: add one line to ``MATRIX`` below,
+    "<namespace:route-name>": "<anon> <subject> <clerk_a> <clerk_b> <reviewer_a> <center> <admin>",
+with one answer per role:
+    ok      2xx (the page or the data)
+    login   302 to the login page (anonymous on a back-office page)
+    403     signed in but the role may not
+    404     the object is invisible to this user (another department's)
+    405     GET not allowed (POST-only action; its POST is checked in the object-level tests)
+    302     any other redirect (e.g. a POST-only form sending GET back to its page)
+    400     a query endpoint called without its parameters
+    401     API without credentials
+If the route takes arguments, add how to fill them to ``ARGS`` (objects are made
+by ``world``: they belong to department A, so clerk_b must get 404 or 403).
+A route missing from MATRIX fails ``test_every_route_has_a_permission_decision``:
+every new view needs a decision. Django-admin routes are covered by one rule
+(``admin:*``: staff only), with the few exceptions listed.
+"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.accounts.models import SubjectClaim
+from apps.lists.models import ListEntry, ListType, Measure
+from apps.records.choices import Status
+from apps.records.models import Record, Submission, Upload
+from apps.records.services import records_ingest
+
+ROLES = ("anon", "subject", "clerk_a", "clerk_b", "reviewer_a", "center", "admin")
+
+# fmt: off
+MATRIX = {
+    # route                             anon    subject clerk_a clerk_b review  center  admin
+    "accounts:claim_decide":              "login   403     403     403     403     ok      ok",
+    "accounts:claim_list":                "login   ok      403     403     403     403     ok",
+    "accounts:claim_review":              "login   403     403     403     403     ok      ok",
+    "accounts:department_create":         "login   403     403     403     403     ok      ok",
+    "accounts:department_list":           "login   403     ok      ok      ok      ok      ok",
+    "accounts:department_update":         "login   403     403     403     403     ok      ok",
+    "accounts:home":                      "login   ok      ok      ok      ok      ok      ok",
+    "accounts:login":                     "ok      ok      ok      ok      ok      ok      ok",
+    "accounts:logout":                    "405     405     405     405     405     405     405",
+    "accounts:password_change":           "login   ok      ok      ok      ok      ok      ok",
+    "accounts:password_done":             "login   ok      ok      ok      ok      ok      ok",
+    "accounts:register":                  "ok      ok      ok      ok      ok      ok      ok",
+    "accounts:user_create":               "login   403     403     403     403     403     ok",
+    "accounts:user_list":                 "login   403     403     403     403     403     ok",
+    "accounts:user_update":               "login   403     403     403     403     403     ok",
+    "api-v1:credit-check-create":         "401     403     405     405     405     405     405",
+    "api-v1:credit-check-feedback":       "401     403     405     405     405     405     405",
+    "api-v1:credit-check-figures":        "401     403     403     403     403     ok      ok",
+    "api-v1:department-detail":           "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:department-list":             "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:docs":                        "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:record-batch":                "401     403     405     405     405     405     405",
+    "api-v1:record-detail":               "401     403     ok      404     ok      ok      ok",
+    "api-v1:record-list":                 "401     403     ok      ok      ok      ok      ok",
+    "api-v1:record-public-detail":        "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:record-public-list":          "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:redoc":                       "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:schema":                      "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:subject-validate-code":       "400     400     400     400     400     400     400",
+    "api-v1:workdays-deadline":           "400     400     400     400     400     400     400",
+    "api-v1:workdays-override-detail":    "401     403     403     403     403     ok      ok",
+    "api-v1:workdays-override-list":      "401     403     403     403     403     ok      ok",
+    "audit:log":                          "login   403     403     403     403     ok      ok",
+    "audit:personal_data":                "login   403     403     403     403     ok      ok",
+    "credit_checks:batch":                "login   403     ok      ok      ok      ok      ok",
+    "credit_checks:detail":               "login   403     ok      404     ok      ok      ok",
+    "credit_checks:figures":              "login   403     403     403     403     ok      ok",
+    "credit_checks:history":              "login   403     ok      ok      ok      ok      ok",
+    "credit_checks:home":                 "login   403     ok      ok      ok      ok      ok",
+    "lists:entries":                      "login   403     ok      ok      ok      ok      ok",
+    "lists:entry_detail":                 "login   403     ok      404     ok      ok      ok",
+    "lists:entry_remove":                 "login   403     302     302     302     302     302",
+    "lists:interview_create":             "login   403     302     302     302     302     302",
+    "lists:matters":                      "login   403     403     403     403     ok      ok",
+    "lists:measure_create":               "login   403     403     403     403     ok      ok",
+    "lists:measure_detail":               "login   403     403     403     403     ok      ok",
+    "lists:measure_retire":               "login   403     403     403     403     302     302",
+    "lists:measure_revise":               "login   403     403     403     403     ok      ok",
+    "lists:measures":                     "login   403     403     403     403     ok      ok",
+    "lists:type_create":                  "login   403     403     403     403     ok      ok",
+    "lists:type_edit":                    "login   403     403     403     403     ok      ok",
+    "lists:types":                        "login   403     403     403     403     ok      ok",
+    "lists_public:detail":                "ok      ok      ok      ok      ok      ok      ok",
+    "lists_public:list":                  "ok      ok      ok      ok      ok      ok      ok",
+    "monitoring:my":                      "login   403     ok      ok      ok      ok      ok",
+    "monitoring:ranking":                 "login   403     403     403     403     ok      ok",
+    "monitoring:ranking_export":          "login   403     403     403     403     ok      ok",
+    "monitoring:ranking_publish":         "login   403     403     403     403     405     405",
+    "monitoring:zero_report":             "login   403     405     405     403     403     405",
+    "portal:healthz":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:home":                        "ok      ok      ok      ok      ok      ok      ok",
+    "records:action":                     "login   403     405     405     405     405     405",
+    "records:choose_type":                "login   403     ok      ok      ok      ok      ok",
+    "records:create":                     "login   403     ok      ok      ok      ok      ok",
+    "records:detail":                     "login   403     ok      404     ok      ok      ok",
+    "records:edit":                       "login   403     ok      404     ok      ok      ok",
+    "records:fix_submission":             "login   403     ok      404     ok      ok      ok",
+    "records:list":                       "login   403     ok      ok      ok      ok      ok",
+    "records_export:download":            "login   403     400     400     400     400     400",
+    "records_export:index":               "login   403     ok      ok      ok      ok      ok",
+    "records_public:detail":              "ok      ok      ok      ok      ok      ok      ok",
+    "records_public:list":                "ok      ok      ok      ok      ok      ok      ok",
+    "records_upload:create":              "login   403     ok      ok      ok      ok      ok",
+    "records_upload:detail":              "login   403     ok      404     ok      ok      ok",
+    "records_upload:file":                "login   403     ok      404     ok      ok      ok",
+    "records_upload:list":                "login   403     ok      ok      ok      ok      ok",
+    "records_upload:progress":            "login   403     ok      404     ok      ok      ok",
+    "records_upload:result":              "login   403     404     404     404     404     404",
+    "records_upload:template":            "login   403     ok      ok      ok      ok      ok",
+    "subjects:code_quality":              "login   403     403     403     403     ok      ok",
+    "subjects:detail":                    "login   403     ok      ok      ok      ok      ok",
+    "subjects:list":                      "login   403     ok      ok      ok      ok      ok",
+    "subjects:reveal_id":                 "login   403     403     403     403     405     405",
+    "workdays:override_delete":           "login   403     403     403     403     405     405",
+    "workdays:override_set":              "login   403     403     403     403     405     405",
+    "workdays:overrides":                 "login   403     403     403     403     ok      ok",
+}
+# fmt: on
+
+# Django admin: staff only. Every admin route must send every non-staff role to
+# the admin login; the admin gets an answer that is not an error (a read-only
+# model's "add" page is 403, a missing object redirects to its list).
+ADMIN_RULE = "login   login   login   login   login   login   any"
+ADMIN_EXCEPTIONS = {
+    "admin:login":                        "ok      ok      ok      ok      ok      ok      302",
+    "admin:logout":                       "302     302     302     302     302     302     405",
+}  # fmt: skip
+
+DISCOVER = bool(__import__("os").environ.get("MATRIX_DISCOVER"))
+FROZEN = datetime.datetime(2024, 10, 10, 10, 0, tzinfo=datetime.UTC)
+
+
+def walk(patterns=None, prefix="", namespace=None):
+    """(route name, pattern) of every URL pattern, following includes."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            unnamed = (f"{namespace}:" if namespace else "") + f"<unnamed {prefix}{pattern.pattern}>"
+            yield name or unnamed, pattern
+
+
+def all_routes():
+    return sorted({name for name, _ in walk()})
+
+
+def test_every_route_has_a_permission_decision():
+    missing = [r for r in all_routes() if r not in MATRIX and not r.startswith("admin:")]
+    assert not missing, "routes without a permission decision (add them to MATRIX):\n" + "\n".join(missing)
+    stale = [r for r in MATRIX if r not in all_routes()]
+    assert not stale, f"MATRIX names routes that no longer exist: {stale}"
+
+
+# --- the objects the routes point at (all of department A) -------------------------------
+
+
+@pytest.fixture
+def world(
+    db, dept_a, dept_b, powers, clerk_a, clerk_b, reviewer_a, center, admin_user, subject_user, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    from apps.catalog.models import RecordType
+    from apps.lists.checks import credit_check_run
+    from apps.lists.tests.factories import list_entry_row
+    from apps.records.tests.factories import penalty_row
+    from apps.workdays.models import CalendarOverride
+
+    settings.STORAGES = settings.STORAGES | {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}
+    }
+    today = FROZEN.date()
+    dept_a.powers.add(powers["list"])
+    list_type = ListType.objects.get(code="major_tax_violation")
+    list_type.recognisers.add(dept_a)
+
+    def ingest(record_type, rows, submit=True):
+        summary = records_ingest(
+            record_type=record_type, department=dept_a, rows=list(enumerate(rows, start=2)), today=today,
+            actor=clerk_a, submit=submit,
+        )  # fmt: skip
+        return summary
+
+    ingest("penalty", [penalty_row(dept_a, 1)])
+    ingest("penalty", [penalty_row(dept_a, 2)], submit=False)
+    ingest("penalty", [penalty_row(dept_a, 3, CF_XDR_SHXYM="91371083MA3D00011X")])  # rejected row
+    ingest("list_entry", [list_entry_row(dept_a, 1)])
+    record = Record.objects.filter(department=dept_a, status=Status.PUBLISHED, record_type__code="penalty").first()
+    draft = Record.objects.get(department=dept_a, status=Status.DRAFT)
+    rejected = Submission.objects.filter(department=dept_a, record__isnull=True).first()
+    entry = ListEntry.objects.get(department=dept_a)
+    upload = Upload.objects.create(
+        department=dept_a, record_type=RecordType.objects.get(code="penalty"), original_name="a.xlsx",
+        sha256="0" * 64, created_by=clerk_a, file=ContentFile(b"PK\x03\x04 test", name="a.xlsx"),
+    )  # fmt: skip
+    check = credit_check_run(query=record.subject.uscc, matter="bidding", channel="web", user=clerk_a, on=today)
+    claim = SubjectClaim.objects.create(
+        user=subject_user, code=record.subject.uscc, subject=record.subject, subject_name=record.subject.name,
+        evidence="营业执照",
+    )  # fmt: skip
+    override = CalendarOverride.objects.create(date=datetime.date(2024, 10, 12), kind="workday", note="调休")
+    assert record and draft and rejected and entry, "world is incomplete"
+    return {
+        "record": record, "draft": draft, "submission": rejected, "entry": entry, "upload": upload, "check": check,
+        "claim": claim, "subject": record.subject, "measure": Measure.objects.order_by("pk").first(),
+        "list_type": list_type, "override": override, "dept_a": dept_a, "clerk_a": clerk_a,
+    }  # fmt: skip
+
+
+# How to fill each route's arguments from the world (default for <int:pk> routes: see PK_OF).
+PK_OF = {
+    "accounts:claim_decide": "claim",
+    "accounts:user_update": "clerk_a",
+    "accounts:department_update": "dept_a",
+    "subjects:detail": "subject",
+    "subjects:reveal_id": "subject",
+    "records:detail": "record",
+    "records:edit": "draft",
+    "records:action": "draft",
+    "records:fix_submission": "submission",
+    "records_upload:detail": "upload",
+    "records_upload:progress": "upload",
+    "records_upload:file": "upload",
+    "records_upload:result": "upload",
+    "records_public:detail": "record",
+    "credit_checks:detail": "check",
+    "lists_public:detail": "entry",
+    "lists:entry_detail": "entry",
+    "lists:entry_remove": "entry",
+    "lists:interview_create": "entry",
+    "lists:type_edit": "list_type",
+    "lists:measure_detail": "measure",
+    "lists:measure_revise": "measure",
+    "lists:measure_retire": "measure",
+    "api-v1:record-detail": "record",
+    "api-v1:record-public-detail": "record",
+    "api-v1:credit-check-feedback": "check",
+}
+ARGS = {
+    "records:action": lambda w: {"pk": w["draft"].pk, "action": "submit"},
+    "records:create": lambda w: {"type_code": "penalty"},
+    "records_upload:template": lambda w: {"type_code": "penalty"},
+    "api-v1:record-batch": lambda w: {"type_code": "penalty"},
+    "api-v1:department-detail": lambda w: {"code": w["dept_a"].code},
+    "workdays:override_delete": lambda w: {"date": w["override"].date},
+    "api-v1:workdays-override-detail": lambda w: {"date": w["override"].date},
+}
+
+
+def route_url(name, world):
+    if name in ARGS:
+        return reverse(name, kwargs=ARGS[name](world))
+    if name in PK_OF:
+        return reverse(name, kwargs={"pk": world[PK_OF[name]].pk})
+    return reverse(name)
+
+
+def answer(response) -> str:
+    code = response.status_code
+    if code in (301, 302, 303):
+        location = response["Location"]
+        if location.startswith((reverse("accounts:login"), reverse("admin:login"))):
+            return "login"
+        return "302"
+    if 200 <= code < 300:
+        return "ok"
+    return str(code)
+
+
+@pytest.fixture
+def clients(world, request):
+    users = {
+        "subject": request.getfixturevalue("subject_user"), "clerk_a": request.getfixturevalue("clerk_a"),
+        "clerk_b": request.getfixturevalue("clerk_b"), "reviewer_a": request.getfixturevalue("reviewer_a"),
+        "center": request.getfixturevalue("center"), "admin": request.getfixturevalue("admin_user"),
+    }  # fmt: skip
+    made = {"anon": Client()}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        made[role] = client
+    return made
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(FROZEN, tick=False):
+        yield
+
+
+def _matrix_failures(routes, expected_of, world, clients):
+    failures, actual_rows = [], []
+    for name in routes:
+        url = route_url(name, world)
+        expected = expected_of(name).split()
+        got = [answer(clients[role].get(url)) for role in ROLES]
+        actual_rows.append(f'    "{name}": "{"  ".join(got)}",')
+        for role, want, have in zip(ROLES, expected, got, strict=True):
+            if want != have:
+                failures.append(f"{name} ({url}) as {role}: expected {want}, got {have}")
+    return failures, actual_rows
+
+
+def _admin_url(name, pattern):
+    kwargs = {}
+    for group in pattern.pattern.regex.groupindex:
+        if group == "app_label":
+            kwargs[group] = "accounts"
+        elif group == "url":
+            kwargs[group] = "no-such-page/"
+        else:
+            kwargs[group] = "1"
+    return reverse(name, kwargs=kwargs)
+
+
+def test_admin_is_staff_only(world, clients):
+    checked = 0
+    failures = []
+    for name, pattern in walk():
+        if not name.startswith("admin:"):
+            continue
+        if "<unnamed" in name:
+            url = "/admin/no-such-page/"
+        else:
+            url = _admin_url(name, pattern)
+        expected = ADMIN_EXCEPTIONS.get(name, ADMIN_RULE).split()
+        for role, want in zip(ROLES, expected, strict=True):
+            have = answer(clients[role].get(url))
+            checked += 1
+            if want == "any" and not have.startswith("5") or want == have:
+                continue
+            failures.append(f"{name} ({url}) as {role}: expected {want}, got {have}")
+    assert checked > 100
+    assert not failures, "\n".join(failures)
+
+
+def test_permission_matrix(world, clients):
+    routes = [r for r in all_routes() if not r.startswith("admin:") and (r in MATRIX or DISCOVER)]
+    failures, rows = _matrix_failures(routes, lambda r: MATRIX.get(r, "? ? ? ? ? ? ?"), world, clients)
+    print("\n".join(rows))
+    assert not failures, "\n".join(failures)
+
+
+# --- object level: department B cannot see or change department A's objects -----------------
+
+
+def test_other_department_guessing_ids_sees_nothing(world, clients):
+    client = clients["clerk_b"]
+    guessed = {
+        "records:detail": Record.objects.filter(department=world["dept_a"]).values_list("pk", flat=True),
+        "records:edit": Record.objects.filter(department=world["dept_a"]).values_list("pk", flat=True),
+        "records:fix_submission": Submission.objects.filter(department=world["dept_a"]).values_list("pk", flat=True),
+        "records_upload:detail": [world["upload"].pk],
+        "records_upload:file": [world["upload"].pk],
+        "records_upload:progress": [world["upload"].pk],
+        "records_upload:result": [world["upload"].pk],
+        "lists:entry_detail": [world["entry"].pk],
+        "credit_checks:detail": [world["check"].pk],
+        "api-v1:record-detail": Record.objects.filter(department=world["dept_a"]).values_list("pk", flat=True),
+    }
+    seen = []
+    for name, pks in guessed.items():
+        assert pks, name
+        for pk in pks:
+            response = client.get(reverse(name, kwargs={"pk": pk}))
+            if response.status_code != 404:
+                seen.append(f"{name} {pk}: {response.status_code}")
+    assert not seen
+
+
+def test_other_department_lists_do_not_show_department_a(world, clients):
+    client = clients["clerk_b"]
+    draft, record, entry = world["draft"], world["record"], world["entry"]
+    for name in ("records:list", "records_upload:list", "lists:entries", "credit_checks:history"):
+        html = client.get(reverse(name)).content.decode()
+        for secret in (draft.subject.name, record.subject.name, entry.subject.name, "a.xlsx"):
+            assert secret not in html, f"{name} shows {secret}"
+    data = client.get(reverse("api-v1:record-list")).json()
+    assert data["count"] == 0 and data["results"] == []
+
+
+def test_other_department_cannot_change_department_a_objects(world, clients):
+    from apps.lists.choices import EntryState
+    from apps.lists.models import WarningInterview
+
+    client = clients["clerk_b"]
+    draft, record, entry, submission = world["draft"], world["record"], world["entry"], world["submission"]
+    before = {r.pk: (r.status, r.updated_at) for r in Record.objects.filter(department=world["dept_a"])}
+    attempts = [
+        ("records:edit", {"pk": draft.pk}, {"CF_WSH": "改", "submit": ""}),
+        ("records:action", {"pk": draft.pk, "action": "submit"}, {}),
+        ("records:action", {"pk": record.pk, "action": "revoke"}, {"reason": "越权撤销"}),
+        ("records:fix_submission", {"pk": submission.pk}, {"submit": ""}),
+        ("lists:entry_remove", {"pk": entry.pk}, {"reason": "越权移出"}),
+        ("lists:interview_create", {"pk": entry.pk}, {"held_on": "2024-10-09", "summary": "越权"}),
+    ]
+    for name, kwargs, data in attempts:
+        response = client.post(reverse(name, kwargs=kwargs), data)
+        assert response.status_code == 404, f"{name}: {response.status_code}"
+    api = reverse("api-v1:record-detail", kwargs={"pk": record.pk})
+    for method in ("put", "patch", "delete"):
+        assert getattr(client, method)(api, {}, content_type="application/json").status_code in (404, 405)
+    feedback = client.post(
+        reverse("api-v1:credit-check-feedback", kwargs={"pk": world["check"].pk}),
+        {"items": []},
+        content_type="application/json",
+    )
+    assert feedback.status_code == 404
+    after = {r.pk: (r.status, r.updated_at) for r in Record.objects.filter(department=world["dept_a"])}
+    assert after == before
+    entry.refresh_from_db()
+    assert entry.state == EntryState.LISTED
+    assert not WarningInterview.objects.exists()
+    submission.refresh_from_db()
+    assert not submission.fixed
+
+
+def test_subject_account_guessing_ids_is_refused(world, clients):
+    client = clients["subject"]
+    for name, obj in [("records:detail", "record"), ("records_upload:file", "upload"), ("lists:entry_detail", "entry")]:
+        assert client.get(reverse(name, kwargs={"pk": world[obj].pk})).status_code == 403
