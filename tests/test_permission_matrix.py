@@ -90,6 +90,8 @@ MATRIX = {
     "lists:types":                        "login   403     403     403     403     ok      ok",
     "lists_public:detail":                "ok      ok      ok      ok      ok      ok      ok",
     "lists_public:list":                  "ok      ok      ok      ok      ok      ok      ok",
+    "monitoring:dashboard":               "login   403     403     403     403     ok      ok",
+    "monitoring:dashboard_export":        "login   403     403     403     403     ok      ok",
     "monitoring:my":                      "login   403     ok      ok      ok      ok      ok",
     "monitoring:ranking":                 "login   403     403     403     403     ok      ok",
     "monitoring:ranking_export":          "login   403     403     403     403     ok      ok",
