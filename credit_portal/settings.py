@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "apps.lists",
     "apps.audit",
     "apps.portal",
+    "apps.commitments",
+    "apps.evaluation",
+    "apps.scenarios",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
     "subjects-nightly-code-quality": {
         "task": "apps.subjects.tasks.nightly_code_quality_scan",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "evaluation-nightly-grades": {
+        "task": "apps.evaluation.tasks.nightly_evaluation",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

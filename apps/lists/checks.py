@@ -7,7 +7,7 @@ One check answers, for a subject and a matter (事项), with:
   definition of "counts today", so an expired, removed or repaired entry never
   appears and never triggers a measure (removal takes effect at the next check);
 * its records in publicity (``apps.records.selectors.public_records``);
-* its grade (``"grade": None`` until the evaluation app provides one);
+* its grade (``apps.evaluation.selectors.grade_summary``; None when not yet graded);
 * the measures in force for the matter whose list types intersect the list
   types of its active entries (only list types that trigger joint measures),
   each once, with the lists that triggered it.
@@ -41,6 +41,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.evaluation.selectors import grade_summary
 from apps.records.export import XLSX_CONTENT_TYPE, neutralise
 from apps.records.selectors import mask_ids_in_text, public_records
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
@@ -437,7 +438,6 @@ def _answer(
         "lists": [],
         "records": [],
         "records_total": 0,
-        # Placeholder until the evaluation app grades subjects; it fills this key.
         "grade": None,
         "measures": [],
         "counts": {"black": 0, "watch": 0, "red": 0, "records": 0, "measures": 0},
@@ -467,6 +467,7 @@ def _answer(
         if counts[color]
     )
     answer.update(
+        grade=grade_summary(subject.pk),
         subject=_subject_dict(subject),
         lists=lists,
         records=[_record_dict(r) for r in records[:RECORDS_SHOWN]],
