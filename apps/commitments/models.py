@@ -43,6 +43,15 @@ class CommitmentTemplate(models.Model):
     def __str__(self):
         return f"{self.get_type_display()}｜{self.matter}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .services import template_placeholders_check
+
+        problems = template_placeholders_check(self.body or "")
+        if problems:
+            raise ValidationError({"body": problems})
+
 
 class CommitmentSerial(models.Model):
     """The last serial handed out for a region and a day; incremented in one atomic statement."""

@@ -3,6 +3,7 @@ import itertools
 
 from apps.catalog.models import RecordType
 from apps.records.models import Record
+from apps.subjects.codes import build_uscc
 from apps.subjects.models import Subject
 
 _n = itertools.count(1)
@@ -11,7 +12,7 @@ _n = itertools.count(1)
 def make_subject(name=None, kind="legal", status="operating"):
     i = next(_n)
     return Subject.objects.create(
-        kind=kind, name=name or f"测试企业{i}", uscc=f"91371083TEST{i:05d}X"[:18], status=status
+        kind=kind, name=name or f"测试企业{i}", uscc=build_uscc("91", "371083", f"{70000000 + i:08d}"), status=status
     )
 
 
