@@ -135,3 +135,24 @@ def test_codes_are_unique_under_concurrency():
         t.join()
     assert not errors
     assert len(codes) == len(set(codes)) == 40
+
+
+def test_pages(template, company, subject_user, clerk_a, clerk_b, center, client_for):
+    r = client_for(subject_user).post("/commitments/my/", {"template": template.pk, "agree": "on"})
+    assert r.status_code == 302
+    r = client_for(subject_user).post("/commitments/my/", {"template": template.pk, "agree": "on"})
+    assert "不能重复签署" in r.content.decode()
+    c = Commitment.objects.get()
+    public = client_for(subject_user).get("/commitments/public/").content.decode()
+    assert c.code in public and company.name in public
+    assert client_for(clerk_a).get("/commitments/").status_code == 200
+    r = client_for(clerk_b).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
+    assert r.status_code == 400 and "监管部门" in r.content.decode()
+    r = client_for(clerk_a).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
+    assert r.status_code == 302
+    assert client_for(center).get("/commitments/templates/").status_code == 200
+    r = client_for(center).post(
+        f"/commitments/templates/{template.pk}/",
+        {"type": template.type, "matter": template.matter, "title": "t", "body": "{主体名称}{错误}", "term_days": 30},
+    )
+    assert "错误" in r.content.decode() and r.status_code == 200
