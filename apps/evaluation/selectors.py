@@ -44,18 +44,22 @@ def grade_history(*, subject):
     return GradeChange.objects.filter(subject=subject).select_related("model").order_by("-changed_at", "-pk")
 
 
-def grade_summary(subject_id) -> dict | None:
-    """The compact form the credit check (apps.lists.checks) puts in its answer."""
-    grade = SubjectGrade.objects.select_related("model").filter(subject_id=subject_id).first()
-    if grade is None:
-        return None
+def grade_summaries(subject_ids) -> dict[int, dict]:
+    """The compact form the credit check (apps.lists.checks) puts in its answer; one query for any number."""
     return {
-        "grade": grade.grade,
-        "label": grade.model.grade_label(grade.grade),
-        "score": grade.score,
-        "source": grade.source,
-        "model_version": grade.model.version,
+        grade.subject_id: {
+            "grade": grade.grade,
+            "label": grade.model.grade_label(grade.grade),
+            "score": grade.score,
+            "source": grade.source,
+            "model_version": grade.model.version,
+        }
+        for grade in SubjectGrade.objects.select_related("model").filter(subject_id__in=list(subject_ids))
     }
+
+
+def grade_summary(subject_id) -> dict | None:
+    return grade_summaries([subject_id]).get(subject_id)
 
 
 def grades_for(subject_ids) -> dict:
