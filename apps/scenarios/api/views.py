@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoDenied
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -83,9 +84,7 @@ def _bank(request) -> Bank:
 class DemandView(APIView):
     permission_classes = [BankScope]
 
-    @extend_schema(
-        summary="信易贷：已授权本行的融资需求", responses=serializers.ListSerializer(child=serializers.DictField())
-    )
+    @extend_schema(summary="信易贷：已授权本行的融资需求", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         bank = _bank(request)
         rows = [
@@ -105,7 +104,7 @@ class DemandView(APIView):
 class SummaryView(APIView):
     permission_classes = [BankScope]
 
-    @extend_schema(summary="信易贷：企业信用摘要（需企业授权）", responses=serializers.DictField())
+    @extend_schema(summary="信易贷：企业信用摘要（需企业授权）", responses=OpenApiTypes.OBJECT)
     def get(self, request, code):
         bank = _bank(request)
         subject = subject_find_by_code(code)
@@ -129,7 +128,7 @@ class OfferInput(serializers.Serializer):
 class OfferView(APIView):
     permission_classes = [BankScope]
 
-    @extend_schema(request=OfferInput, summary="信易贷：记录对接、授信、放款", responses=serializers.DictField())
+    @extend_schema(request=OfferInput, summary="信易贷：记录对接、授信、放款", responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         bank = _bank(request)
         need = get_object_or_404(FinancingNeed, pk=pk)
