@@ -219,3 +219,69 @@ def commitment_coverage(*, on: datetime.date | None = None) -> dict:
         "coverage": (covered / total) if total else None,
         "target": 0.8,
     }
+
+
+def commitments_import(*, rows: list[dict], user, department) -> list[Commitment]:
+    """Bulk entry of signed commitments (rows: 统一社会信用代码, 承诺类型, 承诺事项, 承诺日期).
+
+    Every row is checked first and all problems are reported at once; nothing
+    is written unless every row is good.
+    """
+    from apps.subjects.codes import normalise_code
+
+    from .choices import CommitmentType
+
+    type_by_label = {label: value for value, label in CommitmentType.choices}
+    templates = {(t.type, t.matter): t for t in CommitmentTemplate.objects.filter(is_active=True)}
+    subjects = {
+        s.uscc: s
+        for s in Subject.objects.filter(uscc__in=[normalise_code(str(r.get("统一社会信用代码", ""))) for r in rows])
+    }
+    prepared, problems, seen = [], [], set()
+    for n, row in enumerate(rows, start=2):
+        row_problems = []
+        uscc = normalise_code(str(row.get("统一社会信用代码", "")))
+        subject = subjects.get(uscc)
+        if subject is None:
+            row_problems.append(f"平台中没有统一社会信用代码为“{uscc}”的主体")
+        kind = type_by_label.get(str(row.get("承诺类型", "")).strip())
+        template = templates.get((kind, str(row.get("承诺事项", "")).strip()))
+        if kind is None:
+            row_problems.append(f"承诺类型“{row.get('承诺类型', '')}”不是七型之一")
+        elif template is None:
+            row_problems.append(f"没有“{row.get('承诺事项', '')}”的承诺书模板")
+        try:
+            signed_on = datetime.date.fromisoformat(str(row.get("承诺日期", "")).strip()[:10])
+        except ValueError:
+            row_problems.append("承诺日期格式应为 YYYY-MM-DD")
+            signed_on = None
+        key = (uscc, kind, template.matter if template else None)
+        if key in seen:
+            row_problems.append("与前面的行重复（同一主体同一事项）")
+        seen.add(key)
+        if row_problems:
+            problems.append(f"第{n}行：" + "；".join(row_problems) + "。")
+        else:
+            prepared.append((n, subject, template, signed_on))
+    if problems:
+        raise ValidationError(problems)
+    created = []
+    with transaction.atomic():
+        for n, subject, template, signed_on in prepared:
+            try:
+                created.append(
+                    commitment_sign(
+                        template=template,
+                        subject=subject,
+                        user=user,
+                        channel=Channel.IMPORT,
+                        signed_on=signed_on,
+                        department=department,
+                    )  # fmt: skip
+                )
+            except ValidationError as exc:
+                problems.append(f"第{n}行：" + "；".join(exc.messages))
+        if problems:
+            transaction.set_rollback(True)
+            raise ValidationError(problems)
+    return created

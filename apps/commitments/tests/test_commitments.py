@@ -156,3 +156,22 @@ def test_pages(template, company, subject_user, clerk_a, clerk_b, center, client
         {"type": template.type, "matter": template.matter, "title": "t", "body": "{主体名称}{错误}", "term_days": 30},
     )
     assert "错误" in r.content.decode() and r.status_code == 200
+
+
+def test_bulk_import_reports_every_bad_row_and_writes_nothing(template, clerk_a, dept_a):
+    from apps.commitments.services import commitments_import
+
+    a, b = make_subject(), make_subject()
+    good = {"统一社会信用代码": a.uscc, "承诺类型": "容缺受理型", "承诺事项": template.matter, "承诺日期": "2024-05-06"}
+    rows = [
+        good,
+        {"统一社会信用代码": "91371083NOPE0000XX", "承诺类型": "八型", "承诺事项": "x", "承诺日期": "昨天"},
+        dict(good),
+    ]
+    with pytest.raises(ValidationError) as exc:
+        commitments_import(rows=rows, user=clerk_a, department=dept_a)
+    assert [m[:4] for m in exc.value.messages] == ["第3行：", "第4行："]
+    assert "七型" in exc.value.messages[0] and "承诺日期" in exc.value.messages[0]
+    assert not Commitment.objects.exists()
+    created = commitments_import(rows=[good, good | {"统一社会信用代码": b.uscc}], user=clerk_a, department=dept_a)
+    assert [c.channel for c in created] == ["import", "import"]
