@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.portal",
     "apps.backups",
+    "apps.commitments",
+    "apps.evaluation",
+    "apps.scenarios",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
     "monitoring-nightly-indicator-readings": {
         "task": "apps.monitoring.tasks.nightly_indicator_readings",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "evaluation-nightly-grades": {
+        "task": "apps.evaluation.tasks.nightly_evaluation",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

@@ -24,6 +24,14 @@ _NAV = [
     ("用户管理", "accounts:user_list", {Role.ADMIN}),
     ("审计日志", "audit:log", {Role.CENTER, Role.ADMIN}),
     ("我的主体认领", "accounts:claim_list", {Role.SUBJECT}),
+    ("双随机抽查", "evaluation:tasks", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("评价模型", "evaluation:model", {Role.CENTER, Role.ADMIN}),
+    ("信用承诺", "commitments:staff_list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("信易+ 与信易贷", "scenarios:figures", {Role.CENTER, Role.ADMIN}),
+    ("我的信用等级", "evaluation:my_grade", {Role.SUBJECT}),
+    ("我的信用承诺", "commitments:my", {Role.SUBJECT}),
+    ("信易+", "scenarios:my", {Role.SUBJECT}),
+    ("信易贷融资", "scenarios:my_loans", {Role.SUBJECT}),
 ]
 
 

@@ -7,7 +7,7 @@ One check answers, for a subject and a matter (事项), with:
   definition of "counts today", so an expired, removed or repaired entry never
   appears and never triggers a measure (removal takes effect at the next check);
 * its records in publicity (``apps.records.selectors.public_records``);
-* its grade (``"grade": None`` until the evaluation app provides one);
+* its grade (``apps.evaluation.selectors.grade_summaries``; None when not yet graded);
 * the measures in force for the matter whose list types intersect the list
   types of its active entries (only list types that trigger joint measures),
   each once, with the lists that triggered it.
@@ -42,6 +42,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.evaluation.selectors import grade_summaries
 from apps.records.export import XLSX_CONTENT_TYPE, neutralise
 from apps.records.selectors import mask_ids_in_text, public_records
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
@@ -426,6 +427,7 @@ def _answer(
     entries: list[dict],
     records: list[dict],
     measures_by_type: dict[int, list[dict]],
+    grades: dict | None = None,
 ) -> dict:
     answer = {
         "query": resolution.query,
@@ -438,7 +440,6 @@ def _answer(
         "lists": [],
         "records": [],
         "records_total": 0,
-        # Placeholder until the evaluation app grades subjects; it fills this key.
         "grade": None,
         "measures": [],
         "counts": {"black": 0, "watch": 0, "red": 0, "records": 0, "measures": 0},
@@ -468,6 +469,7 @@ def _answer(
         if counts[color]
     )
     answer.update(
+        grade=(grades or {}).get(subject.pk),
         subject=_subject_dict(subject),
         lists=lists,
         records=[_record_dict(r) for r in records[:RECORDS_SHOWN]],
@@ -519,8 +521,9 @@ def credit_check_run(
         if triggering:
             measures_by_type = _measures_by_list_type(matter, on, triggering)
     answer = _answer(
-        resolution, matter=matter, on=on, entries=entries, records=records, measures_by_type=measures_by_type
-    )
+        resolution, matter=matter, on=on, entries=entries, records=records, measures_by_type=measures_by_type,
+        grades=grade_summaries([resolution.subject.pk]) if resolution.subject is not None else None,
+    )  # fmt: skip
     user, api_key, department_id = _principal(user, api_key)
     return CreditCheck.objects.create(
         channel=channel,
@@ -563,6 +566,7 @@ def credit_check_batch(
     entries = _entries_by_subject(subject_ids, on)
     records = _records_by_subject(subject_ids, on)
     measures_by_type = _measures_by_list_type(matter, on) if any(entries.values()) else {}
+    grades = grade_summaries(subject_ids) if subject_ids else {}
     user, api_key, department_id = _principal(user, api_key)
     checks = []
     for resolution in resolutions:
@@ -574,6 +578,7 @@ def credit_check_batch(
             entries=entries.get(pk, []),
             records=records.get(pk, []),
             measures_by_type=measures_by_type,
+            grades=grades,
         )
         checks.append(
             CreditCheck(

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from .models import Commitment, CommitmentTemplate, Fulfilment
+
+
+@admin.register(CommitmentTemplate)
+class CommitmentTemplateAdmin(admin.ModelAdmin):
+    list_display = ["type", "matter", "supervising_department", "is_active"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "subject", "type", "matter", "signed_on", "status"]
+    search_fields = ["code", "subject__name"]
+    raw_id_fields = ["subject"]
+
+
+admin.site.register(Fulfilment)

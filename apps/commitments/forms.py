@@ -1,0 +1,30 @@
+from django import forms
+
+from .choices import Outcome
+from .models import CommitmentTemplate
+
+
+class SignForm(forms.Form):
+    template = forms.ModelChoiceField(
+        label="承诺事项",
+        queryset=CommitmentTemplate.objects.filter(is_active=True, supervising_department__isnull=False),
+    )
+    agree = forms.BooleanField(label="本人已阅读承诺书全文，自愿作出承诺")
+
+
+class PaperForm(forms.Form):
+    template = forms.ModelChoiceField(label="承诺事项", queryset=CommitmentTemplate.objects.filter(is_active=True))
+    uscc = forms.CharField(label="统一社会信用代码", max_length=18)
+    signed_on = forms.DateField(label="承诺日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FulfilForm(forms.Form):
+    outcome = forms.ChoiceField(label="履约情况", choices=Outcome.choices)
+    unfulfilled = forms.CharField(label="未履行内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up = forms.CharField(label="后续处理", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = CommitmentTemplate
+        fields = ["type", "matter", "title", "body", "supervising_department", "term_days", "is_active"]

@@ -1,0 +1,287 @@
+"""Commitment workflows: signing (online, paper, bulk), the code, fulfilment and breach.
+
+A breach (部分履行 / 全部未履行) becomes a dishonesty record of the subject
+through the shared records pipeline (``records_ingest`` with the
+``commitment_breach`` catalog type), so it is validated, published and
+counted like every other record.
+"""
+
+import datetime
+import string
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.catalog.models import Policy, RecordType
+from apps.records.choices import Severity, Source
+from apps.records.services import records_ingest
+from apps.subjects.choices import OperatingStatus, SubjectKind
+from apps.subjects.models import Subject
+from apps.subjects.pii import decrypt
+from apps.workdays.services import workdays_add
+
+from .choices import Channel, CommitmentStatus, Outcome
+from .models import PLACEHOLDERS, Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
+
+BREACH_TYPE = "commitment_breach"
+KIND_LABELS = {
+    SubjectKind.LEGAL: "法人及非法人组织",
+    SubjectKind.INDIVIDUAL_BUSINESS: "个体工商户",
+    SubjectKind.PERSON: "自然人",
+}
+
+
+def template_placeholders_check(body: str) -> list[str]:
+    problems = []
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
+    except ValueError:
+        return ["承诺书正文中的花括号不成对。"]
+    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
+    if unknown:
+        problems.append(f"未知的占位符：{'、'.join('{' + n + '}' for n in unknown)}；可用：{'、'.join(PLACEHOLDERS)}。")
+    return problems
+
+
+def template_render(template: CommitmentTemplate, *, subject: Subject, signed_on, due_on) -> str:
+    values = {
+        "主体名称": subject.name,
+        "主体代码": subject.public_code,
+        "承诺事项": template.matter,
+        "承诺日期": f"{signed_on:%Y年%m月%d日}",
+        "履约期限": f"{due_on:%Y年%m月%d日}",
+        "监管部门": template.supervising_department.name if template.supervising_department else "",
+    }
+    return template.body.format_map(values)
+
+
+def commitment_code_next(*, on: datetime.date, region: str | None = None) -> str:
+    """6-digit region + 8-digit date + 6-digit serial; one atomic upsert, so concurrent signers never collide."""
+    region = region or settings.PLATFORM_REGION_CODE
+    day = f"{on:%Y%m%d}"
+    table = CommitmentSerial._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (region, day, last) VALUES (%s, %s, 1) "  # noqa: S608 — table name is ours
+            f"ON CONFLICT (region, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [region, day],
+        )
+        serial = cur.fetchone()[0]
+    if serial > 999_999:
+        raise ValidationError("当日承诺编号已用尽。")
+    return f"{region}{day}{serial:06d}"
+
+
+def _fulfilment_deadline(due_on: datetime.date):
+    record_type = RecordType.objects.filter(code=BREACH_TYPE).first()
+    policy = Policy.objects.in_force("report_deadline_days", on=due_on, record_type=record_type)
+    if policy is None:
+        raise ValidationError("缺少政策参数“上报时限（工作日）”，请信用中心补充。")
+    return workdays_add(start=due_on, days=int(policy.value))
+
+
+def commitment_sign(
+    *, template: CommitmentTemplate, subject: Subject, user, channel: str = Channel.ONLINE,
+    signed_on: datetime.date | None = None, department=None,
+) -> Commitment:  # fmt: skip
+    """A subject signs (online), or a department records a signed paper one / an imported row."""
+    problems = []
+    if not template.is_active:
+        problems.append("该承诺书模板已停用。")
+    if template.supervising_department_id is None:
+        problems.append("该承诺书模板尚未指定监管部门，暂不能签署，请联系信用中心。")
+    if channel == Channel.ONLINE and getattr(user, "subject_id", None) != subject.pk:
+        problems.append("只能以本账号认领的主体签署信用承诺。")
+    if channel != Channel.ONLINE and (department is None or getattr(user, "department_id", None) != department.pk):
+        problems.append("纸质承诺只能由部门工作人员录入。")
+    if Commitment.objects.filter(
+        subject=subject, type=template.type, matter=template.matter, status=CommitmentStatus.SIGNED
+    ).exists():
+        problems.append(f"该主体已就“{template.matter}”作出信用承诺且尚未核实履约，不能重复签署。")
+    if problems:
+        raise ValidationError(problems)
+    signed_on = signed_on or timezone.localdate()
+    if signed_on > timezone.localdate():
+        raise ValidationError("承诺日期不能晚于今天。")
+    due_on = signed_on + datetime.timedelta(days=template.term_days)
+    deadline = _fulfilment_deadline(due_on)
+    try:
+        with transaction.atomic():
+            return Commitment.objects.create(
+                code=commitment_code_next(on=signed_on),
+                template=template,
+                type=template.type,
+                matter=template.matter,
+                subject=subject,
+                text=template_render(template, subject=subject, signed_on=signed_on, due_on=due_on),
+                signed_on=signed_on,
+                due_on=due_on,
+                channel=channel,
+                signed_by=user if channel == Channel.ONLINE else None,
+                entered_by=user if channel != Channel.ONLINE else None,
+                supervising_department=template.supervising_department,
+                fulfilment_deadline=deadline.deadline,
+                deadline_calendar=deadline.calendar,
+            )
+    except IntegrityError:
+        # Two simultaneous signings: the partial unique constraint lets only one through.
+        raise ValidationError(f"该主体已就“{template.matter}”作出信用承诺且尚未核实履约，不能重复签署。") from None
+
+
+def _breach_row(commitment: Commitment, fulfilment_outcome: str, unfulfilled: str, follow_up: str, department, on):
+    subject = commitment.subject
+    row = {
+        "CN_XDR_MC": subject.name,
+        "CN_XDR_LB": KIND_LABELS[subject.kind],
+        "CN_WNBH": f"{commitment.code}-WN",
+        "CN_CNBH": commitment.code,
+        "CN_CNLX": commitment.get_type_display(),
+        "CN_CNSX": commitment.matter,
+        "CN_LYQK": Outcome(fulfilment_outcome).label,
+        "CN_WLXNR": unfulfilled,
+        "CN_HXCL": follow_up,
+        "CN_RDRQ": on.isoformat(),
+        "CN_JG": department.name,
+        "CN_JGDM": department.uscc,
+        "CN_SJLY": department.name,
+        "CN_SJLYDM": department.uscc,
+    }
+    if subject.kind == SubjectKind.PERSON:
+        row["CN_XDR_ZJLX"] = "身份证"
+        row["CN_XDR_ZJHM"] = decrypt(subject.id_number_encrypted)
+    else:
+        row["CN_XDR_SHXYM"] = subject.uscc
+    return row
+
+
+def commitment_fulfil(
+    *, commitment: Commitment, outcome: str, user, unfulfilled: str = "", follow_up: str = "",
+    on: datetime.date | None = None,
+) -> Fulfilment:  # fmt: skip
+    """The supervising department records 全部履行 / 部分履行 / 全部未履行; a breach becomes a record."""
+    on = on or timezone.localdate()
+    problems = []
+    if getattr(user, "department_id", None) != commitment.supervising_department_id:
+        problems.append("只有该承诺的监管部门可以录入履约情况。")
+    if outcome not in Outcome.values:
+        problems.append("请选择履约情况。")
+    elif outcome != Outcome.FULFILLED and not unfulfilled.strip():
+        problems.append("部分履行或全部未履行时，必须填写未履行的内容。")
+    if outcome == Outcome.BREACHED and not follow_up.strip():
+        problems.append("全部未履行时，必须填写后续处理（如撤销许可、记入失信记录）。")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        if commitment.status != CommitmentStatus.SIGNED:
+            raise ValidationError("该承诺的履约情况已录入。")
+        breach_record = None
+        if outcome != Outcome.FULFILLED:
+            summary = records_ingest(
+                record_type=RecordType.objects.get(code=BREACH_TYPE),
+                department=user.department,
+                rows=[(None, _breach_row(commitment, outcome, unfulfilled, follow_up, user.department, on))],
+                source=Source.FORM,
+                actor=user,
+                severity=Severity.GENERAL,
+            )
+            result = summary.outcomes[0]
+            if result.record_id is None:
+                raise ValidationError([f"违诺信息未能形成失信记录：{p.label}{p.message}" for p in result.problems])
+            breach_record_id = result.record_id
+            breach_record = breach_record_id
+        fulfilment = Fulfilment.objects.create(
+            commitment=commitment,
+            outcome=outcome,
+            unfulfilled=unfulfilled,
+            follow_up=follow_up,
+            department=user.department,
+            recorded_by=user,
+            recorded_on=on,
+            timely=on <= commitment.fulfilment_deadline,
+            breach_record_id=breach_record,
+        )
+        commitment.status = outcome
+        commitment.save(update_fields=["status"])
+    return fulfilment
+
+
+def commitment_coverage(*, on: datetime.date | None = None) -> dict:
+    """Coverage = operating enterprises with a commitment record / operating enterprises (target ≥ 80%)."""
+    enterprises = Subject.objects.market_subjects().filter(status=OperatingStatus.OPERATING)
+    total = enterprises.count()
+    covered = enterprises.filter(commitments__isnull=False).distinct().count()
+    return {
+        "enterprises": total,
+        "covered": covered,
+        "coverage": (covered / total) if total else None,
+        "target": 0.8,
+    }
+
+
+def commitments_import(*, rows: list[dict], user, department) -> list[Commitment]:
+    """Bulk entry of signed commitments (rows: 统一社会信用代码, 承诺类型, 承诺事项, 承诺日期).
+
+    Every row is checked first and all problems are reported at once; nothing
+    is written unless every row is good.
+    """
+    from apps.subjects.codes import normalise_code
+
+    from .choices import CommitmentType
+
+    type_by_label = {label: value for value, label in CommitmentType.choices}
+    templates = {(t.type, t.matter): t for t in CommitmentTemplate.objects.filter(is_active=True)}
+    subjects = {
+        s.uscc: s
+        for s in Subject.objects.filter(uscc__in=[normalise_code(str(r.get("统一社会信用代码", ""))) for r in rows])
+    }
+    prepared, problems, seen = [], [], set()
+    for n, row in enumerate(rows, start=2):
+        row_problems = []
+        uscc = normalise_code(str(row.get("统一社会信用代码", "")))
+        subject = subjects.get(uscc)
+        if subject is None:
+            row_problems.append(f"平台中没有统一社会信用代码为“{uscc}”的主体")
+        kind = type_by_label.get(str(row.get("承诺类型", "")).strip())
+        template = templates.get((kind, str(row.get("承诺事项", "")).strip()))
+        if kind is None:
+            row_problems.append(f"承诺类型“{row.get('承诺类型', '')}”不是七型之一")
+        elif template is None:
+            row_problems.append(f"没有“{row.get('承诺事项', '')}”的承诺书模板")
+        try:
+            signed_on = datetime.date.fromisoformat(str(row.get("承诺日期", "")).strip()[:10])
+        except ValueError:
+            row_problems.append("承诺日期格式应为 YYYY-MM-DD")
+            signed_on = None
+        key = (uscc, kind, template.matter if template else None)
+        if key in seen:
+            row_problems.append("与前面的行重复（同一主体同一事项）")
+        seen.add(key)
+        if row_problems:
+            problems.append(f"第{n}行：" + "；".join(row_problems) + "。")
+        else:
+            prepared.append((n, subject, template, signed_on))
+    if problems:
+        raise ValidationError(problems)
+    created = []
+    with transaction.atomic():
+        for n, subject, template, signed_on in prepared:
+            try:
+                created.append(
+                    commitment_sign(
+                        template=template,
+                        subject=subject,
+                        user=user,
+                        channel=Channel.IMPORT,
+                        signed_on=signed_on,
+                        department=department,
+                    )  # fmt: skip
+                )
+            except ValidationError as exc:
+                problems.append(f"第{n}行：" + "；".join(exc.messages))
+        if problems:
+            transaction.set_rollback(True)
+            raise ValidationError(problems)
+    return created

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "commitments"
+
+urlpatterns = [
+    path("public/", views.PublicListView.as_view(), name="public"),
+    path("my/", views.MyCommitmentsView.as_view(), name="my"),
+    path("", views.StaffListView.as_view(), name="staff_list"),
+    path("paper/", views.PaperEntryView.as_view(), name="paper"),
+    path("<int:pk>/fulfil/", views.FulfilView.as_view(), name="fulfil"),
+    path("templates/", views.TemplateListView.as_view(), name="templates"),
+    path("templates/new/", views.TemplateEditView.as_view(), name="template_create"),
+    path("templates/<int:pk>/", views.TemplateEditView.as_view(), name="template_edit"),
+]

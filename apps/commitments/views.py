@@ -1,0 +1,148 @@
+"""Subject signing, department entry and fulfilment, template editing, the public 信用承诺公示 page."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from apps.accounts.choices import Role
+from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
+from apps.subjects.codes import normalise_code
+from apps.subjects.models import Subject
+
+from .choices import Channel
+from .forms import FulfilForm, PaperForm, SignForm, TemplateForm
+from .models import Commitment, CommitmentTemplate
+from .services import commitment_coverage, commitment_fulfil, commitment_sign
+
+
+def _mask_name(subject) -> str:
+    if subject.kind == "person" and subject.name:
+        return subject.name[0] + "*" * (len(subject.name) - 1)
+    return subject.name
+
+
+class PublicListView(View):
+    """信用承诺公示: code, subject (a person's name and ID masked), type, matter, date, fulfilment."""
+
+    def get(self, request):
+        qs = Commitment.objects.select_related("subject", "supervising_department").order_by("-signed_on", "-pk")
+        q = (request.GET.get("q") or "").strip()
+        if q:
+            qs = qs.filter(subject__name__icontains=q) | qs.filter(code=q) | qs.filter(subject__uscc=normalise_code(q))
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        rows = [{"c": c, "name": _mask_name(c.subject), "code": c.subject.public_code} for c in page.object_list]
+        return render(request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q})
+
+
+class MyCommitmentsView(RoleRequiredMixin, View):
+    allowed_roles = (Role.SUBJECT,)
+
+    def get(self, request):
+        subject = request.user.subject
+        items = Commitment.objects.filter(subject=subject) if subject else Commitment.objects.none()
+        return render(request, "commitments/my.html", {"items": items, "form": SignForm(), "subject": subject})
+
+    def post(self, request):
+        form = SignForm(request.POST)
+        subject = request.user.subject
+        if subject is None:
+            form.add_error(None, "您的账号尚未认领信用主体。")
+        if form.is_valid():
+            try:
+                c = commitment_sign(template=form.cleaned_data["template"], subject=subject, user=request.user)
+            except ValidationError as exc:
+                for m in exc.messages:
+                    form.add_error(None, m)
+            else:
+                messages.success(request, f"已签署信用承诺，编号 {c.code}。")
+                return redirect("commitments:my")
+        items = Commitment.objects.filter(subject=subject) if subject else Commitment.objects.none()
+        return render(request, "commitments/my.html", {"items": items, "form": form, "subject": subject})
+
+
+def _staff_qs(user):
+    qs = Commitment.objects.select_related("subject", "supervising_department")
+    return qs if has_role(user, CENTER_ROLES) else qs.filter(supervising_department_id=user.department_id)
+
+
+class StaffListView(StaffRequiredMixin, View):
+    def get(self, request):
+        page = Paginator(_staff_qs(request.user).order_by("status", "fulfilment_deadline"), 50).get_page(
+            request.GET.get("page")
+        )
+        return render(
+            request,
+            "commitments/staff_list.html",
+            {"page": page, "coverage": commitment_coverage(), "paper_form": PaperForm()},
+        )
+
+
+class PaperEntryView(StaffRequiredMixin, View):
+    def post(self, request):
+        form = PaperForm(request.POST)
+        if form.is_valid():
+            subject = Subject.objects.filter(uscc=normalise_code(form.cleaned_data["uscc"])).first()
+            if subject is None:
+                form.add_error("uscc", "平台中没有该统一社会信用代码的主体。")
+            else:
+                try:
+                    c = commitment_sign(
+                        template=form.cleaned_data["template"], subject=subject, user=request.user,
+                        channel=Channel.PAPER, signed_on=form.cleaned_data["signed_on"],
+                        department=request.user.department,
+                    )  # fmt: skip
+                except ValidationError as exc:
+                    for m in exc.messages:
+                        form.add_error(None, m)
+                else:
+                    messages.success(request, f"已录入纸质承诺，编号 {c.code}。")
+                    return redirect("commitments:staff_list")
+        page = Paginator(_staff_qs(request.user), 50).get_page(1)
+        return render(
+            request,
+            "commitments/staff_list.html",
+            {"page": page, "coverage": commitment_coverage(), "paper_form": form},
+            status=400,
+        )
+
+
+class FulfilView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        c = get_object_or_404(_staff_qs(request.user), pk=pk)
+        return render(request, "commitments/fulfil.html", {"c": c, "form": FulfilForm()})
+
+    def post(self, request, pk):
+        c = get_object_or_404(Commitment, pk=pk)
+        form = FulfilForm(request.POST)
+        if form.is_valid():
+            try:
+                commitment_fulfil(commitment=c, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for m in exc.messages:
+                    form.add_error(None, m)
+            else:
+                messages.success(request, "已录入履约情况。")
+                return redirect("commitments:staff_list")
+        return render(request, "commitments/fulfil.html", {"c": c, "form": form}, status=400)
+
+
+class TemplateListView(CenterRequiredMixin, View):
+    def get(self, request):
+        return render(request, "commitments/template_list.html", {"templates": CommitmentTemplate.objects.all()})
+
+
+class TemplateEditView(CenterRequiredMixin, View):
+    def get(self, request, pk=None):
+        obj = get_object_or_404(CommitmentTemplate, pk=pk) if pk else None
+        return render(request, "commitments/template_form.html", {"form": TemplateForm(instance=obj), "obj": obj})
+
+    def post(self, request, pk=None):
+        obj = get_object_or_404(CommitmentTemplate, pk=pk) if pk else None
+        form = TemplateForm(request.POST, instance=obj)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "承诺书模板已保存。")
+            return redirect("commitments:templates")
+        return render(request, "commitments/template_form.html", {"form": form, "obj": obj})

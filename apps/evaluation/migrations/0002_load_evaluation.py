@@ -1,0 +1,13 @@
+from django.db import migrations
+
+from apps.catalog.fixture_loading import load_fixtures
+
+
+def load(apps, schema_editor):
+    # The first scoring model, the graded-supervision policy and the supervision fields.
+    load_fixtures(apps, schema_editor, ["evaluation"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("evaluation", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

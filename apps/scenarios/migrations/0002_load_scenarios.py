@@ -1,0 +1,13 @@
+from django.db import migrations
+
+from apps.catalog.fixture_loading import load_fixtures
+
+
+def load(apps, schema_editor):
+    # The 信易+ catalog every installation starts with.
+    load_fixtures(apps, schema_editor, ["scenarios"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("scenarios", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
