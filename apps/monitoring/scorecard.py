@@ -141,6 +141,54 @@ def _specific_categories(on):
     return Measured(counts, float(sum(counts.values())), text or "无特定领域信息类型", {"counts": counts})
 
 
+@measure("commitment_coverage", "信用承诺覆盖率（有承诺记录的在营企业 / 在营企业）")
+def _commitment_coverage(on):
+    from apps.commitments.services import commitment_coverage
+
+    figures = commitment_coverage(on=on)
+    share = figures["coverage"]
+    return Measured(share, share, f"{_percent(share)}（{figures['covered']} / {figures['enterprises']}）", figures)
+
+
+@measure("xinyi_fields", "信易+应用领域数（启用的场景）")
+def _xinyi_fields(on):
+    from apps.scenarios.models import Scenario
+
+    count = Scenario.objects.filter(is_active=True).count()
+    return Measured(count, float(count), f"{count} 个", {"scenarios": count})
+
+
+def _loan_figures():
+    from apps.scenarios.services import loan_figures
+
+    return loan_figures()
+
+
+@measure("xinyidai_share", "信易贷注册企业占在营企业比例")
+def _xinyidai_share(on):
+    figures = _loan_figures()
+    share = figures["share"]
+    text = f"{_percent(share)}（{figures['registered']} / {figures['operating']}）"
+    return Measured(share, share, text, {"registered": figures["registered"], "operating": figures["operating"]})
+
+
+@measure("xinyidai_amount", "信易贷授信或放款金额（元）")
+def _xinyidai_amount(on):
+    figures = _loan_figures()
+    # The scoring table counts 授信金额 or 放款金额, whichever is reached (amounts are kept in 万元).
+    amount = float(max(figures["granted"], figures["lent"])) * 10_000
+    text = f"授信 {figures['granted']:,} 万元，放款 {figures['lent']:,} 万元"
+    return Measured(amount, amount, text, {"granted": str(figures["granted"]), "lent": str(figures["lent"])})
+
+
+@measure("graded_fields", "开展分级分类监管的领域数（有双随机抽查任务的监管领域）")
+def _graded_fields(on):
+    from apps.evaluation.models import InspectionTask
+
+    count = InspectionTask.objects.filter(drawn_at__isnull=False).values("field_id").distinct().count()
+    return Measured(count, float(count), f"{count} 个领域", {"fields": count})
+
+
 # --- rules ---------------------------------------------------------------------------------
 
 
