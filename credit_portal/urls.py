@@ -33,3 +33,7 @@ urlpatterns = [
 
 admin.site.site_header = "公共信用信息平台 后台管理"
 admin.site.site_title = "公共信用信息平台"
+urlpatterns += [
+    path("repair/", include("apps.repair.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+]

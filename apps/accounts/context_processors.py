@@ -23,6 +23,12 @@ _NAV = [
     ("用户管理", "accounts:user_list", {Role.ADMIN}),
     ("审计日志", "audit:log", {Role.CENTER, Role.ADMIN}),
     ("我的主体认领", "accounts:claim_list", {Role.SUBJECT}),
+    ("我的信用信息", "repair:my", {Role.SUBJECT}),
+    ("信用修复", "repair:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
+    ("异议处理", "repair:objections", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
+    ("修复与异议指标", "repair:figures", {Role.CENTER, Role.ADMIN}),
+    ("信用修复告知书", "repair:notices", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("消息中心", "notifications:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
 ]
 
 
