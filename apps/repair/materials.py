@@ -34,6 +34,8 @@ def material_check(uploaded) -> tuple[CheckedFile | None, list[str]]:
     size = getattr(uploaded, "size", None)
     if size is not None and size > limit:
         return None, [f"“{name}”大小 {size / 1024 / 1024:.1f} MB，超过 {settings.REPAIR_MATERIAL_MAX_MB} MB 上限。"]
+    if hasattr(uploaded, "seek"):
+        uploaded.seek(0)  # a form may have checked it already
     data = uploaded.read(limit + 1)
     if len(data) > limit:
         return None, [f"“{name}”超过 {settings.REPAIR_MATERIAL_MAX_MB} MB 上限。"]

@@ -173,36 +173,20 @@ def _set_under_repair(record_id, value: bool):
 # --- actions ---------------------------------------------------------------------------------
 
 
-def repair_application_submit(
-    *,
-    records,
-    subject,
-    contact_name: str,
-    contact_phone: str,
-    statement: str,
-    materials: list[tuple[str, object]],
-    applicant=None,
-    entered_by=None,
-    contact_email: str = "",
-    on: datetime.date | None = None,
-) -> list[RepairApplication]:
-    """File one application per chosen record. Every problem is reported at once
-    (``ValidationError`` keyed by form field) and nothing is written unless all pass."""
-    on = on or timezone.localdate()
+def repair_application_problems(
+    *, records, subject, materials: list[tuple[str, object]], on: datetime.date
+) -> tuple[dict[str, list[str]], list]:
+    """Eligibility of each record and the materials policy requires, every problem keyed by form field.
+
+    Returns ``(errors, checked_files)``; a form shows these next to its own field errors.
+    """
     errors: dict[str, list[str]] = {}
-    records = list(records)
     if subject is None:
         errors.setdefault("records", []).append(
             "请先认领信用主体（工作台 → 我的主体认领），经信用中心审核后再申请修复。"
         )
     if not records:
         errors.setdefault("records", []).append("请选择要修复的信息。")
-    if not contact_name.strip():
-        errors.setdefault("contact_name", []).append("请填写联系人。")
-    if not contact_phone.strip():
-        errors.setdefault("contact_phone", []).append("请填写联系电话。")
-    if not statement.strip():
-        errors.setdefault("statement", []).append("请说明履行法定义务、纠正失信行为的情况。")
     for record in records:
         try:
             reasons = repair_eligibility(record=record, on=on, subject=subject)
@@ -219,13 +203,41 @@ def repair_application_submit(
             errors.setdefault(kind, []).extend(problems)
         else:
             checked.append((kind, file))
-    given = {kind for kind, _ in materials if _ is not None}
+    given = {kind for kind, uploaded in materials if uploaded is not None}
     for record in records:
         for kind in required_materials(record=record, on=on):
             if kind not in given:
                 message = f"请上传“{MaterialKind(kind).label}”（按政策{record.get_severity_display()}信息须提交）。"
                 if message not in errors.get(kind, []):
                     errors.setdefault(kind, []).append(message)
+    return errors, checked
+
+
+def repair_application_submit(
+    *,
+    records,
+    subject,
+    contact_name: str,
+    contact_phone: str,
+    statement: str,
+    materials: list[tuple[str, object]],
+    applicant=None,
+    entered_by=None,
+    contact_email: str = "",
+    on: datetime.date | None = None,
+) -> list[RepairApplication]:
+    """File one application per chosen record. Every problem is reported at once
+    (``ValidationError`` keyed by form field) and nothing is written unless all pass."""
+    on = on or timezone.localdate()
+    records = list(records)
+    errors, checked = repair_application_problems(records=records, subject=subject, materials=materials, on=on)
+    for field, value, message in (
+        ("contact_name", contact_name, "请填写联系人。"),
+        ("contact_phone", contact_phone, "请填写联系电话。"),
+        ("statement", statement, "请说明履行法定义务、纠正失信行为的情况。"),
+    ):
+        if not (value or "").strip():
+            errors.setdefault(field, []).append(message)
     if errors:
         raise ValidationError(errors)
 

@@ -29,7 +29,7 @@ from .forms import (
     SupplementForm,
     VerifyForm,
 )
-from .policy import PolicyMissing, required_materials
+from .policy import PolicyMissing
 from .selectors import (
     case_figures,
     material_visible,
@@ -109,14 +109,7 @@ class RepairApplyView(RoleRequiredMixin, View):
         return Subject.objects.filter(uscc=code).first()
 
     def render_form(self, form, subject):
-        today = timezone.localdate()
         records = list(form.fields["records"].queryset)
-        needs = {}
-        for record in records:
-            try:
-                needs[record.pk] = required_materials(record=record, on=today)
-            except PolicyMissing:
-                needs[record.pk] = []
         return render(self.request, "repair/apply.html", {
             "form": form, "subject": subject, "records": records, "on_behalf": self.request.user.role != Role.SUBJECT,
             "code": self.request.GET.get("code", ""),
@@ -151,6 +144,16 @@ class RepairApplyView(RoleRequiredMixin, View):
                 numbers = "、".join(a.number for a in created)
                 messages.success(request, f"信用修复申请已提交（编号 {numbers}），受理结果将通过消息中心告知。")
                 return redirect("repair:detail", pk=created[0].pk)
+        else:
+            # Eligibility and materials are checked even when a field is missing: every problem at once.
+            chosen = subject_records(subject=subject).filter(pk__in=request.POST.getlist("records"))
+            materials = [(name, request.FILES.get(name)) for name in form.MATERIAL_FIELDS]
+            errors, _files = services.repair_application_problems(
+                records=list(chosen), subject=subject, materials=materials, on=timezone.localdate()
+            )
+            for field, messages_ in errors.items():
+                if not form.has_error(field):
+                    form.add_error(field, messages_)
         return self.render_form(form, subject)
 
 
@@ -348,11 +351,12 @@ class ObjectionCreateView(View):
         initial = {}
         if user.is_authenticated:
             initial = {"contact_name": user.full_name, "contact_phone": user.phone, "contact_email": user.email}
-        return render(request, "repair/objection_form.html", {"form": ObjectionForm(initial=initial), "record": record})
+        form = ObjectionForm(initial=initial, anonymous=not user.is_authenticated)
+        return render(request, "repair/objection_form.html", {"form": form, "record": record})
 
     def post(self, request, record_pk):
         record = self.record(request, record_pk)
-        form = ObjectionForm(request.POST, request.FILES)
+        form = ObjectionForm(request.POST, request.FILES, anonymous=not request.user.is_authenticated)
         if form.is_valid():
             try:
                 objection = services.objection_submit(
