@@ -82,3 +82,7 @@ def png_file(name="scan.png"):
 
 def materials():
     return [("commitment", pdf_file("承诺书.pdf")), ("fulfilment", png_file("缴款凭证.png"))]
+
+
+# The real-worker fixture of the platform's Celery integration test, reused as is.
+from tests.test_celery_worker import worker  # noqa: E402, F401
