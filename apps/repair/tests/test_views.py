@@ -188,3 +188,43 @@ def test_menus(owner, center, clerk_a, client_for):
     html = client_for(center).get(reverse("accounts:home")).content.decode()
     assert "修复与异议指标" in html and "消息中心" in html
     assert "修复与异议指标" not in client_for(clerk_a).get(reverse("accounts:home")).content.decode()
+
+
+def test_hall_staff_enter_an_application_on_the_subjects_behalf(owner, penalty, center, client_for):
+    client = client_for(center)
+    page = client.get(reverse("repair:apply"), {"code": owner.subject.uscc}).content.decode()
+    assert owner.subject.name in page and penalty.decision_number in page
+    response = client.post(
+        reverse("repair:apply"),
+        {
+            "code": owner.subject.uscc,
+            "records": [penalty.pk],
+            "contact_name": "张伟",
+            "contact_phone": "13800000000",
+            "statement": "罚款已缴清",
+            "commitment": pdf_file(),
+            "fulfilment": pdf_file("凭证.pdf"),
+        },  # fmt: skip
+    )
+    assert response.status_code == 302
+    application = RepairApplication.objects.get()
+    assert application.entered_by == center and application.applicant is None
+    assert application.subject == owner.subject and application.events.get().reason == "窗口代为录入"
+
+
+def test_subject_files_an_objection_from_its_page_and_sees_the_reply(owner, penalty, center, reviewer_a, client_for):
+    from apps.repair.models import Objection
+    from apps.repair.services import objection_accept, objection_uphold
+
+    client = client_for(owner)
+    assert reverse("repair:objection_create", args=[penalty.pk]) in client.get(reverse("repair:my")).content.decode()
+    response = client.post(
+        reverse("repair:objection_create", args=[penalty.pk]),
+        {"contact_name": "张伟", "contact_phone": "13800000000", "relation": "本企业", "grounds": "罚款金额有误"},
+    )
+    objection = Objection.objects.get()
+    assert response.url == reverse("repair:objection_detail", args=[objection.pk]) and objection.filer == owner
+    objection_accept(objection=objection, actor=center)
+    objection_uphold(objection=objection, actor=reviewer_a, reply="经核实金额无误。")
+    assert "经核实金额无误" in client.get(response.url).content.decode()
+    assert Notification.objects.filter(user=owner, title__contains="维持").exists()
