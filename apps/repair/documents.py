@@ -26,7 +26,7 @@ from .policy import repair_allowed, repair_earliest, required_materials
 
 NOTICE_TEMPLATE = "repair/notice.txt"
 COMMITMENT_TEMPLATE = "repair/commitment.txt"
-BULK_MAX = 500
+BULK_MAX = 200  # ~4 s of rendering (≈18 ms a notice): beyond that, narrow the dates
 
 
 def text_pdf(*, title: str, text: str, author: str = "") -> bytes:

@@ -197,3 +197,29 @@ def test_actions_out_of_order_are_refused(owner, penalty, center):
         repair_application_approve(application=application, reviewer=center)
     with pytest.raises(PermissionDenied):
         repair_application_accept(application=application, actor=owner)
+
+
+def test_list_entry_repair_after_a_year_removes_its_measures(dept_b, subject_user, center, reviewer_b):
+    from apps.lists.models import ListEntry
+    from apps.lists.tests.test_checks_support import company_code, entry, make_recogniser
+    from apps.records.services import records_ingest
+
+    make_recogniser(dept_b)
+    with travel(datetime.datetime(2024, 9, 27, 2, 0, tzinfo=datetime.UTC)):
+        records_ingest(record_type="list_entry", department=dept_b, rows=[(2, entry(dept_b, 1))])
+    listed = ListEntry.objects.select_related("record__record_type").get()
+    subject_user.subject = listed.subject
+    subject_user.save()
+    # 12 months on the list (policy) before a repair may be asked for.
+    assert repair_eligibility(record=listed.record, on=TODAY, subject=listed.subject) == [
+        "最短公示期尚未届满：2025年09月27日 起方可申请修复（还差 208 天）。"
+    ]
+    with travel(datetime.datetime(2025, 10, 10, 2, 0, tzinfo=datetime.UTC)):
+        (application,) = apply(subject_user, [listed.record])
+        repair_application_accept(application=application, actor=center)
+        repair_application_verify(application=application, actor=reviewer_b, agrees=True, opinion="已纠正")
+        before = credit_check_run(query=company_code(1), matter="bidding", channel=CheckChannel.WEB)
+        repair_application_approve(application=application, reviewer=center)
+        after = credit_check_run(query=company_code(1), matter="bidding", channel=CheckChannel.WEB)
+    assert before.result["lists"] and before.result["measures"]
+    assert after.result["lists"] == [] and after.result["measures"] == []
