@@ -330,3 +330,16 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
+
+# --- PDF, credit repair and objections ------------------------------------------------
+# The CJK TrueType font embedded in generated PDFs (credit_portal.pdf.cjk_font_name).
+PDF_CJK_FONT = env_str("PDF_CJK_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+REPAIR_MATERIAL_MAX_MB = env_int("REPAIR_MATERIAL_MAX_MB", 10, minimum=1)  # each uploaded repair/objection material
+# Where the 信用修复告知书 tells a subject to apply (online address and service window).
+PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL") or "https://xy.rushan.gov.cn"
+REPAIR_OFFICE = env_str("REPAIR_OFFICE") or "乳山市政务服务中心信用修复窗口（乳山市社会信用体系建设领导小组办公室）"
+INSTALLED_APPS += ["apps.repair", "apps.notifications"]
+CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {
+    "task": "apps.repair.tasks.flag_due_cases",
+    "schedule": crontab(hour="8-18", minute=5),
+}

@@ -39,3 +39,7 @@ admin.site.site_header = "公共信用信息平台 后台管理"
 admin.site.site_title = "公共信用信息平台"
 
 handler404 = "credit_portal.errors.not_found"
+urlpatterns += [
+    path("repair/", include("apps.repair.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+]

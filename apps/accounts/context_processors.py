@@ -32,6 +32,12 @@ _NAV = [
     ("我的信用承诺", "commitments:my", {Role.SUBJECT}),
     ("信易+", "scenarios:my", {Role.SUBJECT}),
     ("信易贷融资", "scenarios:my_loans", {Role.SUBJECT}),
+    ("我的信用信息", "repair:my", {Role.SUBJECT}),
+    ("信用修复", "repair:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
+    ("异议处理", "repair:objections", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
+    ("修复与异议指标", "repair:figures", {Role.CENTER, Role.ADMIN}),
+    ("信用修复告知书", "repair:notices", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("消息中心", "notifications:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
 ]
 
 

@@ -9,10 +9,16 @@ class RecordQuerySet(models.QuerySet):
         return self.filter(department=department)
 
     def in_publicity(self, *, on):
-        """What the public may see on a day: published, publicised, inside its window."""
+        """What the public may see on a day: published, publicised, inside its window, not repaired.
+
+        A repaired record (DOMAIN.md §6) leaves every public page, the public
+        API, credit checks and reports at once because they all start here; it
+        stays in the back office with its history.
+        """
         return self.filter(
             status=Status.PUBLISHED,
             is_publicised=True,
+            repaired=False,
             record_type__is_public=True,
             publicity_start__lte=on,
             publicity_end__gte=on,

@@ -42,10 +42,10 @@ def public_record_types() -> QuerySet:
 
 
 def public_records(*, on: datetime.date) -> QuerySet:
-    """Records the public may see on a day: in their publicity window, not withdrawn by repair."""
+    """Records the public may see on a day: in their publicity window, not withdrawn by repair (``in_publicity``)."""
     return (
         Record.objects.in_publicity(on=on)
-        .filter(repaired=False, record_type__family__in=PUBLIC_FAMILIES, record_type__is_active=True)
+        .filter(record_type__family__in=PUBLIC_FAMILIES, record_type__is_active=True)
         .select_related("record_type", "department")
         .defer("private_data")
         .order_by("-decision_date", "-pk")

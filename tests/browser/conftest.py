@@ -27,12 +27,20 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    serialized = {
+        c.alias: c._test_serialized_contents for c in connections.all() if hasattr(c, "_test_serialized_contents")
+    }
     with sync_playwright() as pw:
+        # Playwright's greenlet gives the test thread fresh database connection objects: hand them the
+        # serialized test database, or serialized_rollback restores nothing (catalog, policies) in browser tests.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

@@ -1,0 +1,196 @@
+"""Credit repair applications and objections, each with a history row per transition and their materials.
+
+A case is always about one record (a 双公示 record or the record behind a list
+entry), so department scoping reads ``department`` — the record's providing
+department, copied here when the case is filed.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from .choices import DueFlag, MaterialKind, ObjectionAction, ObjectionOutcome, ObjectionState, RepairAction, RepairState
+
+
+class CaseFields(models.Model):
+    """What repair applications and objections share: the record, the step deadline and its flag."""
+
+    number = models.CharField("编号", max_length=20, unique=True)
+    record = models.ForeignKey("records.Record", on_delete=models.PROTECT, related_name="+", verbose_name="信用信息")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="信息提供部门"
+    )
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = models.CharField("联系电话", max_length=20)
+    contact_email = models.EmailField("电子邮箱", blank=True)
+    step_started_on = models.DateField("本环节起始日")
+    due_on = models.DateField("本环节办理期限", null=True, blank=True, db_index=True)
+    due_calendar = models.CharField("期限所用日历", max_length=10, blank=True)
+    due_flag = models.CharField("期限提醒", max_length=10, choices=DueFlag.choices, blank=True, default="")
+    escalated_at = models.DateTimeField("超期督办时间", null=True, blank=True)
+    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class RepairApplication(CaseFields):
+    subject = models.ForeignKey(
+        "subjects.Subject", null=True, blank=True, on_delete=models.PROTECT, related_name="repair_applications"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repair_applications",
+        verbose_name="申请账号",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="代为录入",
+        help_text="窗口工作人员代主体录入时",
+    )
+    statement = models.TextField("纠正失信行为情况说明")
+    state = models.CharField("状态", max_length=20, choices=RepairState.choices, default=RepairState.SUBMITTED)
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    resume_state = models.CharField("补充材料后回到", max_length=20, choices=RepairState.choices, blank=True)
+    supplement_request = models.CharField("补充材料要求", max_length=500, blank=True)
+    department_opinion = models.TextField("部门核实意见", blank=True)
+    department_agrees = models.BooleanField("部门同意修复", null=True)
+    decision_reason = models.TextField("决定理由", blank=True)
+
+    class Meta:
+        verbose_name = "信用修复申请"
+        verbose_name_plural = "信用修复申请"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "due_on"]), models.Index(fields=["department", "state"])]
+
+    def __str__(self):
+        return f"{self.number} {self.record.subject_name}"
+
+    @property
+    def is_open(self):
+        from .choices import REPAIR_OPEN_STATES
+
+        return self.state in REPAIR_OPEN_STATES
+
+
+class RepairEvent(models.Model):
+    """History of a repair application: one row per transition."""
+
+    application = models.ForeignKey(RepairApplication, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=RepairAction.choices)
+    from_state = models.CharField("原状态", max_length=20, choices=RepairState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=20, choices=RepairState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("操作方", max_length=100, blank=True)
+    reason = models.TextField("意见/理由", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信用修复办理记录"
+        verbose_name_plural = "信用修复办理记录"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_action_display()}"
+
+
+class Objection(CaseFields):
+    filer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="objections",
+        verbose_name="申请账号",
+        help_text="公众提交的为空",
+    )
+    contact_id_masked = models.CharField("申请人证件号码（脱敏）", max_length=18, blank=True)
+    relation = models.CharField("与该信息的关系", max_length=100)
+    grounds = models.TextField("异议内容及理由")
+    requested_change = models.TextField("请求更正的内容", blank=True)
+    state = models.CharField("状态", max_length=20, choices=ObjectionState.choices, default=ObjectionState.SUBMITTED)
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    outcome = models.CharField("处理结果", max_length=10, choices=ObjectionOutcome.choices, blank=True)
+    reply = models.TextField("答复", blank=True)
+
+    class Meta:
+        verbose_name = "异议申请"
+        verbose_name_plural = "异议申请"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "due_on"]), models.Index(fields=["department", "state"])]
+
+    def __str__(self):
+        return f"{self.number} {self.record.subject_name}"
+
+
+class ObjectionEvent(models.Model):
+    objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=ObjectionAction.choices)
+    from_state = models.CharField("原状态", max_length=20, choices=ObjectionState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=20, choices=ObjectionState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("操作方", max_length=100, blank=True)
+    reason = models.TextField("意见/答复", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "异议办理记录"
+        verbose_name_plural = "异议办理记录"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.objection_id} {self.get_action_display()}"
+
+
+def _material_path(instance, filename):
+    # Never the uploader's file name on disk: a random name under the private media root.
+    import uuid
+
+    return f"repair/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Material(models.Model):
+    """An uploaded file of a repair application or an objection, checked by content, stored outside the web root."""
+
+    application = models.ForeignKey(
+        RepairApplication, null=True, blank=True, on_delete=models.CASCADE, related_name="materials"
+    )
+    objection = models.ForeignKey(Objection, null=True, blank=True, on_delete=models.CASCADE, related_name="materials")
+    kind = models.CharField("材料类别", max_length=20, choices=MaterialKind.choices)
+    file = models.FileField(upload_to=_material_path, max_length=200)
+    original_name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=50)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False, objection__isnull=True)
+                | models.Q(application__isnull=True, objection__isnull=False),
+                name="material_belongs_to_one_case",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.original_name}"

@@ -1,0 +1,157 @@
+"""Reads of repair applications and objections: who sees which case, and the credit center's figures.
+
+Department staff see only cases about their own department's records; a
+subject's account sees its own; the credit center sees all. Another
+department's case is ``DoesNotExist`` exactly as a missing one.
+"""
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.accounts.choices import Role
+from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.records.choices import Status
+from apps.records.models import Record
+from apps.workdays.services import workdays_between
+
+from .choices import (
+    OBJECTION_OPEN_STATES,
+    REPAIR_OPEN_STATES,
+    REPAIR_STAFF_STATES,
+    DueFlag,
+    ObjectionState,
+    RepairState,
+)
+from .models import Material, Objection, RepairApplication
+
+
+def _scoped(qs: QuerySet, user, *, own: Q) -> QuerySet:
+    if has_role(user, CENTER_ROLES):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.role in (Role.CLERK, Role.REVIEWER):
+        return qs.filter(department_id=user.department_id) if user.department_id else qs.none()
+    if user.role == Role.SUBJECT:
+        return qs.filter(own)
+    return qs.none()
+
+
+def repair_applications_visible(*, user) -> QuerySet:
+    own = Q(applicant_id=user.pk)
+    if getattr(user, "subject_id", None):
+        own |= Q(subject_id=user.subject_id)
+    qs = RepairApplication.objects.select_related("record__record_type", "department", "subject", "applicant")
+    return _scoped(qs, user, own=own)
+
+
+def objections_visible(*, user) -> QuerySet:
+    qs = Objection.objects.select_related("record__record_type", "department", "filer")
+    return _scoped(qs, user, own=Q(filer_id=user.pk))
+
+
+def material_visible(*, user, pk: int) -> Material:
+    """A material only for those who may see its case."""
+    material = Material.objects.get(pk=pk)
+    if material.application_id:
+        repair_applications_visible(user=user).get(pk=material.application_id)
+    else:
+        objections_visible(user=user).get(pk=material.objection_id)
+    return material
+
+
+def subject_records(*, subject) -> QuerySet:
+    """The records about a subject that its account may act on: reported ones, newest first."""
+    if subject is None:
+        return Record.objects.none()
+    return (
+        Record.objects.filter(subject=subject, status=Status.PUBLISHED)
+        .select_related("record_type", "department", "list_entry")
+        .defer("private_data")
+        .order_by("-decision_date", "-pk")
+    )
+
+
+def notice_records(*, user) -> QuerySet:
+    """Published penalties a clerk may download 信用修复告知书 for: the department's own (all for the center)."""
+    qs = Record.objects.filter(record_type__code="penalty", status=Status.PUBLISHED, is_publicised=True).select_related(
+        "record_type", "department"
+    )
+    if has_role(user, CENTER_ROLES):
+        return qs.defer("private_data")
+    if getattr(user, "department_id", None):
+        return qs.filter(department_id=user.department_id).defer("private_data")
+    return qs.none()
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFigures:
+    label: str
+    received: int
+    decided: int
+    approved: int
+    open: int
+    overdue: int
+    due_soon: int
+    median_days: float | None  # working days from filing to the final answer
+
+    @property
+    def approval_rate(self):
+        return None if not self.decided else round(100 * self.approved / self.decided, 1)
+
+
+def _median_working_days(rows) -> float | None:
+    spans = [
+        workdays_between(start=timezone.localtime(created).date(), end=timezone.localtime(decided).date())
+        for created, decided in rows
+    ]
+    return round(statistics.median(spans), 1) if spans else None
+
+
+def case_figures(*, date_from: datetime.date, date_to: datetime.date, today: datetime.date | None = None):
+    """Throughput (received, decided in the period), median handling time and overdue cases, for repair and objections."""
+    today = today or timezone.localdate()
+    result = []
+    for label, model, final, approved_q, open_states, staff_states in (
+        (
+            "信用修复",
+            RepairApplication,
+            (RepairState.APPROVED, RepairState.REJECTED, RepairState.REFUSED),
+            Q(state=RepairState.APPROVED),
+            REPAIR_OPEN_STATES,
+            REPAIR_STAFF_STATES,
+        ),
+        (
+            "异议处理",
+            Objection,
+            (ObjectionState.CLOSED, ObjectionState.REFUSED),
+            Q(outcome__in=("corrected", "revoked")),
+            OBJECTION_OPEN_STATES,
+            OBJECTION_OPEN_STATES,
+        ),
+    ):
+        received = model.objects.filter(created_at__date__gte=date_from, created_at__date__lte=date_to).count()
+        decided_qs = model.objects.filter(
+            state__in=final, decided_at__date__gte=date_from, decided_at__date__lte=date_to
+        )
+        open_qs = model.objects.filter(state__in=staff_states)
+        result.append(
+            CaseFigures(
+                label=label,
+                received=received,
+                decided=decided_qs.count(),
+                approved=decided_qs.filter(approved_q).count(),
+                open=model.objects.filter(state__in=open_states).count(),
+                overdue=open_qs.filter(due_on__lt=today).count(),
+                due_soon=open_qs.filter(due_flag=DueFlag.DUE_SOON, due_on__gte=today).count(),
+                median_days=_median_working_days(decided_qs.values_list("created_at", "decided_at")),
+            )
+        )
+    return result

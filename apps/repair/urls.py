@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "repair"
+
+urlpatterns = [
+    path("", views.RepairListView.as_view(), name="list"),
+    path("my/", views.MyRecordsView.as_view(), name="my"),
+    path("apply/", views.RepairApplyView.as_view(), name="apply"),
+    path("figures/", views.FiguresView.as_view(), name="figures"),
+    path("notices/", views.NoticeBulkView.as_view(), name="notices"),
+    path("notices/<int:record_pk>.pdf", views.NoticePdfView.as_view(), name="notice_pdf"),
+    path("commitment/<int:record_pk>.pdf", views.CommitmentPdfView.as_view(), name="commitment_pdf"),
+    path("materials/<int:pk>/", views.MaterialDownloadView.as_view(), name="material"),
+    path("objections/", views.ObjectionListView.as_view(), name="objections"),
+    path("objections/new/<int:record_pk>/", views.ObjectionCreateView.as_view(), name="objection_create"),
+    path("objections/<int:pk>/", views.ObjectionDetailView.as_view(), name="objection_detail"),
+    path("objections/<int:pk>/<str:action>/", views.ObjectionActionView.as_view(), name="objection_action"),
+    path("<int:pk>/", views.RepairDetailView.as_view(), name="detail"),
+    path("<int:pk>/<str:action>/", views.RepairActionView.as_view(), name="action"),
+]

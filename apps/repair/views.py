@@ -1,0 +1,431 @@
+"""Pages of credit repair and objections. Views only read the request, call a service or selector, and render."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views import View
+
+from apps.accounts.choices import Role
+from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
+from apps.catalog.spec import TypeSpec
+from apps.records.models import Record
+from apps.records.selectors import public_record
+from apps.subjects.models import Subject
+
+from . import services
+from .choices import DueFlag, ObjectionState, RepairState
+from .documents import BULK_MAX, commitment_pdf, notice_filename, repair_notice_pdf, repair_notices_zip
+from .forms import (
+    ObjectionCloseForm,
+    ObjectionCorrectForm,
+    ObjectionForm,
+    PeriodForm,
+    ReasonForm,
+    RepairApplyForm,
+    SupplementForm,
+    VerifyForm,
+)
+from .policy import PolicyMissing
+from .selectors import (
+    case_figures,
+    material_visible,
+    notice_records,
+    objections_visible,
+    repair_applications_visible,
+    subject_records,
+)
+
+PDF = "application/pdf"
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --- repair applications ------------------------------------------------------------------
+
+
+class RepairListView(LoginRequiredMixin, View):
+    def get(self, request):
+        qs = repair_applications_visible(user=request.user)
+        state, flag = request.GET.get("state", ""), request.GET.get("flag", "")
+        if state in RepairState.values:
+            qs = qs.filter(state=state)
+        if flag in (DueFlag.DUE_SOON, DueFlag.OVERDUE):
+            qs = qs.filter(due_flag=flag)
+        return render(request, "repair/list.html", {
+            "applications": qs[:500], "states": RepairState.choices, "state": state, "flag": flag,
+            "today": timezone.localdate(),
+        })  # fmt: skip
+
+
+class MyRecordsView(RoleRequiredMixin, View):
+    """A subject's account: its records with what it may do about each, its cases."""
+
+    allowed_roles = (Role.SUBJECT,)
+
+    def get(self, request):
+        subject = request.user.subject
+        today = timezone.localdate()
+        rows = []
+        for record in subject_records(subject=subject):
+            try:
+                reasons = services.repair_eligibility(record=record, on=today, subject=subject)
+            except PolicyMissing as exc:
+                reasons = [str(exc)]
+            rows.append((record, reasons))
+        return render(request, "repair/my.html", {
+            "subject": subject, "rows": rows,
+            "applications": repair_applications_visible(user=request.user),
+            "objections": objections_visible(user=request.user),
+        })  # fmt: skip
+
+
+class RepairApplyView(RoleRequiredMixin, View):
+    """Subjects apply for their own records; credit-center (hall) staff enter an application on a subject's behalf."""
+
+    allowed_roles = (Role.SUBJECT, *CENTER_ROLES)
+
+    def subject(self):
+        if self.request.user.role == Role.SUBJECT:
+            return self.request.user.subject
+        code = (self.request.GET.get("code") or self.request.POST.get("code") or "").strip().upper()
+        if not code:
+            return None
+        return Subject.objects.filter(uscc=code).first()
+
+    def render_form(self, form, subject):
+        records = list(form.fields["records"].queryset)
+        return render(self.request, "repair/apply.html", {
+            "form": form, "subject": subject, "records": records, "on_behalf": self.request.user.role != Role.SUBJECT,
+            "code": self.request.GET.get("code", ""),
+        })  # fmt: skip
+
+    def get(self, request):
+        subject = self.subject()
+        initial = {"contact_name": request.user.full_name, "contact_phone": request.user.phone,
+                   "contact_email": request.user.email} if request.user.role == Role.SUBJECT else {}  # fmt: skip
+        chosen = request.GET.getlist("record")
+        if chosen:
+            initial["records"] = chosen
+        form = RepairApplyForm(initial=initial, records=subject_records(subject=subject))
+        return self.render_form(form, subject)
+
+    def post(self, request):
+        subject = self.subject()
+        form = RepairApplyForm(request.POST, request.FILES, records=subject_records(subject=subject))
+        if form.is_valid():
+            data = form.cleaned_data
+            on_behalf = request.user.role != Role.SUBJECT
+            try:
+                created = services.repair_application_submit(
+                    records=data["records"], subject=subject, contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"], contact_email=data["contact_email"],
+                    statement=data["statement"], materials=form.materials(),
+                    applicant=None if on_behalf else request.user, entered_by=request.user if on_behalf else None,
+                )  # fmt: skip
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                numbers = "、".join(a.number for a in created)
+                messages.success(request, f"信用修复申请已提交（编号 {numbers}），受理结果将通过消息中心告知。")
+                return redirect("repair:detail", pk=created[0].pk)
+        else:
+            # Eligibility and materials are checked even when a field is missing: every problem at once.
+            chosen = subject_records(subject=subject).filter(pk__in=request.POST.getlist("records"))
+            materials = [(name, request.FILES.get(name)) for name in form.MATERIAL_FIELDS]
+            errors, _files = services.repair_application_problems(
+                records=list(chosen), subject=subject, materials=materials, on=timezone.localdate()
+            )
+            for field, messages_ in errors.items():
+                if not form.has_error(field):
+                    form.add_error(field, messages_)
+        return self.render_form(form, subject)
+
+
+class RepairDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        application = get_object_or_404(repair_applications_visible(user=request.user), pk=pk)
+        user = request.user
+        center = has_role(user, CENTER_ROLES)
+        state = application.state
+        context = {
+            "a": application,
+            "record": application.record,
+            "events": application.events.select_related("actor"),
+            "materials": application.materials.all(),
+            "can_accept": center and state == RepairState.SUBMITTED,
+            "can_verify": services.can_verify(user, application) and state == RepairState.DEPARTMENT_REVIEW,
+            "can_decide": center and state == RepairState.CENTER_REVIEW,
+            "can_request": (center and state in (RepairState.SUBMITTED, RepairState.CENTER_REVIEW))
+            or (services.can_verify(user, application) and state == RepairState.DEPARTMENT_REVIEW),
+            "can_supplement": state == RepairState.SUPPLEMENT and (services.is_applicant(user, application) or center),
+            "can_withdraw": application.is_open and (services.is_applicant(user, application) or center),
+            "reason_form": ReasonForm(),
+            "verify_form": VerifyForm(),
+            "supplement_form": SupplementForm(),
+        }
+        return render(request, "repair/detail.html", context)
+
+
+class RepairActionView(LoginRequiredMixin, View):
+    """POST-only workflow buttons of the detail page."""
+
+    def post(self, request, pk, action):
+        application = get_object_or_404(repair_applications_visible(user=request.user), pk=pk)
+        user, reason = request.user, request.POST.get("reason", "").strip()
+        try:
+            if action == "accept":
+                services.repair_application_accept(application=application, actor=user, note=reason)
+                messages.success(request, "已受理，已转信息提供部门核实。")
+            elif action == "refuse":
+                services.repair_application_refuse(application=application, actor=user, reason=reason)
+                messages.success(request, "已作出不予受理决定并告知申请人。")
+            elif action == "verify":
+                form = VerifyForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                services.repair_application_verify(
+                    application=application, actor=user, agrees=form.cleaned_data["agrees"],
+                    opinion=form.cleaned_data["opinion"],
+                )  # fmt: skip
+                messages.success(request, "核实意见已提交信用中心。")
+            elif action == "request":
+                services.repair_application_request_supplement(application=application, actor=user, request=reason)
+                messages.success(request, "已通知申请人补充材料。")
+            elif action == "supplement":
+                form = SupplementForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                services.repair_application_supplement(
+                    application=application, actor=user,
+                    materials=[(form.cleaned_data["kind"], form.cleaned_data["file"])], note=form.cleaned_data["note"],
+                )  # fmt: skip
+                messages.success(request, "材料已补充，申请已回到办理环节。")
+            elif action == "approve":
+                services.repair_application_approve(application=application, reviewer=user, reason=reason)
+                messages.success(request, "已准予修复：该信息已停止公示，不再作为联合惩戒依据。")
+            elif action == "reject":
+                services.repair_application_reject(application=application, reviewer=user, reason=reason)
+                messages.success(request, "已作出不予修复决定并告知申请人。")
+            elif action == "withdraw":
+                services.repair_application_withdraw(application=application, actor=user, reason=reason)
+                messages.success(request, "申请已撤回。")
+            else:
+                raise Http404("未知操作")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("repair:detail", pk=pk)
+
+
+class MaterialDownloadView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        try:
+            material = material_visible(user=request.user, pk=pk)
+        except ObjectDoesNotExist:
+            raise Http404("材料不存在。") from None
+        # FileResponse sets the disposition; nosniff (SecurityMiddleware) keeps the browser to the checked type.
+        return FileResponse(
+            material.file.open("rb"), content_type=material.content_type, filename=material.original_name
+        )
+
+
+class CommitmentPdfView(LoginRequiredMixin, View):
+    """The 信用修复承诺书 filled in for one record, to sign and upload."""
+
+    def get(self, request, record_pk):
+        user = request.user
+        if user.role == Role.SUBJECT:
+            record = get_object_or_404(subject_records(subject=user.subject), pk=record_pk)
+        elif has_role(user, CENTER_ROLES):
+            record = get_object_or_404(
+                Record.objects.select_related("record_type", "department", "subject"), pk=record_pk
+            )
+        else:
+            raise PermissionDenied("仅信用主体和信用中心可以生成承诺书。")
+        pdf = commitment_pdf(record=record, subject=record.subject)
+        return _attachment(pdf, f"信用修复承诺书-{record.pk}.pdf", PDF)
+
+
+class NoticePdfView(StaffRequiredMixin, View):
+    """两书同达: the 信用修复告知书 of one published penalty, served with the penalty decision."""
+
+    def get(self, request, record_pk):
+        record = get_object_or_404(notice_records(user=request.user), pk=record_pk)
+        return _attachment(repair_notice_pdf(record=record), notice_filename(record), PDF)
+
+
+class NoticeBulkView(StaffRequiredMixin, View):
+    """Every 告知书 of the department's published penalties decided in a period, in one zip."""
+
+    def get(self, request):
+        form = PeriodForm(request.GET or None)
+        records = None
+        if form.is_bound and form.is_valid():
+            records = (
+                notice_records(user=request.user)
+                .filter(
+                    decision_date__gte=form.cleaned_data["date_from"], decision_date__lte=form.cleaned_data["date_to"]
+                )
+                .order_by("decision_date", "pk")
+            )
+            count = records.count()
+            if request.GET.get("download") and count:
+                if count > BULK_MAX:
+                    form.add_error(None, f"本次共 {count} 份，超过每次 {BULK_MAX} 份上限，请缩短日期范围。")
+                else:
+                    data = repair_notices_zip(records=records)
+                    d = form.cleaned_data
+                    return _attachment(
+                        data, f"信用修复告知书-{d['date_from']:%Y%m%d}-{d['date_to']:%Y%m%d}.zip", "application/zip"
+                    )
+        return render(
+            request,
+            "repair/notices.html",
+            {"form": form, "records": records[:BULK_MAX] if records is not None else None},
+        )
+
+
+class FiguresView(CenterRequiredMixin, View):
+    def get(self, request):
+        today = timezone.localdate()
+        form = PeriodForm(request.GET or {"date_from": today.replace(day=1), "date_to": today})
+        figures = []
+        if form.is_valid():
+            figures = case_figures(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+        overdue = list(repair_applications_visible(user=request.user).filter(due_flag=DueFlag.OVERDUE)[:50])
+        overdue_objections = list(objections_visible(user=request.user).filter(due_flag=DueFlag.OVERDUE)[:50])
+        return render(request, "repair/figures.html", {
+            "form": form, "figures": figures, "overdue": overdue, "overdue_objections": overdue_objections,
+        })  # fmt: skip
+
+
+# --- objections ------------------------------------------------------------------------------
+
+
+class ObjectionListView(LoginRequiredMixin, View):
+    def get(self, request):
+        qs = objections_visible(user=request.user)
+        state, flag = request.GET.get("state", ""), request.GET.get("flag", "")
+        if state in ObjectionState.values:
+            qs = qs.filter(state=state)
+        if flag in (DueFlag.DUE_SOON, DueFlag.OVERDUE):
+            qs = qs.filter(due_flag=flag)
+        return render(request, "repair/objection_list.html", {
+            "objections": qs[:500], "states": ObjectionState.choices, "state": state, "flag": flag,
+        })  # fmt: skip
+
+
+class ObjectionCreateView(View):
+    """Anyone concerned: the public form (contact details) for a publicly shown record; a subject's account for its own."""
+
+    def record(self, request, record_pk):
+        user = request.user
+        if user.is_authenticated and user.role == Role.SUBJECT:
+            record = subject_records(subject=user.subject).filter(pk=record_pk).first()
+            if record is not None:
+                return record
+        try:
+            return public_record(pk=record_pk, on=timezone.localdate())
+        except Record.DoesNotExist:
+            raise Http404("该信息不存在或不在公示期内。") from None
+
+    def get(self, request, record_pk):
+        record = self.record(request, record_pk)
+        user = request.user
+        initial = {}
+        if user.is_authenticated:
+            initial = {"contact_name": user.full_name, "contact_phone": user.phone, "contact_email": user.email}
+        form = ObjectionForm(initial=initial, anonymous=not user.is_authenticated)
+        return render(request, "repair/objection_form.html", {"form": form, "record": record})
+
+    def post(self, request, record_pk):
+        record = self.record(request, record_pk)
+        form = ObjectionForm(request.POST, request.FILES, anonymous=not request.user.is_authenticated)
+        if form.is_valid():
+            try:
+                objection = services.objection_submit(
+                    record=record, filer=request.user if request.user.is_authenticated else None, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                if request.user.is_authenticated:
+                    messages.success(request, f"异议申请已提交（编号 {objection.number}）。")
+                    return redirect("repair:objection_detail", pk=objection.pk)
+                return render(request, "repair/objection_done.html", {"objection": objection})
+        return render(request, "repair/objection_form.html", {"form": form, "record": record})
+
+
+class ObjectionDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        objection = get_object_or_404(objections_visible(user=request.user), pk=pk)
+        user = request.user
+        center = has_role(user, CENTER_ROLES)
+        verifying = objection.state == ObjectionState.VERIFYING and services.can_verify_objection(user, objection)
+        specs = []
+        if verifying:
+            spec = TypeSpec.load(objection.record.record_type)
+            key = spec.field_code("decision_number")
+            specs = [f for f in spec.fields if f.code != key]
+        return render(request, "repair/objection_detail.html", {
+            "o": objection, "record": objection.record, "events": objection.events.select_related("actor"),
+            "materials": objection.materials.all(),
+            "can_accept": center and objection.state == ObjectionState.SUBMITTED,
+            "can_verify": verifying,
+            "can_withdraw": objection.state in (ObjectionState.SUBMITTED, ObjectionState.VERIFYING)
+            and (services.is_filer(user, objection) or center),
+            "reason_form": ReasonForm(), "close_form": ObjectionCloseForm(auto_id="close_%s"),
+            "correct_form": ObjectionCorrectForm(specs=specs) if verifying else None,
+        })  # fmt: skip
+
+
+class ObjectionActionView(LoginRequiredMixin, View):
+    def post(self, request, pk, action):
+        objection = get_object_or_404(objections_visible(user=request.user), pk=pk)
+        user = request.user
+        reason = request.POST.get("reason", "").strip()
+        reply = request.POST.get("reply", "").strip()
+        try:
+            if action == "accept":
+                services.objection_accept(objection=objection, actor=user, note=reason)
+                messages.success(request, "已受理，已转信息提供部门核实。")
+            elif action == "refuse":
+                services.objection_refuse(objection=objection, actor=user, reply=reason)
+                messages.success(request, "已不予受理并答复申请人。")
+            elif action == "correct":
+                code, value = request.POST.get("field", ""), request.POST.get("value", "")
+                services.objection_correct(
+                    objection=objection, actor=user, changes={code: value} if code else {}, reply=reply
+                )
+                messages.success(request, "已更正该信息并答复申请人，更正前后内容记入历史。")
+            elif action == "revoke":
+                services.objection_revoke(objection=objection, actor=user, reply=reply)
+                messages.success(request, "已撤销该信息并答复申请人。")
+            elif action == "uphold":
+                services.objection_uphold(objection=objection, actor=user, reply=reply)
+                messages.success(request, "已维持原信息并答复申请人。")
+            elif action == "withdraw":
+                services.objection_withdraw(objection=objection, actor=user, reason=reason)
+                messages.success(request, "异议已撤回。")
+            else:
+                raise Http404("未知操作")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("repair:objection_detail", pk=pk)
