@@ -189,6 +189,20 @@ def _graded_fields(on):
     return Measured(count, float(count), f"{count} 个领域", {"fields": count})
 
 
+@measure("repair_overdue", "信用修复与异议：逾期未办结案件数（近一年受理与办结情况）")
+def _repair_overdue(on):
+    from apps.repair.selectors import case_figures
+
+    figures = case_figures(date_from=on - datetime.timedelta(days=365), date_to=on, today=on)
+    overdue = sum(f.overdue for f in figures)
+    text = "；".join(
+        f"{f.label}：受理 {f.received}，办结 {f.decided}，在办 {f.open}，逾期 {f.overdue}"
+        + (f"，办理中位数 {f.median_days} 个工作日" if f.median_days is not None else "")
+        for f in figures
+    )
+    return Measured(overdue, float(overdue), text, {"overdue": overdue})
+
+
 # --- rules ---------------------------------------------------------------------------------
 
 

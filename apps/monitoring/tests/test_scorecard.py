@@ -103,7 +103,8 @@ def test_live_figures_follow_the_records(october):
     assert lines["code_error_rate"].measured.value == [True]
     assert lines["code_error_rate"].score == Decimal("0.20")
     assert lines["xinyi_fields"].measured.value == 33  # the scenario catalog's fixtures, all active
-    assert lines["repair_overdue"].measured is None  # no module measures it yet: shown as 未接入数据
+    assert lines["repair_overdue"].measured.value == 0
+    assert lines["city_ranking"].measured is None  # manual: entered by staff, never measured
     assert card.total == sum(line.score for line in card.lines if line.score is not None)
 
 
@@ -128,7 +129,7 @@ def test_only_the_credit_center_sees_the_dashboard(client, client_for, clerk_a, 
     page = client_for(center).get(DASHBOARD)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "市场主体黑名单清理" in html and "未接入数据" in html
+    assert "市场主体黑名单清理" in html and "人工评分" in html
     assert 'href="/monitoring/ranking/"' in html  # drill-down to the rows behind 双公示
 
 
