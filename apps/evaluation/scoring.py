@@ -14,6 +14,8 @@ range; the grade is the band holding the score. Everything a subject sees on
 its grade page is this arithmetic on the stored counts.
 """
 
+import re
+
 from .choices import IndicatorSource
 
 RECORD_FILTER_KEYS = {"record_type", "family", "severity", "in_publicity"}
@@ -29,6 +31,9 @@ LIST_COLORS = {"red", "black", "watch"}
 COMMITMENT_STATUSES = {"signed", "fulfilled", "partial", "breached", "any"}
 
 
+INDICATOR_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
 def validate_indicators(indicators) -> list[str]:
     problems = []
     if not isinstance(indicators, list) or not indicators:
@@ -40,8 +45,10 @@ def validate_indicators(indicators) -> list[str]:
             problems.append(f"{where}格式错误。")
             continue
         code = ind.get("code")
-        if not code or not str(code).isidentifier():
-            problems.append(f"{where}缺少代码或代码不是字母数字下划线。")
+        # The code becomes a column alias in the nightly SQL (engine.py): only lower-case ASCII letters,
+        # digits and underscores, starting with a letter, so it can never carry SQL.
+        if not code or not INDICATOR_CODE.fullmatch(str(code)):
+            problems.append(f"{where}缺少代码或代码不是小写字母开头的字母、数字、下划线（最多40个字符）。")
         elif code in seen:
             problems.append(f"{where}代码“{code}”重复。")
         seen.add(code)
