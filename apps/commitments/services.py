@@ -61,10 +61,10 @@ def commitment_code_next(*, on: datetime.date, region: str | None = None) -> str
     """6-digit region + 8-digit date + 6-digit serial; one atomic upsert, so concurrent signers never collide."""
     region = region or settings.PLATFORM_REGION_CODE
     day = f"{on:%Y%m%d}"
-    table = CommitmentSerial._meta.db_table
+    table = connection.ops.quote_name(CommitmentSerial._meta.db_table)
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (region, day, last) VALUES (%s, %s, 1) "  # noqa: S608 — table name is ours
+            f"INSERT INTO {table} (region, day, last) VALUES (%s, %s, 1) "  # noqa: S608 — table name from _meta, quoted
             f"ON CONFLICT (region, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
             [region, day],
         )
