@@ -8,6 +8,7 @@ api_v1 = [
     path("workdays/", include("apps.workdays.api.urls")),
     path("records/", include("apps.records.api.urls")),
     path("", include("apps.lists.api.urls")),
+    path("reports/", include("apps.reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("lists/public/", include("apps.lists.urls_public")),
     path("lists/", include("apps.lists.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("admin/", admin.site.urls),
 ]
