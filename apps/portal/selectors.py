@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, 
 from apps.catalog.models import RecordType
 from apps.lists.selectors import PublicEntry, public_code, public_entries, public_view
 from apps.records.models import Record
-from apps.records.selectors import public_field_specs, public_records, public_value
+from apps.records.selectors import mask_ids_in_text, public_field_specs, public_records, public_value
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import normalise_code, region_name
 from apps.subjects.models import Subject
@@ -141,7 +141,8 @@ def public_subject_search(*, query: str, on: datetime.date, limit: int | None = 
     """
     limit = limit or settings.PORTAL_SEARCH_MAX_RESULTS
     text = (query or "").strip()[:100]
-    outcome = SearchOutcome(query=text)
+    # The page echoes the query; an ID number typed in is echoed masked, like everywhere else.
+    outcome = SearchOutcome(query=mask_ids_in_text(text))
     if not text:
         return outcome
     base = publicly_shown_subjects(on=on).only(*SUBJECT_PUBLIC_FIELDS)
