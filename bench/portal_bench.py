@@ -277,14 +277,16 @@ def explain(query: str):
     from django.db import connection
     from django.utils import timezone
 
-    from apps.portal.selectors import name_filter, publicly_shown_subjects
+    from apps.portal.selectors import name_candidates
 
-    qs = name_filter(publicly_shown_subjects(on=timezone.localdate()), [query])[:201]
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        plan = "\n".join(f"      {row[0]}" for row in cur.fetchall())
-    print(f"\n  plan for {query!r}:\n{plan}")
+    for persons in (False, True):
+        qs = name_candidates(terms=[query], on=timezone.localdate(), persons=persons)[:201]
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("SET jit = off")
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\n".join(f"      {row[0]}" for row in cur.fetchall())
+        print(f"\n  plan for {query!r} among {'persons' if persons else 'organisations'}:\n{plan}")
 
 
 def measure_search(args, rng):

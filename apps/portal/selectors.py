@@ -12,10 +12,11 @@ record's ``private_data``.
 import datetime
 import importlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 
 from apps.catalog.models import RecordType
@@ -77,14 +78,34 @@ def name_filter(queryset: QuerySet, terms: list[str]) -> QuerySet:
     """Subjects whose name contains every term (case-insensitive).
 
     On PostgreSQL each term of two or more characters adds the bigram test that
-    the GIN index answers; ``icontains`` is the exact recheck (a name holding
-    all bigrams of ``鑫源达`` need not hold ``鑫源达`` itself).
+    the GIN index answers. For a two-character term that test is exact (the
+    term is its own only bigram); a longer term also needs the ``icontains``
+    recheck (a name holding all bigrams of ``鑫源达`` need not hold ``鑫源达``).
     """
     for term in terms:
         if _uses_bigram_index() and len(term) >= MIN_NAME_CHARS:
             queryset = queryset.filter(NameHasBigramsOf(F("name"), Value(term)))
+            if len(term) == MIN_NAME_CHARS:
+                continue
         queryset = queryset.filter(name__icontains=term)
     return queryset
+
+
+@contextmanager
+def _no_jit():
+    """Short lookups must not pay for JIT compilation.
+
+    PostgreSQL's cost estimate for ``name LIKE '%…%'`` over a frequent bigram
+    can pass ``jit_above_cost`` and spend a second compiling a query that then
+    runs in milliseconds; ``SET LOCAL`` keeps the change to this transaction.
+    """
+    if not _uses_bigram_index():
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def _code_q(code: str) -> Q:
@@ -124,6 +145,20 @@ class SearchOutcome:
     error: str = ""
 
 
+def name_candidates(*, terms: list[str], on: datetime.date, persons: bool) -> QuerySet:
+    """Unordered name matches among organisations, or among the persons the portal shows.
+
+    Each side has its own partial GIN index (``kind <> 'person'`` / ``kind =
+    'person'``), so a fragment frequent in company names costs nothing among
+    persons. No ORDER BY: the caller reads the first few the index yields.
+    """
+    if persons:
+        base = publicly_shown_subjects(on=on).filter(kind=SubjectKind.PERSON)
+    else:
+        base = Subject.objects.exclude(kind=SubjectKind.PERSON)
+    return name_filter(base.only(*SUBJECT_PUBLIC_FIELDS), terms).order_by()
+
+
 def _rank(name: str, text: str) -> tuple:
     lowered, needle = name.lower(), text.lower()
     return (lowered != needle, not lowered.startswith(needle), len(name), name)
@@ -145,19 +180,27 @@ def public_subject_search(*, query: str, on: datetime.date, limit: int | None = 
     outcome = SearchOutcome(query=mask_ids_in_text(text))
     if not text:
         return outcome
-    base = publicly_shown_subjects(on=on).only(*SUBJECT_PUBLIC_FIELDS)
+    organisations = Subject.objects.exclude(kind=SubjectKind.PERSON).only(*SUBJECT_PUBLIC_FIELDS)
     rows: list[Subject] = []
     code = normalise_code(text)
     if _CODE_LIKE.fullmatch(code):
         outcome.mode = "code"
-        rows = list(base.exclude(kind=SubjectKind.PERSON).filter(_code_q(code)).order_by("pk")[: limit + 1])
+        rows = list(organisations.filter(_code_q(code)).order_by("pk")[: limit + 1])
     if not rows:
         terms = name_terms(text)
-        if not any(len(term) >= MIN_NAME_CHARS for term in terms):
-            outcome.error = f"请至少输入{MIN_NAME_CHARS}个字的名称，或完整的统一社会信用代码。"
+        # Every term needs its own index test: a one-character term beside a frequent one
+        # (``恒 公司``) would otherwise be checked row by row over most of the county.
+        if not terms or any(len(term) < MIN_NAME_CHARS for term in terms):
+            outcome.error = f"请输入名称中连续的至少{MIN_NAME_CHARS}个字（多个关键词以空格分隔，每个至少{MIN_NAME_CHARS}个字），或统一社会信用代码。"
             return outcome
         outcome.mode = "name"
-        rows = list(name_filter(base, terms)[: limit + 1])
+        # No ORDER BY: the first candidates the index yields are read and ranked here, so a
+        # fragment matching most of the county stops after ``limit`` rows instead of sorting them all.
+        # Organisations and persons are read apart: the persons' "something public" test is a
+        # correlated subquery that must not run for every organisation.
+        with _no_jit():
+            rows = list(name_candidates(terms=terms, on=on, persons=False)[: limit + 1])
+            rows += list(name_candidates(terms=terms, on=on, persons=True)[: limit + 1])
         rows.sort(key=lambda s: _rank(s.name, text))
     outcome.truncated = len(rows) > limit
     rows = rows[:limit]
