@@ -62,6 +62,7 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=20241010)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument("--parts", default="search,profile,report", help="comma-separated: search, profile, report")
     args = parser.parse_args()
     if args.records is None:
         args.records = args.subjects * 10
@@ -359,7 +360,7 @@ def measure_reports(args, rng, top):
     reports = []
 
     def issue(pk):
-        reports.append(report_issue(subject=subjects[pk], purpose="基准测试", requester=None, client_ip="127.0.0.1"))
+        reports.append(report_issue(subject=subjects[pk], purpose="self_check", requester=None, client_ip="127.0.0.1"))
 
     subject_profile(pk=pks[0], on=today)
     summary("report_issue (snapshot + hash + save)", timed(issue, pks))
@@ -410,9 +411,16 @@ def main():
         print(f"reusing {args.subjects:,} subjects and {args.records:,} records")
     if args.generate_only:
         return
-    measure_search(args, rng)
-    _profile, _page, top = measure_profiles(args, rng)
-    measure_reports(args, rng, top)
+    from apps.subjects.models import Subject
+
+    parts = set(args.parts.split(","))
+    top = Subject.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if "search" in parts:
+        measure_search(args, rng)
+    if "profile" in parts:
+        measure_profiles(args, rng)
+    if "report" in parts:
+        measure_reports(args, rng, top)
     if args.wrk:
         measure_wrk(args, top, rng)
 

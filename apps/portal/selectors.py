@@ -15,6 +15,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
@@ -271,7 +272,7 @@ class SubjectProfile:
     records: list[PublicRecordRow]
     records_truncated: bool
     entries: list[PublicEntry]
-    grade: object | None = None
+    grade: str = ""
     commitments: list = field(default_factory=list)
 
     @property
@@ -330,12 +331,21 @@ def record_rows(records: list[Record]) -> list[PublicRecordRow]:
     return rows
 
 
-def _optional(module: str, name: str):
-    """A reader another app may provide (grades, commitments); None while that app does not exist."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
+def _optional(app: str, module: str, name: str):
+    """A reader another app provides (grades, commitments); None while that app is not installed."""
+    if not django_apps.is_installed(app):
         return None
+    return getattr(importlib.import_module(module), name, None)
+
+
+def public_grade(subject_id: int) -> str:
+    """The subject's grade as the public sees it (``apps.evaluation``), or "" when there is none."""
+    grade_summary = _optional("apps.evaluation", "apps.evaluation.selectors", "grade_summary")
+    summary = grade_summary(subject_id) if grade_summary is not None else None
+    if not summary:
+        return ""
+    label = summary.get("label") or ""
+    return f"{summary['grade']}（{label}）" if label and label != summary["grade"] else str(summary["grade"])
 
 
 def subject_profile(*, pk: int, on: datetime.date) -> SubjectProfile:
@@ -351,10 +361,8 @@ def subject_profile(*, pk: int, on: datetime.date) -> SubjectProfile:
         records_truncated=len(records) > cap,
         entries=entries,
     )
-    public_grade = _optional("apps.evaluation.selectors", "public_grade")
-    if public_grade is not None:
-        profile.grade = public_grade(subject=subject, on=on)
-    public_commitments = _optional("apps.commitments.selectors", "public_commitments")
+    profile.grade = public_grade(subject.pk)
+    public_commitments = _optional("apps.commitments", "apps.commitments.selectors", "public_commitments")
     if public_commitments is not None:
         profile.commitments = list(public_commitments(subject=subject, on=on))
     return profile
