@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.commitments",
     "apps.evaluation",
     "apps.scenarios",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
@@ -343,3 +344,16 @@ CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {
     "task": "apps.repair.tasks.flag_due_cases",
     "schedule": crontab(hour="8-18", minute=5),
 }
+# --- Public portal and credit reports (apps.portal, apps.reports) ----------------------
+PORTAL_SEARCH_MAX_RESULTS = env_int("PORTAL_SEARCH_MAX_RESULTS", 200, minimum=1)
+PORTAL_PROFILE_MAX_RECORDS = env_int("PORTAL_PROFILE_MAX_RECORDS", 200, minimum=1)
+# Rate limits per client address (django-ratelimit, counted in the Django cache): "<count>/<s|m|h|d>".
+PORTAL_RATE_SEARCH = env_str("PORTAL_RATE_SEARCH") or "60/m"
+PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"
+PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
+PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Behind the reverse proxy the client address is the proxy's; set to the header it fills in.
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
+# Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""

@@ -9,6 +9,7 @@ api_v1 = [
     path("records/", include("apps.records.api.urls")),
     path("", include("apps.lists.api.urls")),
     path("", include("apps.scenarios.api.urls")),
+    path("reports/", include("apps.reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("evaluation/", include("apps.evaluation.urls")),
     path("commitments/", include("apps.commitments.urls")),
     path("scenarios/", include("apps.scenarios.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("admin/", admin.site.urls),
 ]

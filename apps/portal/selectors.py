@@ -1,0 +1,378 @@
+"""Reads of the public portal: subject search and the subject's public credit profile.
+
+Nothing here decides what is public: records come from
+``apps.records.selectors.public_records`` and list entries from
+``apps.lists.selectors.public_entries``, so repair, objection, revocation and
+the end of a publicity window take effect here exactly as on the 双公示 and
+list pages. Identity is shown in its public form only (USCC, or the masked ID
+number of a natural person); no query here loads ``id_number_encrypted`` or a
+record's ``private_data``.
+"""
+
+import datetime
+import importlib
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+
+from apps.catalog.models import RecordType
+from apps.lists.selectors import PublicEntry, public_code, public_entries, public_view
+from apps.records.models import Record
+from apps.records.selectors import mask_ids_in_text, public_field_specs, public_records, public_value
+from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
+from apps.subjects.codes import normalise_code, region_name
+from apps.subjects.models import Subject
+
+MIN_NAME_CHARS = 2
+# A query that looks like an identifier (letters and digits, at least one digit).
+_CODE_LIKE = re.compile(r"(?=.*[0-9])[0-9A-Z]{6,30}")
+PENALTY_TYPE = "penalty"
+# Fields shown as the one-line content of a record on the profile and in the report.
+SUMMARY_CODES = ("CF_CFLB", "CF_NR", "CF_WFXW", "XK_XKLB", "XK_NR", "XK_XKZS")
+# Fields that never leave the back office even when the catalog marks them public.
+PRIVATE_SUMMARY_ROLES = ()
+SUBJECT_PUBLIC_FIELDS = (
+    "pk",
+    "kind",
+    "name",
+    "uscc",
+    "code_valid",
+    "registration_number",
+    "organization_code",
+    "tax_number",
+    "institution_number",
+    "social_org_number",
+    "legal_representative",
+    "region_code",
+    "status",
+    "id_number_masked",
+)
+
+
+class NameHasBigramsOf(Func):
+    """``portal_name_bigrams(name) @> portal_name_bigrams(term)`` — served by the GIN expression index.
+
+    The query's bigrams are computed by the same SQL function as the index's,
+    so case folding can never differ between the two sides; with a constant
+    argument PostgreSQL folds it once at planning time.
+    """
+
+    template = "portal_name_bigrams(%(expressions)s)"
+    arg_joiner = ") @> portal_name_bigrams("
+    output_field = BooleanField()
+
+
+def _uses_bigram_index() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def name_terms(text: str) -> list[str]:
+    return [term for term in re.split(r"\s+", text.strip()) if term]
+
+
+def name_filter(queryset: QuerySet, terms: list[str]) -> QuerySet:
+    """Subjects whose name contains every term (case-insensitive).
+
+    On PostgreSQL each term of two or more characters adds the bigram test that
+    the GIN index answers. For a two-character term that test is exact (the
+    term is its own only bigram); a longer term also needs the ``icontains``
+    recheck (a name holding all bigrams of ``鑫源达`` need not hold ``鑫源达``).
+    """
+    for term in terms:
+        if _uses_bigram_index() and len(term) >= MIN_NAME_CHARS:
+            queryset = queryset.filter(NameHasBigramsOf(F("name"), Value(term)))
+            if len(term) == MIN_NAME_CHARS:
+                continue
+        queryset = queryset.filter(name__icontains=term)
+    return queryset
+
+
+@contextmanager
+def _no_jit():
+    """Short lookups must not pay for JIT compilation.
+
+    PostgreSQL's cost estimate for ``name LIKE '%…%'`` over a frequent bigram
+    can pass ``jit_above_cost`` and spend a second compiling a query that then
+    runs in milliseconds; ``SET LOCAL`` keeps the change to this transaction.
+    """
+    if not _uses_bigram_index():
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _code_q(code: str) -> Q:
+    q = Q(uscc=code)
+    for field_name, _label in LEGACY_CODE_FIELDS:
+        q |= Q(**{field_name: code})
+    if len(code) < 18:
+        q |= Q(uscc__startswith=code)
+    return q
+
+
+def publicly_shown_subjects(*, on: datetime.date) -> QuerySet:
+    """Subjects the portal shows: every organisation and 个体工商户, and a natural
+    person only while something about them is public (a record in publicity or
+    a public list entry) — the registry of persons itself is not published."""
+    has_record = public_records(on=on).filter(subject_id=OuterRef("pk"))
+    has_entry = public_entries(on=on).filter(subject_id=OuterRef("pk"))
+    return Subject.objects.filter(~Q(kind=SubjectKind.PERSON) | Exists(has_record) | Exists(has_entry))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    pk: int
+    name: str
+    kind: str
+    code: str
+    status: str
+    penalties: int
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    mode: str = ""  # "name", "code" or "" (nothing searched)
+    hits: list[SearchHit] = field(default_factory=list)
+    truncated: bool = False
+    error: str = ""
+
+
+def name_candidates(*, terms: list[str], on: datetime.date, persons: bool) -> QuerySet:
+    """Unordered name matches among organisations, or among the persons the portal shows.
+
+    Each side has its own partial GIN index (``kind <> 'person'`` / ``kind =
+    'person'``), so a fragment frequent in company names costs nothing among
+    persons. No ORDER BY: the caller reads the first few the index yields.
+    """
+    if persons:
+        base = publicly_shown_subjects(on=on).filter(kind=SubjectKind.PERSON)
+    else:
+        base = Subject.objects.exclude(kind=SubjectKind.PERSON)
+    return name_filter(base.only(*SUBJECT_PUBLIC_FIELDS), terms).order_by()
+
+
+def _rank(name: str, text: str) -> tuple:
+    lowered, needle = name.lower(), text.lower()
+    return (lowered != needle, not lowered.startswith(needle), len(name), name)
+
+
+def public_subject_search(*, query: str, on: datetime.date, limit: int | None = None) -> SearchOutcome:
+    """The portal's search: by USCC (or its leading part) or any legacy code, else by name fragment.
+
+    At most ``limit`` candidates are read (``PORTAL_SEARCH_MAX_RESULTS``) and
+    ranked in Python — exact name, then names starting with the query, then
+    shorter names — so a two-character query matching half the county costs
+    the same as a rare one; ``truncated`` tells the visitor to type more.
+    A full ID number is not a search key here: the public site must not
+    confirm whose number it is.
+    """
+    limit = limit or settings.PORTAL_SEARCH_MAX_RESULTS
+    text = (query or "").strip()[:100]
+    # The page echoes the query; an ID number typed in is echoed masked, like everywhere else.
+    outcome = SearchOutcome(query=mask_ids_in_text(text))
+    if not text:
+        return outcome
+    organisations = Subject.objects.exclude(kind=SubjectKind.PERSON).only(*SUBJECT_PUBLIC_FIELDS)
+    rows: list[Subject] = []
+    code = normalise_code(text)
+    if _CODE_LIKE.fullmatch(code):
+        outcome.mode = "code"
+        rows = list(organisations.filter(_code_q(code)).order_by("pk")[: limit + 1])
+    if not rows:
+        terms = name_terms(text)
+        # Every term needs its own index test: a one-character term beside a frequent one
+        # (``恒 公司``) would otherwise be checked row by row over most of the county.
+        if not terms or any(len(term) < MIN_NAME_CHARS for term in terms):
+            outcome.error = f"请输入名称中连续的至少{MIN_NAME_CHARS}个字（多个关键词以空格分隔，每个至少{MIN_NAME_CHARS}个字），或统一社会信用代码。"
+            return outcome
+        outcome.mode = "name"
+        # No ORDER BY: the first candidates the index yields are read and ranked here, so a
+        # fragment matching most of the county stops after ``limit`` rows instead of sorting them all.
+        # Organisations and persons are read apart: the persons' "something public" test is a
+        # correlated subquery that must not run for every organisation.
+        with _no_jit():
+            rows = list(name_candidates(terms=terms, on=on, persons=False)[: limit + 1])
+            rows += list(name_candidates(terms=terms, on=on, persons=True)[: limit + 1])
+        rows.sort(key=lambda s: _rank(s.name, text))
+    outcome.truncated = len(rows) > limit
+    rows = rows[:limit]
+    penalties = dict(
+        public_records(on=on)
+        .filter(subject_id__in=[s.pk for s in rows], record_type__code=PENALTY_TYPE)
+        .order_by()
+        .values_list("subject_id")
+        .annotate(n=Count("pk"))
+    )
+    outcome.hits = [
+        SearchHit(
+            pk=s.pk,
+            name=s.name,
+            kind=SubjectKind(s.kind).label,
+            code=subject_public_code(s),
+            status=OperatingStatus(s.status).label if s.status in OperatingStatus.values else s.status,
+            penalties=penalties.get(s.pk, 0),
+        )
+        for s in rows
+    ]
+    return outcome
+
+
+# --- profile -------------------------------------------------------------------------
+
+
+def subject_public_code(subject: Subject) -> str:
+    if subject.kind == SubjectKind.PERSON:
+        return subject.id_number_masked or ""
+    return public_code(subject.uscc)
+
+
+@dataclass(frozen=True)
+class PublicIdentity:
+    pk: int
+    name: str
+    kind: str
+    kind_label: str
+    code: str
+    code_label: str
+    legacy_codes: list[tuple[str, str]]
+    legal_representative: str
+    region: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PublicRecordRow:
+    pk: int
+    record_type: str
+    record_type_code: str
+    decision_number: str
+    decision_date: datetime.date
+    department: str
+    department_id: int
+    summary: str
+    severity: str
+    publicity_end: datetime.date | None
+    under_repair: bool
+    under_objection: bool
+
+
+@dataclass
+class SubjectProfile:
+    identity: PublicIdentity
+    on: datetime.date
+    records: list[PublicRecordRow]
+    records_truncated: bool
+    entries: list[PublicEntry]
+    grade: str = ""
+    commitments: list = field(default_factory=list)
+
+    @property
+    def penalties(self) -> list[PublicRecordRow]:
+        return [r for r in self.records if r.record_type_code == PENALTY_TYPE]
+
+    @property
+    def under_objection(self) -> bool:
+        return any(r.under_objection for r in self.records) or any(e.under_objection for e in self.entries)
+
+
+def public_identity(subject: Subject) -> PublicIdentity:
+    person = subject.kind == SubjectKind.PERSON
+    legacy = [] if person else [(label, getattr(subject, name)) for name, label in LEGACY_CODE_FIELDS]
+    return PublicIdentity(
+        pk=subject.pk,
+        name=subject.name,
+        kind=subject.kind,
+        kind_label=SubjectKind(subject.kind).label,
+        code=subject_public_code(subject),
+        code_label="身份证号码" if person else "统一社会信用代码",
+        legacy_codes=[(label, value) for label, value in legacy if value],
+        # A natural person has no legal representative; an organisation's is public registration data.
+        legal_representative="" if person else subject.legal_representative,
+        region=(region_name(subject.region_code) or "") if subject.region_code else "",
+        status=OperatingStatus(subject.status).label if subject.status in OperatingStatus.values else subject.status,
+    )
+
+
+def record_rows(records: list[Record]) -> list[PublicRecordRow]:
+    """Public one-line rows for records: type, number, date, department, a masked summary, marks."""
+    specs = public_field_specs({r.record_type_id for r in records})
+    rows = []
+    for record in records:
+        by_code = {spec.code: spec for spec in specs.get(record.record_type_id, [])}
+        data = record.data or {}
+        summary = "；".join(
+            value for value in (public_value(by_code[c], data.get(c)) for c in SUMMARY_CODES if c in by_code) if value
+        )
+        rows.append(
+            PublicRecordRow(
+                pk=record.pk,
+                record_type=record.record_type.name,
+                record_type_code=record.record_type.code,
+                decision_number=record.decision_number,
+                decision_date=record.decision_date,
+                department=record.department.name,
+                department_id=record.department_id,
+                summary=summary,
+                severity=record.get_severity_display() if record.record_type.code == PENALTY_TYPE else "",
+                publicity_end=record.publicity_end,
+                under_repair=record.under_repair,
+                under_objection=record.under_objection,
+            )
+        )
+    return rows
+
+
+def _optional(app: str, module: str, name: str):
+    """A reader another app provides (grades, commitments); None while that app is not installed."""
+    if not django_apps.is_installed(app):
+        return None
+    return getattr(importlib.import_module(module), name, None)
+
+
+def public_grade(subject_id: int) -> str:
+    """The subject's grade as the public sees it (``apps.evaluation``), or "" when there is none."""
+    grade_summary = _optional("apps.evaluation", "apps.evaluation.selectors", "grade_summary")
+    summary = grade_summary(subject_id) if grade_summary is not None else None
+    if not summary:
+        return ""
+    label = summary.get("label") or ""
+    return f"{summary['grade']}（{label}）" if label and label != summary["grade"] else str(summary["grade"])
+
+
+def subject_profile(*, pk: int, on: datetime.date) -> SubjectProfile:
+    """The subject's public credit profile; ``Subject.DoesNotExist`` when the portal does not show it."""
+    subject = publicly_shown_subjects(on=on).only(*SUBJECT_PUBLIC_FIELDS).get(pk=pk)
+    cap = settings.PORTAL_PROFILE_MAX_RECORDS
+    records = list(public_records(on=on).filter(subject_id=subject.pk)[: cap + 1])
+    entries = [public_view(e) for e in public_entries(on=on).filter(subject_id=subject.pk)]
+    profile = SubjectProfile(
+        identity=public_identity(subject),
+        on=on,
+        records=record_rows(records[:cap]),
+        records_truncated=len(records) > cap,
+        entries=entries,
+    )
+    profile.grade = public_grade(subject.pk)
+    public_commitments = _optional("apps.commitments", "apps.commitments.selectors", "public_commitments")
+    if public_commitments is not None:
+        profile.commitments = list(public_commitments(subject=subject, on=on))
+    return profile
+
+
+def penalty_departments() -> list[tuple[int, str]]:
+    """The fields (领域) a 专用版 report can cover: departments that record penalties."""
+    from apps.accounts.models import Department
+
+    penalty = RecordType.objects.filter(code=PENALTY_TYPE).values("power_id")[:1]
+    return list(
+        Department.objects.filter(is_active=True, powers__in=penalty).order_by("name").values_list("pk", "name")
+    )

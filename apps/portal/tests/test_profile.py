@@ -1,0 +1,74 @@
+"""The public credit profile: masked identity, lists, records in their windows, marks."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from apps.records.models import Record
+from apps.subjects.models import Subject
+from apps.subjects.services import subject_create
+
+from .conftest import PERSON_IDS, XINYUAN
+
+pytestmark = pytest.mark.django_db
+
+
+def profile_url(name):
+    return reverse("portal:profile", args=[Subject.objects.get(name=name).pk])
+
+
+def test_profile_shows_records_in_their_window_with_marks(county):
+    response = Client().get(profile_url(XINYUAN))
+    assert response.status_code == 200
+    numbers = [r.decision_number for r in response.context["profile"].records]
+    assert sorted(numbers) == [
+        "乳市监罚〔2024〕1号",
+        "乳市监罚〔2024〕2号",
+        "乳市监罚〔2024〕3号",
+        "乳市监许〔2024〕1号",
+    ]
+    html = response.content.decode()
+    assert "乳市监罚〔2024〕4号" not in html  # decided 2022, window over
+    assert "异议处理中" in html and "信用修复中" in html
+    assert 'class="under-repair"' in html
+    assert "91371083MA3X00010R" in html
+
+
+def test_repair_takes_effect_on_the_profile_through_the_shared_selector(county):
+    Record.objects.filter(decision_number="乳市监罚〔2024〕1号").update(repaired=True)
+    profile = Client().get(profile_url(XINYUAN)).context["profile"]
+    assert "乳市监罚〔2024〕1号" not in [r.decision_number for r in profile.records]
+
+
+def test_window_end_removes_the_record_from_the_profile(county):
+    with time_machine.travel(datetime.datetime(2025, 9, 28, 2, 0, tzinfo=datetime.UTC), tick=False):
+        profile = Client().get(profile_url(XINYUAN)).context["profile"]
+    assert [r.decision_number for r in profile.records] == ["乳市监许〔2024〕1号"]
+
+
+def test_person_profile_shows_the_masked_id_only(county):
+    response = Client().get(profile_url("王某甲"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "110105********002X" in html and PERSON_IDS[0] not in html
+    assert "法定代表人" not in html
+
+
+def test_person_with_nothing_public_has_no_profile(county):
+    person = subject_create(kind="person", name="赵某丁", id_number="110105194912310038")
+    assert Client().get(reverse("portal:profile", args=[person.pk])).status_code == 404
+    assert Client().get(reverse("portal:profile", args=[999999])).status_code == 404
+
+
+def test_profile_reads_a_fixed_number_of_queries(county, django_assert_max_num_queries):
+    url = profile_url(XINYUAN)
+    with django_assert_max_num_queries(8):
+        Client().get(url)
+
+
+def test_guidance_and_columns_pages(county):
+    assert "信用修复" in Client().get(reverse("portal:guidance")).content.decode()
+    assert "双公示" in Client().get(reverse("portal:columns")).content.decode()
