@@ -122,10 +122,12 @@ def traffic(data):
     return [f for f, w in mix for _ in range(w)]
 
 
-def drive(port, kinds, seconds, clients):
+def drive(port, kinds, seconds, clients, sample=None):
+    """Run the traffic; ``sample`` (seconds, pids) records worker RSS along the way."""
     timings = defaultdict(list)
     errors = defaultdict(int)
     stop = time.monotonic() + seconds
+    samples = []
 
     def run():
         client = Client(port)
@@ -141,9 +143,14 @@ def drive(port, kinds, seconds, clients):
     threads = [threading.Thread(target=run) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    if sample:
+        every, pids = sample
+        while time.monotonic() < stop:
+            time.sleep(min(every, max(0.0, stop - time.monotonic())))
+            samples.append(sum(rss_kb(pid) for pid in pids()))
     for thread in threads:
         thread.join()
-    return timings, errors
+    return timings, errors, samples
 
 
 def pct(values, p):
@@ -180,7 +187,9 @@ def main():
         drive(portal.port, kinds, args.warmup, args.clients)
         before = {pid: rss_kb(pid) for pid in portal.worker_pids()}
         started = time.monotonic()
-        timings, errors = drive(portal.port, kinds, args.duration, args.clients)
+        timings, errors, samples = drive(
+            portal.port, kinds, args.duration, args.clients, sample=(max(5, args.duration // 10), portal.worker_pids)
+        )
         elapsed = time.monotonic() - started
         after = {pid: rss_kb(pid) for pid in portal.worker_pids()}
     finally:
@@ -203,6 +212,7 @@ def main():
             growth.append((a - b) / b)
     if set(before) != set(after):
         print("note: gunicorn replaced a worker during the run")
+    print("workers' total RSS along the run (MB): " + " ".join(f"{kb / 1024:.0f}" for kb in samples))
     if growth:
         print(f"RSS growth: max {max(growth) * 100:+.1f}%, mean {statistics.mean(growth) * 100:+.1f}%")
     if args.soak and (errors or not growth or max(growth) > 0.10):
