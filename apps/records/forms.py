@@ -6,6 +6,7 @@ on the matching fields, so the form and the upload can never disagree.
 """
 
 from django import forms
+from django.utils.html import escape
 
 from apps.catalog.choices import FieldType
 from apps.catalog.spec import TypeSpec
@@ -16,7 +17,9 @@ _WIDGET_ATTRS = {"autocomplete": "off"}
 
 
 def _form_field(spec) -> forms.Field:
-    common = {"label": spec.label, "required": False, "help_text": spec.help_text}
+    # Help text is rendered as HTML (as Django does for its own forms); catalog text is data staff
+    # edit, so it is escaped here and can never carry markup or script.
+    common = {"label": spec.label, "required": False, "help_text": escape(spec.help_text)}
     if spec.field_type == FieldType.ENUM:
         return forms.ChoiceField(choices=[("", "— 请选择 —"), *[(c, c) for c in spec.choices]], **common)
     if spec.field_type == FieldType.MULTI_ENUM:
