@@ -166,6 +166,14 @@ class UploadDetailView(UploadAccessMixin, DetailView):
         outcomes = dict(
             Submission.objects.filter(upload=upload).values_list("outcome").annotate(n=Count("pk")).order_by()
         )
+        # Each rejected row on this page can be reopened in the form (the same entry permission as the form).
+        fixable = dict(
+            Submission.objects.filter(
+                upload=upload, outcome=Outcome.REJECTED, fixed=False, row_number__in=[e["row"] for e in page]
+            ).values_list("row_number", "pk")
+        )
+        for entry in page:
+            entry["fix_pk"] = fixable.get(entry["row"])
         context.update(
             progress=progress,
             notes=[e["note"] for e in entries if e.get("row") is None and e.get("note")],
