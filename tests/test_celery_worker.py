@@ -27,25 +27,35 @@ def _database_url():
     return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def worker():
+def start_worker(*, stdout=subprocess.PIPE, **extra_env) -> subprocess.Popen:
+    """A real worker (solo pool, both queues) against the test database and the test broker."""
     if connection.vendor != "postgresql":
         pytest.fail("the worker test needs PostgreSQL (set DATABASE_URL, as bin/test does)")
     env = dict(
-        os.environ, DATABASE_URL=_database_url(), REDIS_URL=BROKER, CELERY_TASK_ALWAYS_EAGER="0", DJANGO_ENV="test"
-    )
+        os.environ, DATABASE_URL=_database_url(), REDIS_URL=BROKER, CELERY_TASK_ALWAYS_EAGER="0", DJANGO_ENV="test",
+        **extra_env,
+    )  # fmt: skip
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "credit_portal", "worker", "-P", "solo", "-Q", "default,bulk",
          "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    yield process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture
+def worker():
+    process = start_worker()
+    yield process
+    stop_worker(process)
 
 
 def test_worker_runs_the_nightly_scan_against_the_database(worker):
