@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchlib import setup_django, step
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -88,42 +90,6 @@ def parse_args():
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--no-api", action="store_true")
     return parser.parse_args()
-
-
-def setup_django(url: str):
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "false"  # no query log kept in memory
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_portal.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS.append("testserver")
-    call_command("migrate", verbosity=0)
-
-
-def step(label):
-    class Timer:
-        def __enter__(self):
-            self.start = time.perf_counter()
-            print(f"  {label} …", end="", flush=True)
-            return self
-
-        def __exit__(self, *exc):
-            self.seconds = time.perf_counter() - self.start
-            print(f" {self.seconds:.1f} s", flush=True)
-
-    return Timer()
 
 
 # --- data ------------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ import argparse
 import os
 import resource
 import sys
-import time
 from pathlib import Path
+
+from benchlib import setup_django, step
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,41 +47,8 @@ def parse_args():
     return parser.parse_args()
 
 
-def setup_django(url: str):
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "false"  # no query log kept in memory
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_portal.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class step:
-    def __init__(self, label):
-        self.label = label
-
-    def __enter__(self):
-        self.start = time.perf_counter()
-        print(f"  {self.label} …", end="", flush=True)
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.start
-        print(f" {self.seconds:.1f} s", flush=True)
 
 
 # record slot j → (record type code, severity, in publicity?)

@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import setup_django, step
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -67,43 +69,6 @@ def parse_args():
     if args.records is None:
         args.records = args.subjects * 10
     return args
-
-
-def setup_django(url: str):
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "false"  # no query log kept in memory
-    os.environ["RATELIMIT_ENABLE"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_portal.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS.append("testserver")
-    call_command("migrate", verbosity=0)
-
-
-def step(label):
-    class Timer:
-        def __enter__(self):
-            self.start = time.perf_counter()
-            print(f"  {label} …", end="", flush=True)
-            return self
-
-        def __exit__(self, *exc):
-            self.seconds = time.perf_counter() - self.start
-            print(f" {self.seconds:.1f} s", flush=True)
-
-    return Timer()
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -401,7 +366,7 @@ def measure_wrk(args, top, rng):
 
 def main():
     args = parse_args()
-    setup_django(args.database_url)
+    setup_django(args.database_url, RATELIMIT_ENABLE="false")
     rng = random.Random(args.seed)
     started = time.perf_counter()
     if args.regenerate or not data_matches(args):
