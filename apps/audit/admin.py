@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from credit_portal.admin_mixins import ReadOnlyAdminMixin
+
 from .models import PersonalDataAccess
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the log is append-only and written only by the reveal service."""
 
     list_display = ("accessed_at", "user", "subject", "field", "reason", "remote_addr")
@@ -13,15 +15,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     date_hierarchy = "accessed_at"
     list_select_related = ("user", "subject")
     readonly_fields = ("user", "subject", "field", "reason", "remote_addr", "accessed_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # auditlog's own admin already refuses add and change, but lets a cascade
@@ -38,30 +31,12 @@ if admin.site.is_registered(_LogEntry):
 
 
 @admin.register(_LogEntry)
-class LogEntryAdmin(_AuditlogLogEntryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class LogEntryAdmin(ReadOnlyAdminMixin, _AuditlogLogEntryAdmin):
     def get_actions(self, request):
         return {}
 
 
 @admin.register(AuditChainLink)
-class AuditChainLinkAdmin(admin.ModelAdmin):
+class AuditChainLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("seq", "entry_id", "hash", "created_at")
     readonly_fields = ("seq", "entry_id", "prev_hash", "hash", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

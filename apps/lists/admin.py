@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from credit_portal.admin_mixins import ReadOnlyAdminMixin
+
 from .models import CheckFeedback, CreditCheck, ListEntry, ListType, Matter, Measure, WarningInterview
 
 
@@ -35,15 +37,11 @@ class WarningInterviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditCheck)
-class CreditCheckAdmin(admin.ModelAdmin):
+class CreditCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The check log is evidence: read-only."""
+
     list_display = ("created_at", "channel", "query", "matter", "found", "department")
     list_filter = ("channel", "found")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # the check log is evidence: read-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(CheckFeedback)

@@ -1,24 +1,17 @@
 from django.contrib import admin
 
+from credit_portal.admin_mixins import ReadOnlyAdminMixin
+
 from .models import Indicator, IndicatorReading, RankingSnapshot
 
 
 @admin.register(RankingSnapshot)
-class RankingSnapshotAdmin(admin.ModelAdmin):
+class RankingSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: snapshots are taken by the monthly task or the publish button, never edited."""
 
     list_display = ("month", "created_at", "created_by", "published_at", "published_by")
     readonly_fields = ("month", "data", "created_at", "created_by", "published_at", "published_by")
     date_hierarchy = "month"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Indicator)
@@ -31,13 +24,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorReading)
-class IndicatorReadingAdmin(admin.ModelAdmin):
+class IndicatorReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "day", "value")
     list_filter = ("code",)
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
