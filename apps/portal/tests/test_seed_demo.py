@@ -8,6 +8,7 @@ from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from stdnum.iso7064 import mod_11_10
 
 from apps.accounts.choices import ClaimStatus, Role, SubjectAccountKind
@@ -266,3 +267,21 @@ def test_existing_passwords_survive_unless_reset_is_asked(seeded):
 def test_subjects_count_is_checked(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", "--subjects", "-1", stdout=StringIO())
+
+
+def test_demo_credit_data_goes_through_the_pipeline_and_is_public(seeded, client):
+    from apps.accounts.models import User
+    from apps.lists.models import ListEntry
+    from apps.records.models import Record
+
+    assert "演示信用信息" in seeded
+    published = Record.objects.in_publicity(on=timezone.localdate())
+    assert published.filter(record_type__code="penalty").count() >= 30
+    assert published.filter(record_type__code="license").count() >= 20
+    assert ListEntry.objects.count() == 6
+    enterprise = User.objects.get(username="qiye_demo").subject
+    assert published.filter(subject=enterprise, record_type__code="penalty").exists()  # something to repair
+    assert client.get("/publicity/").status_code == 200
+    before = Record.objects.count()
+    seed()
+    assert Record.objects.count() == before  # the credit step runs once

@@ -42,6 +42,7 @@ from stdnum.iso7064 import mod_11_10
 
 from apps.accounts.choices import ClaimStatus, Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, SubjectClaim, User
+from apps.portal.demo_credit import seed_credit_data
 from apps.subjects.choices import OperatingStatus, SubjectKind
 from apps.subjects.codes import REGISTRATION_AUTHORITIES, USCC_ALPHABET, build_uscc, org_code_check_char
 from apps.subjects.models import Subject
@@ -624,8 +625,15 @@ class Command(BaseCommand):
             specs = fixed + factory.random_specs(max(subjects - len(fixed), 0))
             created_subjects = self.seed_subjects(specs)
             users = self.seed_users(anchors, reset_passwords)
+        enterprise = next((u.subject for _demo, u, _created in users if u.username == "qiye_demo"), None)
+        credit = seed_credit_data(seed=SEED, extra_penalty_subject=enterprise)
 
         self.report(users, created_subjects, time.monotonic() - started)
+        if credit:
+            self.stdout.write(
+                f"演示信用信息（经报送流程入库）：行政处罚 {credit['penalty']} 条，行政许可 {credit['license']} 条，"
+                f"名单 {credit['list_entry']} 条；已按评价模型计算信用等级。"
+            )
 
     # --- steps -----------------------------------------------------------------------
 
