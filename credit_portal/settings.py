@@ -352,6 +352,7 @@ PORTAL_RATE_SEARCH = env_str("PORTAL_RATE_SEARCH") or "60/m"
 PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"
 PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
 PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
+PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Behind the reverse proxy the client address is the proxy's; set to the header it fills in.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None

@@ -44,7 +44,7 @@ from .choices import (
     RepairAction,
     RepairState,
 )
-from .materials import material_check, material_store
+from .materials import material_check, material_store, materials_atomic
 from .models import Objection, ObjectionEvent, RepairApplication, RepairEvent
 from .policy import PolicyMissing, repair_allowed, repair_earliest, required_materials, step_due
 
@@ -242,7 +242,7 @@ def repair_application_submit(
         raise ValidationError(errors)
 
     created = []
-    with transaction.atomic():
+    with materials_atomic():
         for record in Record.objects.select_for_update().filter(pk__in=[r.pk for r in records]).order_by("pk"):
             # Re-checked under the row lock: two submissions at once cannot both open a case.
             if RepairApplication.objects.filter(record=record, state__in=REPAIR_OPEN_STATES).exists():
@@ -375,7 +375,7 @@ def repair_application_supplement(*, application, actor, materials: list[tuple[s
         errors["file"] = ["请上传补充的材料。"]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with materials_atomic():
         application = _lock(application)
         _require_state(application, RepairState.SUPPLEMENT)
         for kind, file in checked:
@@ -543,7 +543,7 @@ def objection_submit(
         errors.setdefault("__all__", []).append("该信息不在公示中，无法提出异议。")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with materials_atomic():
         objection = Objection(
             number=f"t{uuid.uuid4().hex[:16]}", record=record, department_id=record.department_id,
             filer=filer if getattr(filer, "pk", None) else None, contact_name=contact_name.strip(),

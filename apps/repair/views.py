@@ -12,6 +12,7 @@ from django.views import View
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.catalog.spec import TypeSpec
+from apps.portal.ratelimits import over_limit, rate_limited
 from apps.records.models import Record
 from apps.records.selectors import public_record
 from apps.subjects.models import Subject
@@ -355,6 +356,9 @@ class ObjectionCreateView(View):
         return render(request, "repair/objection_form.html", {"form": form, "record": record})
 
     def post(self, request, record_pk):
+        # The anonymous form is the platform's only public write: its submissions are rate limited per address.
+        if not request.user.is_authenticated and over_limit(request, "PORTAL_RATE_OBJECTION"):
+            return rate_limited(request)
         record = self.record(request, record_pk)
         form = ObjectionForm(request.POST, request.FILES, anonymous=not request.user.is_authenticated)
         if form.is_valid():

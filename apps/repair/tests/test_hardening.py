@@ -1,0 +1,115 @@
+"""Hardening of the public objection form and the material storage: rate limit, no orphan files."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from apps.repair import services
+from apps.repair.models import Material, Objection, RepairApplication
+
+from .conftest import materials, pdf_file, travel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with travel():
+        yield
+
+
+def objection_post(**extra):
+    return {
+        "contact_name": "李明", "contact_phone": "13900000000", "contact_email": "liming@example.com",
+        "relation": "利害关系人", "grounds": "处罚对象弄错了。", **extra,
+    }  # fmt: skip
+
+
+def stored_files(root):
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+# --- rate limit on the anonymous objection form ---------------------------------------------------
+
+
+def test_anonymous_objections_over_the_limit_get_the_friendly_429_page(penalty, settings):
+    settings.PORTAL_RATE_OBJECTION = "2/h"
+    url = reverse("repair:objection_create", args=[penalty.pk])
+    client = Client()
+    assert [client.post(url, objection_post()).status_code for _ in range(2)] == [200, 200]
+    response = client.post(url, objection_post())
+    assert response.status_code == 429 and response["Retry-After"]
+    assert "访问过于频繁" in response.content.decode()
+    assert Objection.objects.count() == 2
+    # Reading the form is not counted; another address is not affected.
+    assert client.get(url).status_code == 200
+    assert Client(REMOTE_ADDR="10.0.0.9").post(url, objection_post()).status_code == 200
+    assert Objection.objects.count() == 3
+
+
+def test_subject_accounts_are_not_limited_by_the_public_rate(owner, penalty, settings, client_for):
+    settings.PORTAL_RATE_OBJECTION = "1/h"
+    url = reverse("repair:objection_create", args=[penalty.pk])
+    assert Client().post(url, objection_post()).status_code == 200
+    assert Client().post(url, objection_post()).status_code == 429
+    assert client_for(owner).post(url, objection_post()).status_code == 302
+
+
+def test_objection_limit_can_be_switched_off(penalty, settings):
+    settings.PORTAL_RATE_OBJECTION = "1/h"
+    settings.RATELIMIT_ENABLE = False
+    url = reverse("repair:objection_create", args=[penalty.pk])
+    client = Client()
+    assert {client.post(url, objection_post()).status_code for _ in range(3)} == {200}
+
+
+# --- a submission rolled back leaves no file behind ---------------------------------------------
+
+
+def _fail(*args, **kwargs):
+    raise RuntimeError("notification service down")
+
+
+def test_failed_repair_submission_leaves_no_file(owner, penalty, private_media, monkeypatch):
+    monkeypatch.setattr(services, "notification_send", _fail)  # fails after the materials were written
+    with pytest.raises(RuntimeError):
+        services.repair_application_submit(
+            records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟",
+            contact_phone="13800000000", statement="罚款已缴清。", materials=materials(),
+        )  # fmt: skip
+    assert not RepairApplication.objects.exists() and not Material.objects.exists()
+    assert stored_files(private_media) == []
+
+
+def test_failed_objection_submission_leaves_no_file(penalty, private_media, monkeypatch):
+    monkeypatch.setattr(services, "notification_send", _fail)
+    with pytest.raises(RuntimeError):
+        services.objection_submit(
+            record=penalty, contact_name="李明", contact_phone="13900000000", contact_email="liming@example.com",
+            relation="利害关系人", grounds="处罚对象弄错了。", evidence=pdf_file("证据.pdf"),
+        )  # fmt: skip
+    assert not Objection.objects.exists() and stored_files(private_media) == []
+
+
+def test_failed_supplement_leaves_no_file_but_keeps_earlier_ones(owner, center, penalty, private_media, monkeypatch):
+    (application,) = services.repair_application_submit(
+        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
+        statement="罚款已缴清。", materials=materials(),
+    )  # fmt: skip
+    services.repair_application_request_supplement(application=application, actor=center, request="请补充缴款凭证")
+    before = sorted(stored_files(private_media))
+    assert len(before) == 2
+    monkeypatch.setattr(services, "notification_send", _fail)
+    with pytest.raises(RuntimeError):
+        services.repair_application_supplement(
+            application=application, actor=owner, materials=[("fulfilment", pdf_file("补充.pdf"))]
+        )
+    assert sorted(stored_files(private_media)) == before and application.materials.count() == 2
+
+
+def test_successful_submission_keeps_its_files(owner, penalty, private_media):
+    services.repair_application_submit(
+        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
+        statement="罚款已缴清。", materials=materials(),
+    )  # fmt: skip
+    assert len(stored_files(private_media)) == Material.objects.count() == 2
