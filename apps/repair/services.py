@@ -23,14 +23,16 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.audit.services import personal_data_access_record
 from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as CatalogRole
 from apps.catalog.spec import TypeSpec
 from apps.notifications.services import center_staff, department_reviewers, notification_send
 from apps.records.choices import Action, Status
 from apps.records.models import Record, RecordEvent
-from apps.subjects.codes import check_id_number, mask_id_number
-from apps.subjects.pii import decrypt
+from apps.subjects.codes import check_id_number, check_uscc, mask_id_number, normalise_code
+from apps.subjects.models import Subject
+from apps.subjects.pii import decrypt, id_number_hash
 
 from .choices import (
     OBJECTION_OPEN_STATES,
@@ -171,6 +173,40 @@ def _set_under_repair(record_id, value: bool):
 
 
 # --- actions ---------------------------------------------------------------------------------
+
+
+ON_BEHALF_LOOKUP_REASON = "窗口代为录入信用修复申请：按身份证号码查找主体"
+
+
+def on_behalf_subject_find(*, code: str, user, remote_addr: str | None = None) -> tuple[Subject | None, str, list[str]]:
+    """Hall staff find the subject they enter an application for, by USCC or (a natural person) ID number.
+
+    Returns ``(subject, display, problems)``: ``display`` is what the page may echo back — the code as typed
+    for a USCC, the masked number for an ID number, nothing for anything that might be an ID number. A
+    person found by ID number is a view of personal data: the lookup is logged (PersonalDataAccess).
+    """
+    if not has_role(user, CENTER_ROLES):
+        raise PermissionDenied("仅信用中心工作人员可以代为录入信用修复申请。")
+    code = normalise_code(code)
+    if not code:
+        return None, "", ["请输入统一社会信用代码或身份证号码。"]
+    uscc = check_uscc(code)
+    if uscc.valid:
+        subject = Subject.objects.filter(uscc=uscc.code).order_by("pk").first()
+        return subject, uscc.code, [] if subject else [f"未找到统一社会信用代码为 {uscc.code} 的主体。"]
+    id_check = check_id_number(code)
+    if not id_check.valid:
+        shown = "" if len(code) == 18 and code[:17].isdigit() else code  # a mistyped ID number is not echoed
+        what = f"“{shown}”" if shown else "输入的号码"
+        return None, shown, [f"{what}既不是有效的统一社会信用代码，也不是有效的身份证号码，请核对后重新输入。"]
+    masked = mask_id_number(id_check.code)
+    subject = Subject.objects.filter(id_number_hash=id_number_hash(id_check.code)).order_by("pk").first()
+    if subject is None:
+        return None, masked, [f"未找到身份证号码为 {masked} 的自然人主体。"]
+    personal_data_access_record(
+        user=user, subject=subject, field="id_number", reason=ON_BEHALF_LOOKUP_REASON, remote_addr=remote_addr
+    )
+    return subject, masked, []
 
 
 def repair_application_problems(

@@ -6,6 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views import View
 
@@ -15,6 +16,7 @@ from apps.catalog.spec import TypeSpec
 from apps.portal.ratelimits import over_limit, rate_limited
 from apps.records.models import Record
 from apps.records.selectors import public_record
+from apps.subjects.codes import check_uscc
 from apps.subjects.models import Subject
 
 from . import services
@@ -97,23 +99,27 @@ class MyRecordsView(RoleRequiredMixin, View):
 
 
 class RepairApplyView(RoleRequiredMixin, View):
-    """Subjects apply for their own records; credit-center (hall) staff enter an application on a subject's behalf."""
+    """Subjects apply for their own records; credit-center (hall) staff enter an application on a subject's behalf,
+    finding it by USCC or — a natural person — by ID number (posted, logged, only ever shown masked)."""
 
     allowed_roles = (Role.SUBJECT, *CENTER_ROLES)
 
     def subject(self):
         if self.request.user.role == Role.SUBJECT:
             return self.request.user.subject
+        pk = self.request.POST.get("subject", "")
+        if pk.isdigit():  # chosen by the lookup: a pk, so no ID number travels in the page
+            return Subject.objects.filter(pk=pk).first()
         code = (self.request.GET.get("code") or self.request.POST.get("code") or "").strip().upper()
-        if not code:
+        if not code or not check_uscc(code).valid:  # an ID number is looked up by POST only, never from the URL
             return None
         return Subject.objects.filter(uscc=code).first()
 
-    def render_form(self, form, subject):
+    def render_form(self, form, subject, *, code="", problems=()):
         records = list(form.fields["records"].queryset)
         return render(self.request, "repair/apply.html", {
             "form": form, "subject": subject, "records": records, "on_behalf": self.request.user.role != Role.SUBJECT,
-            "code": self.request.GET.get("code", ""),
+            "code": code, "lookup_problems": problems,
         })  # fmt: skip
 
     def get(self, request):
@@ -124,9 +130,26 @@ class RepairApplyView(RoleRequiredMixin, View):
         if chosen:
             initial["records"] = chosen
         form = RepairApplyForm(initial=initial, records=subject_records(subject=subject))
-        return self.render_form(form, subject)
+        code, problems = request.GET.get("code", "").strip(), []
+        if code and subject is None and request.user.role != Role.SUBJECT:
+            if check_uscc(code).valid:
+                problems = ["未找到该统一社会信用代码的主体。"]
+            else:
+                problems, code = ["请在查找框中输入统一社会信用代码或身份证号码后点击“查找主体”。"], ""
+        return self.render_form(form, subject, code=code, problems=problems)
+
+    def lookup(self, request):
+        subject, display, problems = services.on_behalf_subject_find(
+            code=request.POST.get("code", ""), user=request.user, remote_addr=request.META.get("REMOTE_ADDR")
+        )
+        form = RepairApplyForm(records=subject_records(subject=subject))
+        response = self.render_form(form, subject, code=display, problems=problems)
+        add_never_cache_headers(response)
+        return response
 
     def post(self, request):
+        if request.POST.get("lookup") and request.user.role != Role.SUBJECT:
+            return self.lookup(request)
         subject = self.subject()
         form = RepairApplyForm(request.POST, request.FILES, records=subject_records(subject=subject))
         if form.is_valid():

@@ -113,3 +113,74 @@ def test_successful_submission_keeps_its_files(owner, penalty, private_media):
         statement="罚款已缴清。", materials=materials(),
     )  # fmt: skip
     assert len(stored_files(private_media)) == Material.objects.count() == 2
+
+
+# --- hall staff find a natural person by ID number ----------------------------------------------
+
+
+@pytest.fixture
+def person_penalty(penalty):
+    from apps.records.models import Record
+    from apps.subjects.tests.factories import make_person
+
+    person = make_person("王芳")
+    Record.objects.filter(pk=penalty.pk).update(subject=person)
+    return person, penalty
+
+
+def test_hall_staff_find_a_person_by_id_number_masked_and_logged(person_penalty, center, client_for):
+    from apps.audit.models import PersonalDataAccess
+    from apps.subjects.tests.factories import ID_NUMBER, ID_NUMBER_MASKED
+
+    person, penalty = person_penalty
+    client = client_for(center)
+    url = reverse("repair:apply")
+    response = client.post(url, {"lookup": "1", "code": ID_NUMBER.lower()})
+    html = response.content.decode()
+    assert response.status_code == 200 and "王芳" in html and penalty.decision_number in html
+    assert ID_NUMBER not in html and ID_NUMBER.lower() not in html and ID_NUMBER_MASKED in html
+    assert "no-cache" in response["Cache-Control"]
+    (access,) = PersonalDataAccess.objects.all()
+    assert (access.user, access.subject, access.field) == (center, person, "id_number")
+    assert access.reason == services.ON_BEHALF_LOOKUP_REASON and access.remote_addr == "127.0.0.1"
+    # The application form carries the subject's key, never the number.
+    assert f'name="subject" value="{person.pk}"' in html
+    response = client.post(
+        url,
+        {
+            "subject": person.pk,
+            "records": [penalty.pk],
+            "contact_name": "王芳",
+            "contact_phone": "13800000000",
+            "statement": "罚款已缴清",
+            "commitment": pdf_file(),
+            "fulfilment": pdf_file("凭证.pdf"),
+        },  # fmt: skip
+    )
+    assert response.status_code == 302
+    application = RepairApplication.objects.get()
+    assert application.subject == person and application.entered_by == center and application.applicant is None
+
+
+def test_id_number_lookups_that_find_nobody_or_come_by_url(person_penalty, center, client_for):
+    from apps.audit.models import PersonalDataAccess
+    from apps.subjects.tests.factories import ID_NUMBER, id_number
+
+    client = client_for(center)
+    url = reverse("repair:apply")
+    other = id_number("37108319850203004")
+    html = client.post(url, {"lookup": "1", "code": other}).content.decode()
+    assert "未找到身份证号码为 371083********" in html and other not in html
+    mistyped = ID_NUMBER[:-1] + ("1" if ID_NUMBER[-1] != "1" else "2")
+    html = client.post(url, {"lookup": "1", "code": mistyped}).content.decode()
+    assert "既不是有效的统一社会信用代码，也不是有效的身份证号码" in html and mistyped not in html
+    # A number in the address is neither looked up nor echoed.
+    html = client.get(url, {"code": ID_NUMBER}).content.decode()
+    assert ID_NUMBER not in html and "王芳" not in html and "查找主体" in html
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_only_hall_staff_may_look_subjects_up(person_penalty, clerk_a, client_for):
+    from apps.subjects.tests.factories import ID_NUMBER
+
+    assert client_for(clerk_a).post(reverse("repair:apply"), {"lookup": "1", "code": ID_NUMBER}).status_code == 403
