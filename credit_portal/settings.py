@@ -338,6 +338,7 @@ PDF_CJK_FONT = env_str("PDF_CJK_FONT") or "/usr/share/fonts/truetype/wqy/wqy-mic
 REPAIR_MATERIAL_MAX_MB = env_int("REPAIR_MATERIAL_MAX_MB", 10, minimum=1)  # each uploaded repair/objection material
 # Where the 信用修复告知书 tells a subject to apply (online address and service window).
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL") or "https://xy.rushan.gov.cn"
+REPAIR_NOTICE_BULK_MAX = env_int("REPAIR_NOTICE_BULK_MAX", 5000, minimum=1)  # 告知书 in one bulk zip (Celery task)
 REPAIR_OFFICE = env_str("REPAIR_OFFICE") or "乳山市政务服务中心信用修复窗口（乳山市社会信用体系建设领导小组办公室）"
 INSTALLED_APPS += ["apps.repair", "apps.notifications"]
 CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {

@@ -14,9 +14,13 @@ repaired records. It stays in the back office with its history.
 """
 
 import datetime
+import logging
+import tempfile
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +42,7 @@ from .choices import (
     OBJECTION_OPEN_STATES,
     REPAIR_OPEN_STATES,
     REPAIR_STAFF_STATES,
+    BatchState,
     DueFlag,
     MaterialKind,
     ObjectionAction,
@@ -47,7 +52,7 @@ from .choices import (
     RepairState,
 )
 from .materials import material_check, material_store, materials_atomic
-from .models import Objection, ObjectionEvent, RepairApplication, RepairEvent
+from .models import NoticeBatch, Objection, ObjectionEvent, RepairApplication, RepairEvent
 from .policy import PolicyMissing, repair_allowed, repair_earliest, required_materials, step_due
 
 LIST_ENTRY_TYPE = "list_entry"
@@ -828,3 +833,77 @@ def cases_flag_due(*, today: datetime.date | None = None) -> dict:
                     body="、".join(case.number for case, _ in cases), url=cases[0][1],
                 )  # fmt: skip
     return summary
+
+
+# --- 两书同达: bulk 告知书 -----------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+NOTICE_BATCH_PROGRESS_EVERY = 10  # notices between two progress writes
+
+
+def _batch_records(*, user, date_from, date_to):
+    from .selectors import notice_records
+
+    return (
+        notice_records(user=user)
+        .filter(decision_date__gte=date_from, decision_date__lte=date_to)
+        .order_by("decision_date", "pk")
+    )
+
+
+def notice_batch_request(*, user, date_from: datetime.date, date_to: datetime.date) -> NoticeBatch:
+    """Queue the zip of every 告知书 of the user's department's penalties decided in the period."""
+    from .tasks import build_notice_batch
+
+    count = _batch_records(user=user, date_from=date_from, date_to=date_to).count()
+    limit = settings.REPAIR_NOTICE_BULK_MAX
+    if not count:
+        raise ValidationError("该期间没有需要送达告知书的行政处罚。")
+    if count > limit:
+        raise ValidationError(f"本次共 {count} 份，超过每次 {limit} 份上限，请缩短日期范围。")
+    with transaction.atomic():
+        batch = NoticeBatch.objects.create(
+            requested_by=user, department=None if has_role(user, CENTER_ROLES) else user.department,
+            date_from=date_from, date_to=date_to, total=count,
+        )  # fmt: skip
+        transaction.on_commit(lambda: build_notice_batch.delay(batch.pk))
+    return batch
+
+
+def notice_batch_build(*, batch_id: int) -> NoticeBatch:
+    """The Celery task's work: render the notices into a zip in private storage, recording progress."""
+    batch = NoticeBatch.objects.select_related("requested_by").get(pk=batch_id)
+    if batch.state == BatchState.DONE:
+        return batch  # a redelivered task: already built
+    NoticeBatch.objects.filter(pk=batch.pk).update(state=BatchState.RUNNING, done=0)
+    records = _batch_records(user=batch.requested_by, date_from=batch.date_from, date_to=batch.date_to)
+
+    written = 0
+
+    def progress(n):
+        nonlocal written
+        written = n
+        if n % NOTICE_BATCH_PROGRESS_EVERY == 0:
+            NoticeBatch.objects.filter(pk=batch.pk).update(done=n)
+
+    from .documents import repair_notices_zip
+
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            repair_notices_zip(records=records.iterator(chunk_size=200), fileobj=tmp, progress=progress)
+            tmp.seek(0)
+            batch.file.save("notices.zip", File(tmp), save=False)
+    except Exception as exc:  # any failure is shown on the batch page rather than lost in the worker log
+        logger.exception("notice batch %s failed", batch.pk)
+        NoticeBatch.objects.filter(pk=batch.pk).update(
+            state=BatchState.FAILED, error=f"生成失败：{exc}", finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        return batch
+    batch.state, batch.done, batch.total, batch.finished_at = BatchState.DONE, written, written, timezone.now()
+    batch.save(update_fields=["file", "state", "done", "total", "finished_at"])
+    notification_send(
+        users=[batch.requested_by], title=f"信用修复告知书已生成（{written} 份），可以下载",
+        url=reverse("repair:notice_batch", args=[batch.pk]),
+    )  # fmt: skip
+    return batch

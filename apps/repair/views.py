@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -20,8 +20,8 @@ from apps.subjects.codes import check_uscc
 from apps.subjects.models import Subject
 
 from . import services
-from .choices import DueFlag, ObjectionState, RepairState
-from .documents import BULK_MAX, commitment_pdf, notice_filename, repair_notice_pdf, repair_notices_zip
+from .choices import BatchState, DueFlag, ObjectionState, RepairState
+from .documents import BULK_MAX, commitment_pdf, notice_filename, repair_notice_pdf
 from .forms import (
     ObjectionCloseForm,
     ObjectionCorrectForm,
@@ -36,6 +36,7 @@ from .policy import PolicyMissing
 from .selectors import (
     case_figures,
     material_visible,
+    notice_batches_visible,
     notice_records,
     objections_visible,
     repair_applications_visible,
@@ -295,34 +296,63 @@ class NoticePdfView(StaffRequiredMixin, View):
 
 
 class NoticeBulkView(StaffRequiredMixin, View):
-    """Every 告知书 of the department's published penalties decided in a period, in one zip."""
+    """The department's published penalties decided in a period; their 告知书 in one zip, built by a Celery task."""
 
-    def get(self, request):
-        form = PeriodForm(request.GET or None)
+    def render_page(self, request, form, *, status=200):
         records = None
         if form.is_bound and form.is_valid():
-            records = (
-                notice_records(user=request.user)
-                .filter(
-                    decision_date__gte=form.cleaned_data["date_from"], decision_date__lte=form.cleaned_data["date_to"]
-                )
-                .order_by("decision_date", "pk")
+            d = form.cleaned_data
+            records = notice_records(user=request.user).filter(
+                decision_date__gte=d["date_from"], decision_date__lte=d["date_to"]
             )
-            count = records.count()
-            if request.GET.get("download") and count:
-                if count > BULK_MAX:
-                    form.add_error(None, f"本次共 {count} 份，超过每次 {BULK_MAX} 份上限，请缩短日期范围。")
-                else:
-                    data = repair_notices_zip(records=records)
-                    d = form.cleaned_data
-                    return _attachment(
-                        data, f"信用修复告知书-{d['date_from']:%Y%m%d}-{d['date_to']:%Y%m%d}.zip", "application/zip"
-                    )
-        return render(
-            request,
-            "repair/notices.html",
-            {"form": form, "records": records[:BULK_MAX] if records is not None else None},
-        )
+            records = records.order_by("decision_date", "pk")[:BULK_MAX]
+        return render(request, "repair/notices.html", {
+            "form": form, "records": records, "bulk_max": BULK_MAX,
+            "batches": notice_batches_visible(user=request.user)[:10],
+        }, status=status)  # fmt: skip
+
+    def get(self, request):
+        return self.render_page(request, PeriodForm(request.GET or None))
+
+    def post(self, request):
+        form = PeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                batch = services.notice_batch_request(
+                    user=request.user, date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"已开始生成 {batch.total} 份告知书，完成后可在本页下载。")
+                return redirect("repair:notice_batch", pk=batch.pk)
+        return self.render_page(request, form, status=400)
+
+
+class NoticeBatchView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
+        return render(request, "repair/notice_batch.html", {"batch": batch})
+
+
+class NoticeBatchProgressView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
+        response = JsonResponse({
+            "state": batch.state, "state_display": batch.get_state_display(), "done": batch.done,
+            "total": batch.total, "percent": batch.percent, "finished": batch.finished,
+        })  # fmt: skip
+        add_never_cache_headers(response)
+        return response
+
+
+class NoticeBatchDownloadView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
+        if batch.state != BatchState.DONE or not batch.file:
+            raise Http404("告知书尚未生成完毕。")
+        return FileResponse(batch.file.open("rb"), as_attachment=True, filename=batch.filename,
+                            content_type="application/zip")  # fmt: skip
 
 
 class FiguresView(CenterRequiredMixin, View):

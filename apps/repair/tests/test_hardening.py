@@ -184,3 +184,68 @@ def test_only_hall_staff_may_look_subjects_up(person_penalty, clerk_a, client_fo
     from apps.subjects.tests.factories import ID_NUMBER
 
     assert client_for(clerk_a).post(reverse("repair:apply"), {"lookup": "1", "code": ID_NUMBER}).status_code == 403
+
+
+# --- bulk 告知书 built by a Celery task ------------------------------------------------------------
+
+
+PERIOD = {"date_from": "2024-09-01", "date_to": "2024-09-30"}
+
+
+def test_bulk_notices_are_queued_with_progress_scoped_to_the_department(
+    penalty, dept_a, clerk_a, clerk_b, center, client_for, django_capture_on_commit_callbacks
+):
+    from apps.notifications.models import Notification
+    from apps.repair.choices import BatchState
+    from apps.repair.models import NoticeBatch
+
+    client = client_for(clerk_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("repair:notices"), PERIOD)
+    batch = NoticeBatch.objects.get()
+    assert response.status_code == 302 and batch.state == BatchState.QUEUED and batch.total == 1
+    page = client.get(reverse("repair:notice_batch", args=[batch.pk])).content.decode()
+    assert "正在生成" in page and "js/upload-progress.js" in page and "<script>" not in page
+    progress = reverse("repair:notice_batch_progress", args=[batch.pk])
+    assert client.get(progress).json() == {
+        "state": "queued", "state_display": "排队中", "done": 0, "total": 1, "percent": 0, "finished": False
+    }  # fmt: skip
+    assert client.get(reverse("repair:notice_batch_download", args=[batch.pk])).status_code == 404  # not yet
+    for callback in callbacks:
+        callback()  # the worker picks the task up
+    assert client.get(progress).json()["finished"] is True
+    assert Notification.objects.filter(user=clerk_a, title__contains="告知书已生成").exists()
+    # Another department sees neither the batch nor its file; the center sees it.
+    other = client_for(clerk_b)
+    for name in ("repair:notice_batch", "repair:notice_batch_progress", "repair:notice_batch_download"):
+        assert other.get(reverse(name, args=[batch.pk])).status_code == 404
+    assert client_for(center).get(reverse("repair:notice_batch_download", args=[batch.pk])).status_code == 200
+    assert reverse("repair:notice_batch", args=[batch.pk]) not in other.get(reverse("repair:notices")).content.decode()
+
+
+def test_bulk_notices_refused_when_empty_or_over_the_cap(penalty, dept_a, clerk_a, client_for, settings):
+    from apps.repair.models import NoticeBatch
+
+    client = client_for(clerk_a)
+    empty = client.post(reverse("repair:notices"), {"date_from": "2023-01-01", "date_to": "2023-01-31"})
+    assert empty.status_code == 400 and "该期间没有需要送达告知书的行政处罚" in empty.content.decode()
+    settings.REPAIR_NOTICE_BULK_MAX = 1
+    from .conftest import ingest_penalty
+
+    ingest_penalty(dept_a, 2)
+    over = client.post(reverse("repair:notices"), PERIOD)
+    assert over.status_code == 400 and "本次共 2 份，超过每次 1 份上限" in over.content.decode()
+    assert not NoticeBatch.objects.exists()
+
+
+def test_a_failed_batch_shows_its_error(penalty, clerk_a, client_for, monkeypatch):
+    from apps.repair import documents
+    from apps.repair.choices import BatchState
+    from apps.repair.models import NoticeBatch
+
+    batch = NoticeBatch.objects.create(requested_by=clerk_a, department=clerk_a.department, total=1, **PERIOD)
+    monkeypatch.setattr(documents, "repair_notice_pdf", _fail)
+    services.notice_batch_build(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.state == BatchState.FAILED and "notification service down" in batch.error and not batch.file
+    assert "生成失败" in client_for(clerk_a).get(reverse("repair:notice_batch", args=[batch.pk])).content.decode()
