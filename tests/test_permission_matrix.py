@@ -127,6 +127,8 @@ MATRIX = {
     "repair:notice_batch":                "login   403     ok      404     ok      ok      ok",
     "repair:notice_batch_progress":       "login   403     ok      404     ok      ok      ok",
     "repair:notice_batch_download":       "login   403     ok      404     ok      ok      ok",
+    "api-v1:repair-case-list":            "401     403     ok      ok      ok      ok      ok",
+    "api-v1:repair-objection-list":       "401     403     ok      ok      ok      ok      ok",
 }
 # fmt: on
 
