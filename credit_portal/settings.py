@@ -341,6 +341,7 @@ PDF_CJK_FONT = env_str("PDF_CJK_FONT") or "/usr/share/fonts/truetype/wqy/wqy-mic
 REPAIR_MATERIAL_MAX_MB = env_int("REPAIR_MATERIAL_MAX_MB", 10, minimum=1)  # each uploaded repair/objection material
 # Where the 信用修复告知书 tells a subject to apply (online address and service window).
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL") or "https://xy.rushan.gov.cn"
+REPAIR_NOTICE_BULK_MAX = env_int("REPAIR_NOTICE_BULK_MAX", 5000, minimum=1)  # 告知书 in one bulk zip (Celery task)
 REPAIR_OFFICE = env_str("REPAIR_OFFICE") or "乳山市政务服务中心信用修复窗口（乳山市社会信用体系建设领导小组办公室）"
 INSTALLED_APPS += ["apps.repair", "apps.notifications"]
 CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {
@@ -355,6 +356,7 @@ PORTAL_RATE_SEARCH = env_str("PORTAL_RATE_SEARCH") or "60/m"
 PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"
 PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
 PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
+PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Behind the reverse proxy the client address is the proxy's; set to the header it fills in.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("apps.lists.api.urls")),
     path("", include("apps.scenarios.api.urls")),
     path("reports/", include("apps.reports.api.urls")),
+    path("repair/", include("apps.repair.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),

@@ -124,6 +124,11 @@ MATRIX = {
     "workdays:override_delete":           "login   403     403     403     403     405     405",
     "workdays:override_set":              "login   403     403     403     403     405     405",
     "workdays:overrides":                 "login   403     403     403     403     ok      ok",
+    "repair:notice_batch":                "login   403     ok      404     ok      ok      ok",
+    "repair:notice_batch_progress":       "login   403     ok      404     ok      ok      ok",
+    "repair:notice_batch_download":       "login   403     ok      404     ok      ok      ok",
+    "api-v1:repair-case-list":            "401     403     ok      ok      ok      ok      ok",
+    "api-v1:repair-objection-list":       "401     403     ok      ok      ok      ok      ok",
 }
 # fmt: on
 
@@ -258,6 +263,9 @@ ARGS = {
     "api-v1:department-detail": lambda w: {"code": w["dept_a"].code},
     "workdays:override_delete": lambda w: {"date": w["override"].date},
     "api-v1:workdays-override-detail": lambda w: {"date": w["override"].date},
+    "repair:notice_batch": lambda w: {"pk": _notice_batch(w)},
+    "repair:notice_batch_progress": lambda w: {"pk": _notice_batch(w)},
+    "repair:notice_batch_download": lambda w: {"pk": _notice_batch(w)},
 }
 
 
@@ -433,3 +441,20 @@ def test_subject_account_guessing_ids_is_refused(world, clients):
     client = clients["subject"]
     for name, obj in [("records:detail", "record"), ("records_upload:file", "upload"), ("lists:entry_detail", "entry")]:
         assert client.get(reverse(name, kwargs={"pk": world[obj].pk})).status_code == 403
+
+
+def _notice_batch(world) -> int:
+    """A finished bulk 告知书 zip of department A (apps.repair), made on first use."""
+    from django.core.files.base import ContentFile
+
+    from apps.repair.models import NoticeBatch
+
+    batch = NoticeBatch.objects.filter(department=world["dept_a"]).first()
+    if batch is None:
+        batch = NoticeBatch(
+            requested_by=world["clerk_a"], department=world["dept_a"], date_from=FROZEN.date(),
+            date_to=FROZEN.date(), state="done", total=1, done=1,
+        )  # fmt: skip
+        batch.file.save("notices.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=False)
+        batch.save()
+    return batch.pk

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Material, Objection, ObjectionEvent, RepairApplication, RepairEvent
+from .models import Material, NoticeBatch, Objection, ObjectionEvent, RepairApplication, RepairEvent
 
 
 class RepairEventInline(admin.TabularInline):
@@ -41,3 +41,11 @@ class ObjectionAdmin(admin.ModelAdmin):
 class MaterialAdmin(admin.ModelAdmin):
     list_display = ("original_name", "kind", "application", "objection", "size", "uploaded_at")
     raw_id_fields = ("application", "objection", "uploaded_by")
+
+
+@admin.register(NoticeBatch)
+class NoticeBatchAdmin(admin.ModelAdmin):
+    list_display = ("pk", "department", "date_from", "date_to", "state", "total", "done", "created_at")
+    list_filter = ("state", "department")
+    raw_id_fields = ("requested_by",)
+    readonly_fields = ("state", "total", "done", "file", "error", "finished_at")

@@ -72,3 +72,10 @@ class DueFlag(models.TextChoices):
     NONE = "", "正常"
     DUE_SOON = "due_soon", "临期"
     OVERDUE = "overdue", "超期"
+
+
+class BatchState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "生成中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"

@@ -26,7 +26,7 @@ from .policy import repair_allowed, repair_earliest, required_materials
 
 NOTICE_TEMPLATE = "repair/notice.txt"
 COMMITMENT_TEMPLATE = "repair/commitment.txt"
-BULK_MAX = 200  # ~4 s of rendering (≈18 ms a notice): beyond that, narrow the dates
+BULK_MAX = 200  # rows listed on the notices page; the zip itself is built by a Celery task (NoticeBatch)
 
 
 def text_pdf(*, title: str, text: str, author: str = "") -> bytes:
@@ -97,17 +97,23 @@ def repair_notice_pdf(*, record: Record) -> bytes:
     return text_pdf(title="信用修复告知书", text=text, author=record.department.name)
 
 
-def repair_notices_zip(*, records) -> bytes:
-    buffer = io.BytesIO()
+def repair_notices_zip(*, records, fileobj=None, progress=None) -> bytes | None:
+    """Every record's 告知书 in one zip: returned as bytes, or written to ``fileobj`` (then None).
+
+    ``progress(n)`` is called after each notice with the number written so far.
+    """
+    buffer = fileobj if fileobj is not None else io.BytesIO()
     names = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for record in records:
+        for n, record in enumerate(records, start=1):
             name = notice_filename(record)
             if name in names:
                 name = name.replace(".pdf", f"-{record.pk}.pdf")
             names.add(name)
             archive.writestr(name, repair_notice_pdf(record=record))
-    return buffer.getvalue()
+            if progress is not None:
+                progress(n)
+    return buffer.getvalue() if fileobj is None else None
 
 
 def commitment_pdf(*, record: Record, subject) -> bytes:

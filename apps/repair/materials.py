@@ -2,9 +2,13 @@
 
 import hashlib
 import io
+import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from .models import Material
@@ -17,6 +21,8 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
 ACCEPTED_LABEL = "PDF、JPG、PNG"
+logger = logging.getLogger(__name__)
+_guard = threading.local()
 
 
 @dataclass
@@ -75,5 +81,36 @@ def material_store(*, checked: CheckedFile, kind: str, user=None, application=No
         uploaded_at=timezone.now(),
     )
     material.file.save(f"material{checked.extension}", ContentFile(checked.data), save=False)
+    written = getattr(_guard, "written", None)
+    if written is not None:
+        written.append((material.file.storage, material.file.name))
     material.save()
     return material
+
+
+@contextmanager
+def materials_atomic():
+    """``transaction.atomic()`` that also deletes the material files written inside it when it rolls back.
+
+    Files are written inside the transaction (a full disk aborts the submission), so a submission that fails
+    afterwards would otherwise leave orphan files in private storage. Nested guards hand their files to the
+    enclosing one, so the outermost guard's rollback removes everything written under it.
+    """
+    outer = getattr(_guard, "written", None)
+    written: list = []
+    _guard.written = written
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for storage, name in written:
+            try:
+                storage.delete(name)
+            except OSError:  # never mask the error that rolled the transaction back
+                logger.exception("could not remove material file %s after a rollback", name)
+        raise
+    else:
+        if outer is not None:
+            outer.extend(written)
+    finally:
+        _guard.written = outer

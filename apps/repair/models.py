@@ -8,7 +8,16 @@ department, copied here when the case is filed.
 from django.conf import settings
 from django.db import models
 
-from .choices import DueFlag, MaterialKind, ObjectionAction, ObjectionOutcome, ObjectionState, RepairAction, RepairState
+from .choices import (
+    BatchState,
+    DueFlag,
+    MaterialKind,
+    ObjectionAction,
+    ObjectionOutcome,
+    ObjectionState,
+    RepairAction,
+    RepairState,
+)
 
 
 class CaseFields(models.Model):
@@ -194,3 +203,55 @@ class Material(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}：{self.original_name}"
+
+
+def _batch_path(instance, filename):
+    import uuid
+
+    return f"repair/notices/{uuid.uuid4().hex}.zip"
+
+
+class NoticeBatch(models.Model):
+    """A bulk download of 信用修复告知书 (one zip for the penalties decided in a period), built by a Celery task.
+
+    Scoped like the records it holds: ``department`` is the requester's (empty: the credit center, all
+    departments), and only that department's staff (and the center) see the batch and its file.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="部门"
+    )
+    date_from = models.DateField("决定日期自")
+    date_to = models.DateField("决定日期至")
+    state = models.CharField("状态", max_length=10, choices=BatchState.choices, default=BatchState.QUEUED)
+    total = models.PositiveIntegerField("份数", default=0)
+    done = models.PositiveIntegerField("已生成", default=0)
+    file = models.FileField(upload_to=_batch_path, max_length=200, blank=True)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "告知书批量下载"
+        verbose_name_plural = "告知书批量下载"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"告知书 {self.date_from:%Y-%m-%d}—{self.date_to:%Y-%m-%d}（{self.total} 份）"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (BatchState.DONE, BatchState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == BatchState.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def filename(self) -> str:
+        return f"信用修复告知书-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}.zip"

@@ -26,7 +26,7 @@ from .choices import (
     ObjectionState,
     RepairState,
 )
-from .models import Material, Objection, RepairApplication
+from .models import Material, NoticeBatch, Objection, RepairApplication
 
 
 def _scoped(qs: QuerySet, user, *, own: Q) -> QuerySet:
@@ -85,6 +85,16 @@ def notice_records(*, user) -> QuerySet:
         return qs.defer("private_data")
     if getattr(user, "department_id", None):
         return qs.filter(department_id=user.department_id).defer("private_data")
+    return qs.none()
+
+
+def notice_batches_visible(*, user) -> QuerySet:
+    """Bulk 告知书 downloads: the department's own (all for the center)."""
+    qs = NoticeBatch.objects.select_related("requested_by", "department")
+    if has_role(user, CENTER_ROLES):
+        return qs
+    if getattr(user, "department_id", None):
+        return qs.filter(department_id=user.department_id)
     return qs.none()
 
 

@@ -14,28 +14,35 @@ repaired records. It stays in the back office with its history.
 """
 
 import datetime
+import logging
+import tempfile
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.audit.services import personal_data_access_record
 from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as CatalogRole
 from apps.catalog.spec import TypeSpec
 from apps.notifications.services import center_staff, department_reviewers, notification_send
 from apps.records.choices import Action, Status
 from apps.records.models import Record, RecordEvent
-from apps.subjects.codes import check_id_number, mask_id_number
-from apps.subjects.pii import decrypt
+from apps.subjects.codes import check_id_number, check_uscc, mask_id_number, normalise_code
+from apps.subjects.models import Subject
+from apps.subjects.pii import decrypt, id_number_hash
 
 from .choices import (
     OBJECTION_OPEN_STATES,
     REPAIR_OPEN_STATES,
     REPAIR_STAFF_STATES,
+    BatchState,
     DueFlag,
     MaterialKind,
     ObjectionAction,
@@ -44,8 +51,8 @@ from .choices import (
     RepairAction,
     RepairState,
 )
-from .materials import material_check, material_store
-from .models import Objection, ObjectionEvent, RepairApplication, RepairEvent
+from .materials import material_check, material_store, materials_atomic
+from .models import NoticeBatch, Objection, ObjectionEvent, RepairApplication, RepairEvent
 from .policy import PolicyMissing, repair_allowed, repair_earliest, required_materials, step_due
 
 LIST_ENTRY_TYPE = "list_entry"
@@ -173,6 +180,40 @@ def _set_under_repair(record_id, value: bool):
 # --- actions ---------------------------------------------------------------------------------
 
 
+ON_BEHALF_LOOKUP_REASON = "窗口代为录入信用修复申请：按身份证号码查找主体"
+
+
+def on_behalf_subject_find(*, code: str, user, remote_addr: str | None = None) -> tuple[Subject | None, str, list[str]]:
+    """Hall staff find the subject they enter an application for, by USCC or (a natural person) ID number.
+
+    Returns ``(subject, display, problems)``: ``display`` is what the page may echo back — the code as typed
+    for a USCC, the masked number for an ID number, nothing for anything that might be an ID number. A
+    person found by ID number is a view of personal data: the lookup is logged (PersonalDataAccess).
+    """
+    if not has_role(user, CENTER_ROLES):
+        raise PermissionDenied("仅信用中心工作人员可以代为录入信用修复申请。")
+    code = normalise_code(code)
+    if not code:
+        return None, "", ["请输入统一社会信用代码或身份证号码。"]
+    uscc = check_uscc(code)
+    if uscc.valid:
+        subject = Subject.objects.filter(uscc=uscc.code).order_by("pk").first()
+        return subject, uscc.code, [] if subject else [f"未找到统一社会信用代码为 {uscc.code} 的主体。"]
+    id_check = check_id_number(code)
+    if not id_check.valid:
+        shown = "" if len(code) == 18 and code[:17].isdigit() else code  # a mistyped ID number is not echoed
+        what = f"“{shown}”" if shown else "输入的号码"
+        return None, shown, [f"{what}既不是有效的统一社会信用代码，也不是有效的身份证号码，请核对后重新输入。"]
+    masked = mask_id_number(id_check.code)
+    subject = Subject.objects.filter(id_number_hash=id_number_hash(id_check.code)).order_by("pk").first()
+    if subject is None:
+        return None, masked, [f"未找到身份证号码为 {masked} 的自然人主体。"]
+    personal_data_access_record(
+        user=user, subject=subject, field="id_number", reason=ON_BEHALF_LOOKUP_REASON, remote_addr=remote_addr
+    )
+    return subject, masked, []
+
+
 def repair_application_problems(
     *, records, subject, materials: list[tuple[str, object]], on: datetime.date
 ) -> tuple[dict[str, list[str]], list]:
@@ -242,7 +283,7 @@ def repair_application_submit(
         raise ValidationError(errors)
 
     created = []
-    with transaction.atomic():
+    with materials_atomic():
         for record in Record.objects.select_for_update().filter(pk__in=[r.pk for r in records]).order_by("pk"):
             # Re-checked under the row lock: two submissions at once cannot both open a case.
             if RepairApplication.objects.filter(record=record, state__in=REPAIR_OPEN_STATES).exists():
@@ -375,7 +416,7 @@ def repair_application_supplement(*, application, actor, materials: list[tuple[s
         errors["file"] = ["请上传补充的材料。"]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with materials_atomic():
         application = _lock(application)
         _require_state(application, RepairState.SUPPLEMENT)
         for kind, file in checked:
@@ -543,7 +584,7 @@ def objection_submit(
         errors.setdefault("__all__", []).append("该信息不在公示中，无法提出异议。")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with materials_atomic():
         objection = Objection(
             number=f"t{uuid.uuid4().hex[:16]}", record=record, department_id=record.department_id,
             filer=filer if getattr(filer, "pk", None) else None, contact_name=contact_name.strip(),
@@ -792,3 +833,78 @@ def cases_flag_due(*, today: datetime.date | None = None) -> dict:
                     body="、".join(case.number for case, _ in cases), url=cases[0][1],
                 )  # fmt: skip
     return summary
+
+
+# --- 两书同达: bulk 告知书 -----------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+NOTICE_BATCH_PROGRESS_EVERY = 10  # notices between two progress writes
+
+
+def _batch_records(*, user, date_from, date_to):
+    from .selectors import notice_records
+
+    return (
+        notice_records(user=user)
+        .filter(decision_date__gte=date_from, decision_date__lte=date_to)
+        .order_by("decision_date", "pk")
+    )
+
+
+def notice_batch_request(*, user, date_from: datetime.date, date_to: datetime.date) -> NoticeBatch:
+    """Queue the zip of every 告知书 of the user's department's penalties decided in the period."""
+    from .tasks import build_notice_batch
+
+    count = _batch_records(user=user, date_from=date_from, date_to=date_to).count()
+    limit = settings.REPAIR_NOTICE_BULK_MAX
+    if not count:
+        raise ValidationError("该期间没有需要送达告知书的行政处罚。")
+    if count > limit:
+        raise ValidationError(f"本次共 {count} 份，超过每次 {limit} 份上限，请缩短日期范围。")
+    with transaction.atomic():
+        batch = NoticeBatch.objects.create(
+            requested_by=user, department=None if has_role(user, CENTER_ROLES) else user.department,
+            date_from=date_from, date_to=date_to, total=count,
+        )  # fmt: skip
+        # Up to REPAIR_NOTICE_BULK_MAX PDFs (~18 ms each): the bulk queue, out of the way of short tasks.
+        transaction.on_commit(lambda: build_notice_batch.apply_async(args=[batch.pk], queue="bulk"))
+    return batch
+
+
+def notice_batch_build(*, batch_id: int) -> NoticeBatch:
+    """The Celery task's work: render the notices into a zip in private storage, recording progress."""
+    batch = NoticeBatch.objects.select_related("requested_by").get(pk=batch_id)
+    if batch.state == BatchState.DONE:
+        return batch  # a redelivered task: already built
+    NoticeBatch.objects.filter(pk=batch.pk).update(state=BatchState.RUNNING, done=0)
+    records = _batch_records(user=batch.requested_by, date_from=batch.date_from, date_to=batch.date_to)
+
+    written = 0
+
+    def progress(n):
+        nonlocal written
+        written = n
+        if n % NOTICE_BATCH_PROGRESS_EVERY == 0:
+            NoticeBatch.objects.filter(pk=batch.pk).update(done=n)
+
+    from .documents import repair_notices_zip
+
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            repair_notices_zip(records=records.iterator(chunk_size=200), fileobj=tmp, progress=progress)
+            tmp.seek(0)
+            batch.file.save("notices.zip", File(tmp), save=False)
+    except Exception as exc:  # any failure is shown on the batch page rather than lost in the worker log
+        logger.exception("notice batch %s failed", batch.pk)
+        NoticeBatch.objects.filter(pk=batch.pk).update(
+            state=BatchState.FAILED, error=f"生成失败：{exc}", finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        return batch
+    batch.state, batch.done, batch.total, batch.finished_at = BatchState.DONE, written, written, timezone.now()
+    batch.save(update_fields=["file", "state", "done", "total", "finished_at"])
+    notification_send(
+        users=[batch.requested_by], title=f"信用修复告知书已生成（{written} 份），可以下载",
+        url=reverse("repair:notice_batch", args=[batch.pk]),
+    )  # fmt: skip
+    return batch

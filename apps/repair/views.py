@@ -3,22 +3,25 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views import View
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.catalog.spec import TypeSpec
+from apps.portal.ratelimits import over_limit, rate_limited
 from apps.records.models import Record
 from apps.records.selectors import public_record
+from apps.subjects.codes import check_uscc
 from apps.subjects.models import Subject
 
 from . import services
-from .choices import DueFlag, ObjectionState, RepairState
-from .documents import BULK_MAX, commitment_pdf, notice_filename, repair_notice_pdf, repair_notices_zip
+from .choices import BatchState, DueFlag, ObjectionState, RepairState
+from .documents import BULK_MAX, commitment_pdf, notice_filename, repair_notice_pdf
 from .forms import (
     ObjectionCloseForm,
     ObjectionCorrectForm,
@@ -33,6 +36,7 @@ from .policy import PolicyMissing
 from .selectors import (
     case_figures,
     material_visible,
+    notice_batches_visible,
     notice_records,
     objections_visible,
     repair_applications_visible,
@@ -96,23 +100,27 @@ class MyRecordsView(RoleRequiredMixin, View):
 
 
 class RepairApplyView(RoleRequiredMixin, View):
-    """Subjects apply for their own records; credit-center (hall) staff enter an application on a subject's behalf."""
+    """Subjects apply for their own records; credit-center (hall) staff enter an application on a subject's behalf,
+    finding it by USCC or — a natural person — by ID number (posted, logged, only ever shown masked)."""
 
     allowed_roles = (Role.SUBJECT, *CENTER_ROLES)
 
     def subject(self):
         if self.request.user.role == Role.SUBJECT:
             return self.request.user.subject
+        pk = self.request.POST.get("subject", "")
+        if pk.isdigit():  # chosen by the lookup: a pk, so no ID number travels in the page
+            return Subject.objects.filter(pk=pk).first()
         code = (self.request.GET.get("code") or self.request.POST.get("code") or "").strip().upper()
-        if not code:
+        if not code or not check_uscc(code).valid:  # an ID number is looked up by POST only, never from the URL
             return None
         return Subject.objects.filter(uscc=code).first()
 
-    def render_form(self, form, subject):
+    def render_form(self, form, subject, *, code="", problems=()):
         records = list(form.fields["records"].queryset)
         return render(self.request, "repair/apply.html", {
             "form": form, "subject": subject, "records": records, "on_behalf": self.request.user.role != Role.SUBJECT,
-            "code": self.request.GET.get("code", ""),
+            "code": code, "lookup_problems": problems,
         })  # fmt: skip
 
     def get(self, request):
@@ -123,9 +131,26 @@ class RepairApplyView(RoleRequiredMixin, View):
         if chosen:
             initial["records"] = chosen
         form = RepairApplyForm(initial=initial, records=subject_records(subject=subject))
-        return self.render_form(form, subject)
+        code, problems = request.GET.get("code", "").strip(), []
+        if code and subject is None and request.user.role != Role.SUBJECT:
+            if check_uscc(code).valid:
+                problems = ["未找到该统一社会信用代码的主体。"]
+            else:
+                problems, code = ["请在查找框中输入统一社会信用代码或身份证号码后点击“查找主体”。"], ""
+        return self.render_form(form, subject, code=code, problems=problems)
+
+    def lookup(self, request):
+        subject, display, problems = services.on_behalf_subject_find(
+            code=request.POST.get("code", ""), user=request.user, remote_addr=request.META.get("REMOTE_ADDR")
+        )
+        form = RepairApplyForm(records=subject_records(subject=subject))
+        response = self.render_form(form, subject, code=display, problems=problems)
+        add_never_cache_headers(response)
+        return response
 
     def post(self, request):
+        if request.POST.get("lookup") and request.user.role != Role.SUBJECT:
+            return self.lookup(request)
         subject = self.subject()
         form = RepairApplyForm(request.POST, request.FILES, records=subject_records(subject=subject))
         if form.is_valid():
@@ -271,34 +296,63 @@ class NoticePdfView(StaffRequiredMixin, View):
 
 
 class NoticeBulkView(StaffRequiredMixin, View):
-    """Every 告知书 of the department's published penalties decided in a period, in one zip."""
+    """The department's published penalties decided in a period; their 告知书 in one zip, built by a Celery task."""
 
-    def get(self, request):
-        form = PeriodForm(request.GET or None)
+    def render_page(self, request, form, *, status=200):
         records = None
         if form.is_bound and form.is_valid():
-            records = (
-                notice_records(user=request.user)
-                .filter(
-                    decision_date__gte=form.cleaned_data["date_from"], decision_date__lte=form.cleaned_data["date_to"]
-                )
-                .order_by("decision_date", "pk")
+            d = form.cleaned_data
+            records = notice_records(user=request.user).filter(
+                decision_date__gte=d["date_from"], decision_date__lte=d["date_to"]
             )
-            count = records.count()
-            if request.GET.get("download") and count:
-                if count > BULK_MAX:
-                    form.add_error(None, f"本次共 {count} 份，超过每次 {BULK_MAX} 份上限，请缩短日期范围。")
-                else:
-                    data = repair_notices_zip(records=records)
-                    d = form.cleaned_data
-                    return _attachment(
-                        data, f"信用修复告知书-{d['date_from']:%Y%m%d}-{d['date_to']:%Y%m%d}.zip", "application/zip"
-                    )
-        return render(
-            request,
-            "repair/notices.html",
-            {"form": form, "records": records[:BULK_MAX] if records is not None else None},
-        )
+            records = records.order_by("decision_date", "pk")[:BULK_MAX]
+        return render(request, "repair/notices.html", {
+            "form": form, "records": records, "bulk_max": BULK_MAX,
+            "batches": notice_batches_visible(user=request.user)[:10],
+        }, status=status)  # fmt: skip
+
+    def get(self, request):
+        return self.render_page(request, PeriodForm(request.GET or None))
+
+    def post(self, request):
+        form = PeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                batch = services.notice_batch_request(
+                    user=request.user, date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"已开始生成 {batch.total} 份告知书，完成后可在本页下载。")
+                return redirect("repair:notice_batch", pk=batch.pk)
+        return self.render_page(request, form, status=400)
+
+
+class NoticeBatchView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
+        return render(request, "repair/notice_batch.html", {"batch": batch})
+
+
+class NoticeBatchProgressView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
+        response = JsonResponse({
+            "state": batch.state, "state_display": batch.get_state_display(), "done": batch.done,
+            "total": batch.total, "percent": batch.percent, "finished": batch.finished,
+        })  # fmt: skip
+        add_never_cache_headers(response)
+        return response
+
+
+class NoticeBatchDownloadView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
+        if batch.state != BatchState.DONE or not batch.file:
+            raise Http404("告知书尚未生成完毕。")
+        return FileResponse(batch.file.open("rb"), as_attachment=True, filename=batch.filename,
+                            content_type="application/zip")  # fmt: skip
 
 
 class FiguresView(CenterRequiredMixin, View):
@@ -355,6 +409,9 @@ class ObjectionCreateView(View):
         return render(request, "repair/objection_form.html", {"form": form, "record": record})
 
     def post(self, request, record_pk):
+        # The anonymous form is the platform's only public write: its submissions are rate limited per address.
+        if not request.user.is_authenticated and over_limit(request, "PORTAL_RATE_OBJECTION"):
+            return rate_limited(request)
         record = self.record(request, record_pk)
         form = ObjectionForm(request.POST, request.FILES, anonymous=not request.user.is_authenticated)
         if form.is_valid():

@@ -86,3 +86,13 @@ def materials():
 
 # The real-worker fixture of the platform's Celery integration test, reused as is.
 from tests.test_celery_worker import worker  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the shared cache; every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.notifications.models import Notification
-from apps.repair.choices import RepairState
-from apps.repair.models import Material, RepairApplication
+from apps.repair.choices import BatchState, RepairState
+from apps.repair.models import Material, NoticeBatch, RepairApplication
 from apps.repair.services import repair_application_accept, repair_application_submit
 from credit_portal import pdf as pdf_helper
 
@@ -128,7 +128,9 @@ def test_materials_are_served_only_to_those_entitled(
     assert Material.objects.count() == 2
 
 
-def test_notice_pdf_individually_and_in_bulk(penalty, dept_a, clerk_a, clerk_b, client_for):
+def test_notice_pdf_individually_and_in_bulk(
+    penalty, dept_a, clerk_a, clerk_b, client_for, django_capture_on_commit_callbacks
+):
     ingest_penalty(dept_a, 2)
     client = client_for(clerk_a)
     assert "信用修复告知书" in client.get(reverse("records:detail", args=[penalty.pk])).content.decode()
@@ -137,9 +139,19 @@ def test_notice_pdf_individually_and_in_bulk(penalty, dept_a, clerk_a, clerk_b, 
     assert response.content.startswith(b"%PDF-") and b"/FontFile2" in response.content  # CJK font embedded
     assert "attachment" in response["Content-Disposition"]
     assert client_for(clerk_b).get(reverse("repair:notice_pdf", args=[penalty.pk])).status_code == 404
-    bulk = client.get(reverse("repair:notices"), {"date_from": "2024-09-01", "date_to": "2024-09-30", "download": "1"})
-    assert bulk["Content-Type"] == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(bulk.content)).namelist()
+    period = {"date_from": "2024-09-01", "date_to": "2024-09-30"}
+    assert "批量生成告知书" in client.get(reverse("repair:notices"), period).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the Celery task runs eagerly
+        queued = client.post(reverse("repair:notices"), period)
+    batch = NoticeBatch.objects.get()
+    assert queued.status_code == 302 and queued.url == reverse("repair:notice_batch", args=[batch.pk])
+    assert batch.state == BatchState.DONE and batch.total == batch.done == 2 and batch.department == dept_a
+    assert "下载 zip（2 份）" in client.get(queued.url).content.decode()
+    bulk = client.get(reverse("repair:notice_batch_download", args=[batch.pk]))
+    assert bulk["Content-Type"] == "application/zip" and "attachment" in bulk["Content-Disposition"]
+    bulk = b"".join(bulk.streaming_content)
+    assert client_for(clerk_b).get(reverse("repair:notice_batch_download", args=[batch.pk])).status_code == 404
+    names = zipfile.ZipFile(io.BytesIO(bulk)).namelist()
     assert sorted(names) == ["信用修复告知书-乳市监罚〔2024〕1号.pdf", "信用修复告知书-乳市监罚〔2024〕2号.pdf"]
 
 
