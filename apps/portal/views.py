@@ -1,3 +1,4 @@
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, JsonResponse
@@ -10,7 +11,7 @@ from apps.reports.forms import ReportRequestForm
 from apps.subjects.models import Subject
 
 from .ratelimits import rate_limit
-from .selectors import public_subject_search, subject_profile
+from .selectors import _optional, public_subject_search, subject_profile
 
 
 class HomeView(TemplateView):
@@ -46,6 +47,13 @@ class ColumnsView(TemplateView):
     """公示栏目: the publication columns in one place."""
 
     template_name = "portal/columns.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        catalog = _optional("apps.scenarios", "apps.scenarios.selectors", "catalog_scenarios")
+        context["scenarios"] = list(catalog().values_list("name", flat=True)) if catalog is not None else []
+        context["commitments_installed"] = django_apps.is_installed("apps.commitments")
+        return context
 
 
 def healthz(request):
