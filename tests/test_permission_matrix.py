@@ -124,6 +124,12 @@ MATRIX = {
     "workdays:override_delete":           "login   403     403     403     403     405     405",
     "workdays:override_set":              "login   403     403     403     403     405     405",
     "workdays:overrides":                 "login   403     403     403     403     ok      ok",
+    "portal:articles":                    "ok      ok      ok      ok      ok      ok      ok",
+    "portal:article":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:article_manage":              "login   403     403     403     403     ok      ok",
+    "portal:article_create":              "login   403     403     403     403     ok      ok",
+    "portal:article_edit":                "login   403     403     403     403     ok      ok",
+    "portal:article_unpublish":           "login   403     403     403     403     405     405",
 }
 # fmt: on
 
@@ -258,6 +264,9 @@ ARGS = {
     "api-v1:department-detail": lambda w: {"code": w["dept_a"].code},
     "workdays:override_delete": lambda w: {"date": w["override"].date},
     "api-v1:workdays-override-detail": lambda w: {"date": w["override"].date},
+    "portal:article": lambda w: {"pk": _matrix_article().pk},
+    "portal:article_edit": lambda w: {"pk": _matrix_article().pk},
+    "portal:article_unpublish": lambda w: {"pk": _matrix_article().pk},
 }
 
 
@@ -433,3 +442,14 @@ def test_subject_account_guessing_ids_is_refused(world, clients):
     client = clients["subject"]
     for name, obj in [("records:detail", "record"), ("records_upload:file", "upload"), ("lists:entry_detail", "entry")]:
         assert client.get(reverse(name, kwargs={"pk": world[obj].pk})).status_code == 403
+
+
+def _matrix_article():
+    """A published portal article for the article routes (made on first use)."""
+    from apps.portal.models import Article
+
+    article, _ = Article.objects.get_or_create(
+        title="矩阵测试文章", defaults={"category": "news", "body": "正文", "is_published": True,
+                                    "published_on": datetime.date(2024, 10, 1)},
+    )  # fmt: skip
+    return article
