@@ -129,6 +129,12 @@ MATRIX = {
     "repair:notice_batch_download":       "login   403     ok      404     ok      ok      ok",
     "api-v1:repair-case-list":            "401     403     ok      ok      ok      ok      ok",
     "api-v1:repair-objection-list":       "401     403     ok      ok      ok      ok      ok",
+    "portal:articles":                    "ok      ok      ok      ok      ok      ok      ok",
+    "portal:article":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:article_manage":              "login   403     403     403     403     ok      ok",
+    "portal:article_create":              "login   403     403     403     403     ok      ok",
+    "portal:article_edit":                "login   403     403     403     403     ok      ok",
+    "portal:article_unpublish":           "login   403     403     403     403     405     405",
 }
 # fmt: on
 
@@ -266,6 +272,9 @@ ARGS = {
     "repair:notice_batch": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_progress": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_download": lambda w: {"pk": _notice_batch(w)},
+    "portal:article": lambda w: {"pk": _matrix_article().pk},
+    "portal:article_edit": lambda w: {"pk": _matrix_article().pk},
+    "portal:article_unpublish": lambda w: {"pk": _matrix_article().pk},
 }
 
 
@@ -458,3 +467,14 @@ def _notice_batch(world) -> int:
         batch.file.save("notices.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=False)
         batch.save()
     return batch.pk
+
+
+def _matrix_article():
+    """A published portal article for the article routes (made on first use)."""
+    from apps.portal.models import Article
+
+    article, _ = Article.objects.get_or_create(
+        title="矩阵测试文章", defaults={"category": "news", "body": "正文", "is_published": True,
+                                    "published_on": datetime.date(2024, 10, 1)},
+    )  # fmt: skip
+    return article

@@ -38,6 +38,7 @@ _NAV = [
     ("修复与异议指标", "repair:figures", {Role.CENTER, Role.ADMIN}),
     ("信用修复告知书", "repair:notices", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("消息中心", "notifications:list", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN, Role.SUBJECT}),
+    ("门户文章", "portal:article_manage", {Role.CENTER, Role.ADMIN}),
 ]
 
 

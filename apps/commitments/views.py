@@ -14,20 +14,19 @@ from apps.subjects.models import Subject
 from .choices import Channel
 from .forms import FulfilForm, PaperForm, SignForm, TemplateForm
 from .models import Commitment, CommitmentTemplate
+from .selectors import public_commitments_qs, public_subject_name
 from .services import commitment_coverage, commitment_fulfil, commitment_sign
 
 
 def _mask_name(subject) -> str:
-    if subject.kind == "person" and subject.name:
-        return subject.name[0] + "*" * (len(subject.name) - 1)
-    return subject.name
+    return public_subject_name(subject)
 
 
 class PublicListView(View):
     """信用承诺公示: code, subject (a person's name and ID masked), type, matter, date, fulfilment."""
 
     def get(self, request):
-        qs = Commitment.objects.select_related("subject", "supervising_department").order_by("-signed_on", "-pk")
+        qs = public_commitments_qs()
         q = (request.GET.get("q") or "").strip()
         if q:
             qs = qs.filter(subject__name__icontains=q) | qs.filter(code=q) | qs.filter(subject__uscc=normalise_code(q))

@@ -19,6 +19,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
 
 from apps.catalog.models import RecordType
 from apps.lists.selectors import PublicEntry, public_code, public_entries, public_view
@@ -338,8 +339,14 @@ def _optional(app: str, module: str, name: str):
     return getattr(importlib.import_module(module), name, None)
 
 
-def public_grade(subject_id: int) -> str:
-    """The subject's grade as the public sees it (``apps.evaluation``), or "" when there is none."""
+def public_grade(subject_id: int, *, kind: str = SubjectKind.LEGAL) -> str:
+    """The subject's grade as the public sees it (``apps.evaluation``), or "" when there is none.
+
+    An organisation's (or 个体工商户's) grade is public — the evaluation model itself is
+    published. A natural person's grade is personal information and is never shown here.
+    """
+    if kind == SubjectKind.PERSON:
+        return ""
     grade_summary = _optional("apps.evaluation", "apps.evaluation.selectors", "grade_summary")
     summary = grade_summary(subject_id) if grade_summary is not None else None
     if not summary:
@@ -361,11 +368,38 @@ def subject_profile(*, pk: int, on: datetime.date) -> SubjectProfile:
         records_truncated=len(records) > cap,
         entries=entries,
     )
-    profile.grade = public_grade(subject.pk)
+    profile.grade = public_grade(subject.pk, kind=subject.kind)
     public_commitments = _optional("apps.commitments", "apps.commitments.selectors", "public_commitments")
     if public_commitments is not None:
         profile.commitments = list(public_commitments(subject=subject, on=on))
     return profile
+
+
+@dataclass(frozen=True)
+class PublicRepair:
+    number: str
+    record_type: str
+    department: str
+    approved_on: datetime.date | None
+
+
+def public_repairs(subject_id: int) -> list[PublicRepair]:
+    """Approved repairs of the subject's records (``apps.repair``): number, type, department, date.
+
+    The repaired record's number and content are not repeated: its publication has stopped.
+    """
+    approved_repairs = _optional("apps.repair", "apps.repair.selectors", "approved_repairs")
+    if approved_repairs is None:
+        return []
+    return [
+        PublicRepair(
+            number=a.number,
+            record_type=a.record.record_type.name,
+            department=a.department.name,
+            approved_on=timezone.localdate(a.decided_at) if a.decided_at else None,
+        )
+        for a in approved_repairs(subject_id=subject_id)
+    ]
 
 
 def penalty_departments() -> list[tuple[int, str]]:

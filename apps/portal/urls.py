@@ -11,4 +11,10 @@ urlpatterns = [
     path("profile/<int:pk>/", views.profile, name="profile"),
     path("guidance/", views.GuidanceView.as_view(), name="guidance"),
     path("columns/", views.ColumnsView.as_view(), name="columns"),
+    path("articles/", views.articles, name="articles"),
+    path("articles/<int:pk>/", views.article, name="article"),
+    path("articles/manage/", views.ArticleManageView.as_view(), name="article_manage"),
+    path("articles/manage/new/", views.ArticleEditView.as_view(), name="article_create"),
+    path("articles/manage/<int:pk>/", views.ArticleEditView.as_view(), name="article_edit"),
+    path("articles/manage/<int:pk>/unpublish/", views.ArticleUnpublishView.as_view(), name="article_unpublish"),
 ]

@@ -1,20 +1,34 @@
+from django.apps import apps as django_apps
+from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.generic import TemplateView
 
+from apps.accounts.permissions import CenterRequiredMixin
 from apps.reports.forms import ReportRequestForm
 from apps.subjects.models import Subject
 
+from .choices import ArticleCategory
+from .forms import ArticleForm
+from .models import Article
 from .ratelimits import rate_limit
-from .selectors import public_subject_search, subject_profile
+from .selectors import _optional, public_subject_search, subject_profile
+from .services import article_save, article_unpublish
 
 
 class HomeView(TemplateView):
     template_name = "portal/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["articles"] = list(Article.objects.published(on=timezone.localdate()).defer("body")[:6])
+        return context
 
 
 @rate_limit("PORTAL_RATE_SEARCH")
@@ -47,6 +61,13 @@ class ColumnsView(TemplateView):
 
     template_name = "portal/columns.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        catalog = _optional("apps.scenarios", "apps.scenarios.selectors", "catalog_scenarios")
+        context["scenarios"] = list(catalog().values_list("name", flat=True)) if catalog is not None else []
+        context["commitments_installed"] = django_apps.is_installed("apps.commitments")
+        return context
+
 
 def healthz(request):
     """Liveness for the load balancer and the container: database and cache reachable."""
@@ -64,3 +85,63 @@ def healthz(request):
         status["cache"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+# --- articles: 政策法规, 信用动态, 诚信典型 -------------------------------------------------
+
+
+def articles(request):
+    """The published articles, optionally of one category."""
+    category = request.GET.get("category", "")
+    qs = Article.objects.published(on=timezone.localdate()).defer("body")
+    if category in ArticleCategory.values:
+        qs = qs.filter(category=category)
+    else:
+        category = ""
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/articles.html",
+        {"page": page, "category": category, "categories": ArticleCategory.choices},
+    )
+
+
+def article(request, pk):
+    item = get_object_or_404(Article.objects.published(on=timezone.localdate()), pk=pk)
+    return render(request, "portal/article.html", {"article": item})
+
+
+class ArticleManageView(CenterRequiredMixin, View):
+    def get(self, request):
+        page = Paginator(Article.objects.defer("body").order_by("-updated_at", "-pk"), 50).get_page(
+            request.GET.get("page")
+        )
+        return render(request, "portal/article_manage.html", {"page": page})
+
+
+class ArticleEditView(CenterRequiredMixin, View):
+    def _page(self, request, form, obj, status=200):
+        return render(request, "portal/article_form.html", {"form": form, "obj": obj}, status=status)
+
+    def get(self, request, pk=None):
+        obj = get_object_or_404(Article, pk=pk) if pk else None
+        return self._page(request, ArticleForm(instance=obj), obj)
+
+    def post(self, request, pk=None):
+        obj = get_object_or_404(Article, pk=pk) if pk else None
+        form = ArticleForm(request.POST, instance=obj)
+        if not form.is_valid():
+            return self._page(request, form, obj, status=400)
+        saved = article_save(article=form.save(commit=False), user=request.user)
+        messages.success(request, f"文章“{saved.title}”已保存{'并发布' if saved.is_published else '（未发布）'}。")
+        return redirect("portal:article_manage")
+
+
+class ArticleUnpublishView(CenterRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        item = get_object_or_404(Article, pk=pk)
+        article_unpublish(article=item, user=request.user)
+        messages.success(request, f"文章“{item.title}”已撤下，公众不再可见。")
+        return redirect("portal:article_manage")

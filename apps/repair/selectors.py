@@ -165,3 +165,13 @@ def case_figures(*, date_from: datetime.date, date_to: datetime.date, today: dat
             )
         )
     return result
+
+
+def approved_repairs(*, subject_id: int) -> QuerySet:
+    """Approved repairs of the subject's records, oldest first: the repair history a credit report shows."""
+    return (
+        RepairApplication.objects.filter(record__subject_id=subject_id, state=RepairState.APPROVED)
+        .select_related("record__record_type", "department")
+        .only("number", "decided_at", "record__record_type__name", "department__name")
+        .order_by("decided_at", "pk")
+    )

@@ -171,7 +171,35 @@ def report_pdf(report) -> bytes:
             story.append(_p("无公示期内的行政管理信息。", body))
 
     story.append(_p("五、信用承诺", h2))
-    story.append(_p("；".join(snap["commitments"]) if snap["commitments"] else "暂无公示的信用承诺信息。", body))
+    commitments = snap["commitments"]
+    if commitments and isinstance(commitments[0], str):  # snapshots of version 1 kept one line each
+        story.append(_p("；".join(commitments), body))
+    elif commitments:
+        cell = styles["cell"]
+        rows = [[_p(h, cell) for h in ("承诺编号", "承诺类型", "承诺事项", "承诺日期", "履约情况")]]
+        rows += [
+            [_p(c["code"], cell), _p(c["type"], cell), _p(c["matter"], cell), _p(c["signed_on"], cell),
+             _p(c["status"], cell)]
+            for c in commitments
+        ]  # fmt: skip
+        story.append(_table(rows, [40 * mm, 30 * mm, 60 * mm, 24 * mm, 26 * mm]))
+    else:
+        story.append(_p("暂无公示的信用承诺信息。", body))
+
+    story.append(_p("六、信用修复记录", h2))
+    repairs = snap.get("repairs") or []
+    if repairs:
+        cell = styles["cell"]
+        rows = [[_p(h, cell) for h in ("修复申请编号", "信息类型", "信息提供部门", "准予修复日期")]]
+        rows += [
+            [_p(r["number"], cell), _p(r["record_type"], cell), _p(r["department"], cell),
+             _p(r["approved_on"] or "—", cell)]
+            for r in repairs
+        ]  # fmt: skip
+        story.append(_table(rows, [44 * mm, 40 * mm, 66 * mm, 30 * mm]))
+        story.append(_p("已修复的信息依规停止公示，不在本报告中列出其内容。", small))
+    else:
+        story.append(_p("无信用修复记录。", body))
 
     story.append(Spacer(1, 8))
     story.append(

@@ -20,13 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Department
-from apps.portal.selectors import PENALTY_TYPE, SubjectProfile, record_rows, subject_profile
+from apps.portal.selectors import PENALTY_TYPE, SubjectProfile, public_repairs, record_rows, subject_profile
 from apps.records.selectors import public_records
 
 from .choices import Purpose, ReportKind
 from .models import CreditReport
 
-SNAPSHOT_VERSION = 1
+# 2: commitments as rows (code, type, matter, dates, fulfilment) and the repair history.
+SNAPSHOT_VERSION = 2
 # Unambiguous characters only (no 0/O, 1/I/L): numbers and codes are read off paper and typed in.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_RANDOM_CHARS = 10
@@ -102,7 +103,26 @@ def _profile_json(profile: SubjectProfile) -> dict:
             }
             for e in profile.entries
         ],
-        "commitments": [str(c) for c in profile.commitments],
+        "commitments": [
+            {
+                "code": c.code,
+                "type": c.type_label,
+                "matter": c.matter,
+                "signed_on": _iso(c.signed_on),
+                "due_on": _iso(c.due_on),
+                "status": c.status_label,
+            }
+            for c in profile.commitments
+        ],
+        "repairs": [
+            {
+                "number": r.number,
+                "record_type": r.record_type,
+                "department": r.department,
+                "approved_on": _iso(r.approved_on),
+            }
+            for r in public_repairs(profile.identity.pk)
+        ],
         "records_truncated": profile.records_truncated,
     }
 

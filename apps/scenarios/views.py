@@ -9,8 +9,9 @@ from apps.accounts.choices import Role
 from apps.accounts.permissions import CenterRequiredMixin, RoleRequiredMixin
 
 from .forms import AuthoriseForm, NeedForm
-from .models import Bank, FinancingNeed, LoanAuthorisation, Scenario
+from .models import Bank, FinancingNeed, LoanAuthorisation
 from .rules import describe
+from .selectors import catalog_scenarios
 from .services import (
     financing_need_create,
     loan_authorisation_grant,
@@ -23,7 +24,7 @@ from .services import (
 
 class CatalogView(View):
     def get(self, request):
-        rows = [{"s": s, "conditions": describe(s.rule)} for s in Scenario.objects.filter(is_active=True)]
+        rows = [{"s": s, "conditions": describe(s.rule)} for s in catalog_scenarios()]
         return render(request, "scenarios/catalog.html", {"rows": rows})
 
 

@@ -1,0 +1,56 @@
+"""Reads of commitments for the public: the 信用承诺公示 rows (public fields only, persons masked)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from .models import Commitment
+
+
+def public_subject_name(subject) -> str:
+    """A natural person's name shows its first character only; an organisation's in full."""
+    if subject.kind == "person" and subject.name:
+        return subject.name[0] + "*" * (len(subject.name) - 1)
+    return subject.name
+
+
+@dataclass(frozen=True)
+class PublicCommitment:
+    code: str
+    subject_name: str
+    subject_code: str
+    type_label: str
+    matter: str
+    signed_on: datetime.date
+    due_on: datetime.date
+    status_label: str
+
+    def __str__(self):
+        return f"{self.code} {self.type_label}：{self.matter}（{self.signed_on:%Y-%m-%d}，{self.status_label}）"
+
+
+def public_commitments_qs(*, on: datetime.date | None = None) -> QuerySet:
+    """Commitments on the 信用承诺公示 page, newest first; ``text`` (the rendered template) is not public."""
+    qs = Commitment.objects.select_related("subject").defer("text").order_by("-signed_on", "-pk")
+    if on is not None:
+        qs = qs.filter(signed_on__lte=on)
+    return qs
+
+
+def public_commitment(c: Commitment) -> PublicCommitment:
+    return PublicCommitment(
+        code=c.code,
+        subject_name=public_subject_name(c.subject),
+        subject_code=c.subject.public_code,
+        type_label=c.get_type_display(),
+        matter=c.matter,
+        signed_on=c.signed_on,
+        due_on=c.due_on,
+        status_label=c.get_status_display(),
+    )
+
+
+def public_commitments(*, subject, on: datetime.date | None = None) -> list[PublicCommitment]:
+    """A subject's commitments as the public sees them (its profile and credit report)."""
+    return [public_commitment(c) for c in public_commitments_qs(on=on).filter(subject=subject)]
