@@ -124,6 +124,8 @@ MATRIX = {
     "workdays:override_delete":           "login   403     403     403     403     405     405",
     "workdays:override_set":              "login   403     403     403     403     405     405",
     "workdays:overrides":                 "login   403     403     403     403     ok      ok",
+    "commitments:import":                 "login   403     ok      ok      ok      ok      ok",
+    "commitments:import_template":        "login   403     ok      ok      ok      ok      ok",
 }
 # fmt: on
 

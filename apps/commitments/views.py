@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views import View
 
 from apps.accounts.choices import Role
@@ -12,9 +14,10 @@ from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 
 from .choices import Channel
-from .forms import FulfilForm, PaperForm, SignForm, TemplateForm
+from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
+from .imports import read_rows, template_workbook
 from .models import Commitment, CommitmentTemplate
-from .services import commitment_coverage, commitment_fulfil, commitment_sign
+from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
 def _mask_name(subject) -> str:
@@ -146,3 +149,41 @@ class TemplateEditView(CenterRequiredMixin, View):
             messages.success(request, "承诺书模板已保存。")
             return redirect("commitments:templates")
         return render(request, "commitments/template_form.html", {"form": form, "obj": obj})
+
+
+class ImportTemplateView(StaffRequiredMixin, View):
+    def get(self, request):
+        from apps.records.uploads import XLSX_MEDIA_TYPE
+
+        response = HttpResponse(template_workbook(), content_type=XLSX_MEDIA_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, "信用承诺导入模板.xlsx")
+        return response
+
+
+class ImportView(StaffRequiredMixin, View):
+    """Bulk import of signed commitments: every bad row is listed, nothing is written unless all are good."""
+
+    def get(self, request):
+        return render(request, "commitments/import.html", {"form": ImportForm()})
+
+    def post(self, request):
+        from apps.records.uploads import UploadError
+
+        form = ImportForm(request.POST, request.FILES)
+        problems = []
+        if form.is_valid():
+            if request.user.department_id is None:
+                problems = ["您的账号不属于任何部门，不能批量导入信用承诺。"]
+            else:
+                upload = form.cleaned_data["file"]
+                try:
+                    rows = read_rows(upload, upload.name, upload.size)
+                    created = commitments_import(rows=rows, user=request.user, department=request.user.department)
+                except UploadError as exc:
+                    problems = exc.messages
+                except ValidationError as exc:
+                    problems = exc.messages
+                else:
+                    messages.success(request, f"已导入 {len(created)} 份信用承诺。")
+                    return redirect("commitments:staff_list")
+        return render(request, "commitments/import.html", {"form": form, "problems": problems}, status=400)

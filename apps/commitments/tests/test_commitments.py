@@ -171,7 +171,7 @@ def test_bulk_import_reports_every_bad_row_and_writes_nothing(template, clerk_a,
     with pytest.raises(ValidationError) as exc:
         commitments_import(rows=rows, user=clerk_a, department=dept_a)
     assert [m[:4] for m in exc.value.messages] == ["第3行：", "第4行："]
-    assert "七型" in exc.value.messages[0] and "承诺日期" in exc.value.messages[0]
+    assert "七类" in exc.value.messages[0] and "承诺日期" in exc.value.messages[0]
     assert not Commitment.objects.exists()
     created = commitments_import(rows=[good, good | {"统一社会信用代码": b.uscc}], user=clerk_a, department=dept_a)
     assert [c.channel for c in created] == ["import", "import"]
