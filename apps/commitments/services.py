@@ -209,7 +209,9 @@ def commitment_fulfil(
 
 
 def commitment_coverage(*, on: datetime.date | None = None) -> dict:
-    """Coverage = operating enterprises with a commitment record / operating enterprises (target ≥ 80%)."""
+    """Coverage = operating enterprises with a commitment record / operating enterprises (target from policy)."""
+    on = on or timezone.localdate()
+    target = Policy.objects.in_force("commitment_coverage_target", on=on)
     enterprises = Subject.objects.market_subjects().filter(status=OperatingStatus.OPERATING)
     total = enterprises.count()
     covered = enterprises.filter(commitments__isnull=False).distinct().count()
@@ -217,7 +219,8 @@ def commitment_coverage(*, on: datetime.date | None = None) -> dict:
         "enterprises": total,
         "covered": covered,
         "coverage": (covered / total) if total else None,
-        "target": 0.8,
+        "target": float(target.value) if target is not None and target.value is not None else None,
+        "target_percent": f"{float(target.value) * 100:g}" if target is not None and target.value is not None else "",
     }
 
 

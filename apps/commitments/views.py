@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -33,7 +34,9 @@ class PublicListView(View):
         qs = Commitment.objects.select_related("subject", "supervising_department").order_by("-signed_on", "-pk")
         q = (request.GET.get("q") or "").strip()
         if q:
-            qs = qs.filter(subject__name__icontains=q) | qs.filter(code=q) | qs.filter(subject__uscc=normalise_code(q))
+            # A person's name is masked here, so it is not searchable either (no confirming who is behind a row).
+            by_name = Q(subject__name__icontains=q) & ~Q(subject__kind="person")
+            qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         rows = [{"c": c, "name": _mask_name(c.subject), "code": c.subject.public_code} for c in page.object_list]
         return render(request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q})
@@ -117,7 +120,8 @@ class FulfilView(StaffRequiredMixin, View):
         return render(request, "commitments/fulfil.html", {"c": c, "form": FulfilForm()})
 
     def post(self, request, pk):
-        c = get_object_or_404(Commitment, pk=pk)
+        # Another department's commitment is invisible (404), not shown back on an error page.
+        c = get_object_or_404(_staff_qs(request.user), pk=pk)
         form = FulfilForm(request.POST)
         if form.is_valid():
             try:
