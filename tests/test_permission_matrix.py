@@ -135,6 +135,8 @@ MATRIX = {
     "portal:article_create":              "login   403     403     403     403     ok      ok",
     "portal:article_edit":                "login   403     403     403     403     ok      ok",
     "portal:article_unpublish":           "login   403     403     403     403     405     405",
+    "commitments:import":                 "login   403     ok      ok      ok      ok      ok",
+    "commitments:import_template":        "login   403     ok      ok      ok      ok      ok",
 }
 # fmt: on
 

@@ -73,3 +73,6 @@ class PolicyKey(models.TextChoices):
     OBJECTION_ACCEPT_DAYS = "objection_accept_days", "异议受理时限（工作日）"
     OBJECTION_VERIFY_DAYS = "objection_verify_days", "异议核实答复时限（工作日，自受理起）"
     CASE_DUE_SOON_DAYS = "case_due_soon_days", "办理临期提醒（到期前工作日数）"
+    # Targets shown next to figures (apps.commitments, apps.scenarios)
+    COMMITMENT_COVERAGE_TARGET = "commitment_coverage_target", "信用承诺覆盖率目标（比例，不低于）"
+    XYD_REGISTRATION_TARGET = "xyd_registration_target", "信易贷注册企业占在营企业比例目标（比例，高于）"

@@ -28,3 +28,11 @@ class TemplateForm(forms.ModelForm):
     class Meta:
         model = CommitmentTemplate
         fields = ["type", "matter", "title", "body", "supervising_department", "term_days", "is_active"]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="导入文件",
+        help_text="按导入模板填写的 .xlsx 工作簿或 .csv 文件",
+        error_messages={"empty": "文件是空的（0 字节），请选择填好数据的文件。", "required": "请选择要导入的文件。"},
+    )

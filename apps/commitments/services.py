@@ -209,7 +209,9 @@ def commitment_fulfil(
 
 
 def commitment_coverage(*, on: datetime.date | None = None) -> dict:
-    """Coverage = operating enterprises with a commitment record / operating enterprises (target ≥ 80%)."""
+    """Coverage = operating enterprises with a commitment record / operating enterprises (target from policy)."""
+    on = on or timezone.localdate()
+    target = Policy.objects.in_force("commitment_coverage_target", on=on)
     enterprises = Subject.objects.market_subjects().filter(status=OperatingStatus.OPERATING)
     total = enterprises.count()
     covered = enterprises.filter(commitments__isnull=False).distinct().count()
@@ -217,48 +219,70 @@ def commitment_coverage(*, on: datetime.date | None = None) -> dict:
         "enterprises": total,
         "covered": covered,
         "coverage": (covered / total) if total else None,
-        "target": 0.8,
+        "target": float(target.value) if target is not None and target.value is not None else None,
+        "target_percent": f"{float(target.value) * 100:g}" if target is not None and target.value is not None else "",
     }
 
 
 def commitments_import(*, rows: list[dict], user, department) -> list[Commitment]:
     """Bulk entry of signed commitments (rows: 统一社会信用代码, 承诺类型, 承诺事项, 承诺日期).
 
-    Every row is checked first and all problems are reported at once; nothing
-    is written unless every row is good.
+    Every row is checked first and all problems are reported at once, row by
+    row; nothing is written unless every row is good. A row may carry its sheet
+    row number under ``_row`` (else rows are numbered from 2, under a header).
     """
+    from apps.catalog.normalise import ValueProblem, parse_date
     from apps.subjects.codes import normalise_code
 
     from .choices import CommitmentType
 
+    if department is None or getattr(user, "department_id", None) != department.pk:
+        raise ValidationError("批量导入只能由部门工作人员以本部门名义进行。")
     type_by_label = {label: value for value, label in CommitmentType.choices}
+    type_by_label |= {value: value for value in CommitmentType.values}
     templates = {(t.type, t.matter): t for t in CommitmentTemplate.objects.filter(is_active=True)}
-    subjects = {
-        s.uscc: s
-        for s in Subject.objects.filter(uscc__in=[normalise_code(str(r.get("统一社会信用代码", ""))) for r in rows])
-    }
-    prepared, problems, seen = [], [], set()
-    for n, row in enumerate(rows, start=2):
-        row_problems = []
-        uscc = normalise_code(str(row.get("统一社会信用代码", "")))
+    codes = [normalise_code(str(r.get("统一社会信用代码") or "")) for r in rows]
+    subjects = {s.uscc: s for s in Subject.objects.filter(uscc__in=[c for c in codes if c])}
+    open_keys = set(
+        Commitment.objects.filter(subject__in=subjects.values(), status=CommitmentStatus.SIGNED).values_list(
+            "subject_id", "type", "matter"
+        )
+    )
+    today = timezone.localdate()
+    prepared, problems, seen = [], [], {}
+    for index, (row, uscc) in enumerate(zip(rows, codes, strict=True)):
+        n = row.get("_row") or index + 2
+        row_problems = list(row.get("_problems") or ())
         subject = subjects.get(uscc)
-        if subject is None:
+        if not uscc:
+            row_problems.append("统一社会信用代码为空")
+        elif subject is None:
             row_problems.append(f"平台中没有统一社会信用代码为“{uscc}”的主体")
-        kind = type_by_label.get(str(row.get("承诺类型", "")).strip())
-        template = templates.get((kind, str(row.get("承诺事项", "")).strip()))
+        type_text = str(row.get("承诺类型") or "").strip()
+        matter = str(row.get("承诺事项") or "").strip()
+        kind = type_by_label.get(type_text)
+        template = templates.get((kind, matter))
         if kind is None:
-            row_problems.append(f"承诺类型“{row.get('承诺类型', '')}”不是七型之一")
+            row_problems.append(f"承诺类型“{type_text}”不是七类之一（{'、'.join(CommitmentType.labels)}）")
         elif template is None:
-            row_problems.append(f"没有“{row.get('承诺事项', '')}”的承诺书模板")
+            row_problems.append(f"没有启用的“{type_text}｜{matter}”承诺书模板")
+        elif template.supervising_department_id is None:
+            row_problems.append(f"“{matter}”承诺书模板尚未指定监管部门")
+        signed_on = None
         try:
-            signed_on = datetime.date.fromisoformat(str(row.get("承诺日期", "")).strip()[:10])
-        except ValueError:
-            row_problems.append("承诺日期格式应为 YYYY-MM-DD")
-            signed_on = None
-        key = (uscc, kind, template.matter if template else None)
-        if key in seen:
-            row_problems.append("与前面的行重复（同一主体同一事项）")
-        seen.add(key)
+            signed_on = parse_date(row.get("承诺日期") or "")
+        except ValueProblem as exc:
+            row_problems.append(f"承诺日期：{exc}")
+        else:
+            if signed_on > today:
+                row_problems.append("承诺日期不能晚于今天")
+        if subject is not None and template is not None:
+            key = (subject.pk, template.type, template.matter)
+            if key in seen:
+                row_problems.append(f"与第{seen[key]}行重复（同一主体同一承诺事项）")
+            elif key in open_keys:
+                row_problems.append(f"该主体已就“{template.matter}”作出信用承诺且尚未核实履约，不能重复签署")
+            seen.setdefault(key, n)
         if row_problems:
             problems.append(f"第{n}行：" + "；".join(row_problems) + "。")
         else:
@@ -269,19 +293,21 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
     with transaction.atomic():
         for n, subject, template, signed_on in prepared:
             try:
-                created.append(
-                    commitment_sign(
-                        template=template,
-                        subject=subject,
-                        user=user,
-                        channel=Channel.IMPORT,
-                        signed_on=signed_on,
-                        department=department,
-                    )  # fmt: skip
-                )
+                with transaction.atomic():
+                    created.append(
+                        commitment_sign(
+                            template=template,
+                            subject=subject,
+                            user=user,
+                            channel=Channel.IMPORT,
+                            signed_on=signed_on,
+                            department=department,
+                        )  # fmt: skip
+                    )
             except ValidationError as exc:
                 problems.append(f"第{n}行：" + "；".join(exc.messages))
         if problems:
             transaction.set_rollback(True)
-            raise ValidationError(problems)
+    if problems:
+        raise ValidationError(problems)
     return created

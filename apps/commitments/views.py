@@ -3,7 +3,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views import View
 
 from apps.accounts.choices import Role
@@ -12,10 +15,11 @@ from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 
 from .choices import Channel
-from .forms import FulfilForm, PaperForm, SignForm, TemplateForm
+from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
+from .imports import read_rows, template_workbook
 from .models import Commitment, CommitmentTemplate
 from .selectors import public_commitments_qs, public_subject_name
-from .services import commitment_coverage, commitment_fulfil, commitment_sign
+from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
 def _mask_name(subject) -> str:
@@ -29,7 +33,9 @@ class PublicListView(View):
         qs = public_commitments_qs()
         q = (request.GET.get("q") or "").strip()
         if q:
-            qs = qs.filter(subject__name__icontains=q) | qs.filter(code=q) | qs.filter(subject__uscc=normalise_code(q))
+            # A person's name is masked here, so it is not searchable either (no confirming who is behind a row).
+            by_name = Q(subject__name__icontains=q) & ~Q(subject__kind="person")
+            qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         rows = [{"c": c, "name": _mask_name(c.subject), "code": c.subject.public_code} for c in page.object_list]
         return render(request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q})
@@ -113,7 +119,8 @@ class FulfilView(StaffRequiredMixin, View):
         return render(request, "commitments/fulfil.html", {"c": c, "form": FulfilForm()})
 
     def post(self, request, pk):
-        c = get_object_or_404(Commitment, pk=pk)
+        # Another department's commitment is invisible (404), not shown back on an error page.
+        c = get_object_or_404(_staff_qs(request.user), pk=pk)
         form = FulfilForm(request.POST)
         if form.is_valid():
             try:
@@ -145,3 +152,41 @@ class TemplateEditView(CenterRequiredMixin, View):
             messages.success(request, "承诺书模板已保存。")
             return redirect("commitments:templates")
         return render(request, "commitments/template_form.html", {"form": form, "obj": obj})
+
+
+class ImportTemplateView(StaffRequiredMixin, View):
+    def get(self, request):
+        from apps.records.uploads import XLSX_MEDIA_TYPE
+
+        response = HttpResponse(template_workbook(), content_type=XLSX_MEDIA_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, "信用承诺导入模板.xlsx")
+        return response
+
+
+class ImportView(StaffRequiredMixin, View):
+    """Bulk import of signed commitments: every bad row is listed, nothing is written unless all are good."""
+
+    def get(self, request):
+        return render(request, "commitments/import.html", {"form": ImportForm()})
+
+    def post(self, request):
+        from apps.records.uploads import UploadError
+
+        form = ImportForm(request.POST, request.FILES)
+        problems = []
+        if form.is_valid():
+            if request.user.department_id is None:
+                problems = ["您的账号不属于任何部门，不能批量导入信用承诺。"]
+            else:
+                upload = form.cleaned_data["file"]
+                try:
+                    rows = read_rows(upload, upload.name, upload.size)
+                    created = commitments_import(rows=rows, user=request.user, department=request.user.department)
+                except UploadError as exc:
+                    problems = exc.messages
+                except ValidationError as exc:
+                    problems = exc.messages
+                else:
+                    messages.success(request, f"已导入 {len(created)} 份信用承诺。")
+                    return redirect("commitments:staff_list")
+        return render(request, "commitments/import.html", {"form": form, "problems": problems}, status=400)

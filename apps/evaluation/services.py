@@ -94,9 +94,13 @@ def provincial_grades_import(*, file, original_name: str, user, today: datetime.
             evaluated_on = valid_until = None
         parsed.append((number, uscc, grade, evaluated_on, valid_until, row_problems))
     subjects = dict(Subject.objects.filter(uscc__in=[p[1] for p in parsed]).values_list("uscc", "pk"))
+    first_row = {}
     for number, uscc, _grade, _e, _v, row_problems in parsed:
         if uscc not in subjects:
             row_problems.insert(0, f"平台中没有统一社会信用代码为“{uscc}”的主体")
+        elif uscc in first_row:
+            row_problems.insert(0, f"与第{first_row[uscc]}行是同一主体（每个主体只能有一行）")
+        first_row.setdefault(uscc, number)
         if row_problems:
             problems.append(f"第{number}行：" + "；".join(row_problems) + "。")
     if problems:

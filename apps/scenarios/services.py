@@ -189,6 +189,9 @@ def loan_offer_record(*, bank: Bank, need: FinancingNeed, status: str, **values)
 
 
 def loan_figures() -> dict:
+    from apps.catalog.models import Policy
+
+    target = Policy.objects.in_force("xyd_registration_target", on=timezone.localdate())
     operating = Subject.objects.market_subjects().filter(status=OperatingStatus.OPERATING).count()
     registered = FinancingNeed.objects.values("subject_id").distinct().count()
     sums = LoanOffer.objects.aggregate(
@@ -199,7 +202,8 @@ def loan_figures() -> dict:
         "registered": registered,
         "operating": operating,
         "share": (registered / operating) if operating else None,
-        "target": 0.03,
+        "target": float(target.value) if target is not None and target.value is not None else None,
+        "target_percent": f"{float(target.value) * 100:g}" if target is not None and target.value is not None else "",
         "needs": FinancingNeed.objects.count(),
         "amount_sought": FinancingNeed.objects.aggregate(s=Sum("amount"))["s"] or Decimal(0),
         "granted": sums["granted"] or Decimal(0),

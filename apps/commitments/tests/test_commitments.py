@@ -112,6 +112,7 @@ def test_coverage(template, company, subject_user):
     commitment_sign(template=template, subject=company, user=subject_user)
     cov = commitment_coverage()
     assert (cov["covered"], cov["enterprises"]) == (1, 2)
+    assert cov["target"] == 0.8 and cov["target_percent"] == "80"  # from the policy row, not code
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -147,7 +148,9 @@ def test_pages(template, company, subject_user, clerk_a, clerk_b, center, client
     assert c.code in public and company.name in public
     assert client_for(clerk_a).get("/commitments/").status_code == 200
     r = client_for(clerk_b).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
-    assert r.status_code == 400 and "监管部门" in r.content.decode()
+    assert r.status_code == 404  # not the supervising department: refused, and nothing of it shown
+    c.refresh_from_db()
+    assert c.status == "signed"
     r = client_for(clerk_a).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
     assert r.status_code == 302
     assert client_for(center).get("/commitments/templates/").status_code == 200
@@ -171,7 +174,18 @@ def test_bulk_import_reports_every_bad_row_and_writes_nothing(template, clerk_a,
     with pytest.raises(ValidationError) as exc:
         commitments_import(rows=rows, user=clerk_a, department=dept_a)
     assert [m[:4] for m in exc.value.messages] == ["第3行：", "第4行："]
-    assert "七型" in exc.value.messages[0] and "承诺日期" in exc.value.messages[0]
+    assert "七类" in exc.value.messages[0] and "承诺日期" in exc.value.messages[0]
     assert not Commitment.objects.exists()
     created = commitments_import(rows=[good, good | {"统一社会信用代码": b.uscc}], user=clerk_a, department=dept_a)
     assert [c.channel for c in created] == ["import", "import"]
+
+
+def test_public_search_does_not_match_a_persons_name(template, clerk_a, dept_a, client_for):
+    from apps.subjects.services import subject_create
+
+    person = subject_create(kind="person", name="张三丰", id_number="37108319900119123X")
+    c = commitment_sign(template=template, subject=person, user=clerk_a, channel=Channel.PAPER, department=dept_a)
+    html = client_for(clerk_a).get("/commitments/public/", {"q": "张三丰"}).content.decode()
+    assert c.code not in html and "张三丰" not in html.replace('value="张三丰"', "")
+    html = client_for(clerk_a).get("/commitments/public/", {"q": c.code}).content.decode()
+    assert c.code in html and "张**" in html and "张三丰" not in html

@@ -146,6 +146,15 @@ def test_provincial_import_reports_every_bad_row(graded_world, center):
     assert not ProvincialGrade.objects.exists()
 
 
+def test_provincial_import_refuses_the_same_subject_twice(graded_world, center):
+    uscc = graded_world[0].uscc
+    rows = [[uscc, "A", "2024-01-01", None], [uscc.lower(), "B", "2024-01-01", None]]
+    with pytest.raises(ValidationError) as exc:
+        provincial_grades_import(file=_xlsx(rows), original_name="dup.xlsx", user=center)
+    assert exc.value.messages == ["第3行：与第2行是同一主体（每个主体只能有一行）。"]
+    assert not ProvincialGrade.objects.exists()
+
+
 def test_credit_check_carries_the_grade(graded_world, clerk_a):
     _, fined, _ = graded_world
     evaluate_all()

@@ -119,4 +119,5 @@ def test_bank_is_refused_without_the_enterprises_authorisation(graded, subject_u
 
 def test_figures_page(center, client_for):
     assert client_for(center).get("/scenarios/figures/").status_code == 200
+    assert loan_figures()["target"] == 0.03  # a policy row, not a constant
     assert "信易贷·纯信用贷款" in client_for(center).get("/scenarios/").content.decode()
