@@ -24,12 +24,22 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.http import urlencode
 
-from apps.accounts.models import SubjectClaim
+from apps.accounts.choices import Role
+from apps.accounts.models import SubjectClaim, User
+from apps.commitments.models import CommitmentTemplate
+from apps.commitments.services import commitment_sign
+from apps.evaluation.models import InspectionTask, SupervisionField
 from apps.lists.models import ListEntry, ListType, Measure
+from apps.notifications.models import Notification
 from apps.records.choices import Status
 from apps.records.models import Record, Submission, Upload
 from apps.records.services import records_ingest
+from apps.repair.models import Material, Objection, RepairApplication
+from apps.reports.choices import Purpose
+from apps.reports.services import report_issue
+from apps.scenarios.models import FinancingNeed, Scenario
 
 ROLES = ("anon", "subject", "clerk_a", "clerk_b", "reviewer_a", "center", "admin")
 
@@ -57,12 +67,17 @@ MATRIX = {
     "api-v1:department-detail":           "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:department-list":             "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:docs":                        "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:loan-demand":                 "401     403     403     403     403     403     403",
+    "api-v1:loan-offer":                  "401     403     403     403     403     403     403",
+    "api-v1:loan-summary":                "401     403     403     403     403     403     403",
     "api-v1:record-batch":                "401     403     405     405     405     405     405",
     "api-v1:record-detail":               "401     403     ok      404     ok      ok      ok",
     "api-v1:record-list":                 "401     403     ok      ok      ok      ok      ok",
     "api-v1:record-public-detail":        "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:record-public-list":          "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:redoc":                       "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:report-verify":               "400     400     400     400     400     400     400",
+    "api-v1:scenario-check":              "401     403     403     403     403     403     403",
     "api-v1:schema":                      "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:subject-validate-code":       "400     400     400     400     400     400     400",
     "api-v1:workdays-deadline":           "400     400     400     400     400     400     400",
@@ -70,11 +85,28 @@ MATRIX = {
     "api-v1:workdays-override-list":      "401     403     403     403     403     ok      ok",
     "audit:log":                          "login   403     403     403     403     ok      ok",
     "audit:personal_data":                "login   403     403     403     403     ok      ok",
+    "commitments:fulfil":                 "login   403     ok      404     ok      ok      ok",
+    "commitments:my":                     "login   ok      403     403     403     403     ok",
+    "commitments:paper":                  "login   403     405     405     405     405     405",
+    "commitments:public":                 "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:staff_list":             "login   403     ok      ok      ok      ok      ok",
+    "commitments:template_create":        "login   403     403     403     403     ok      ok",
+    "commitments:template_edit":          "login   403     403     403     403     ok      ok",
+    "commitments:templates":              "login   403     403     403     403     ok      ok",
     "credit_checks:batch":                "login   403     ok      ok      ok      ok      ok",
     "credit_checks:detail":               "login   403     ok      404     ok      ok      ok",
     "credit_checks:figures":              "login   403     403     403     403     ok      ok",
     "credit_checks:history":              "login   403     ok      ok      ok      ok      ok",
     "credit_checks:home":                 "login   403     ok      ok      ok      ok      ok",
+    "evaluation:grade_detail":            "login   403     ok      ok      ok      ok      ok",
+    "evaluation:model":                   "ok      ok      ok      ok      ok      ok      ok",
+    "evaluation:my_grade":                "login   ok      403     403     403     403     302",
+    "evaluation:provincial_import":       "login   403     403     403     403     ok      ok",
+    "evaluation:task_create":             "login   403     ok      ok      ok      ok      ok",
+    "evaluation:task_detail":             "login   403     ok      404     ok      ok      ok",
+    "evaluation:task_draw":               "login   403     405     405     405     405     405",
+    "evaluation:task_export":             "login   403     ok      404     ok      ok      ok",
+    "evaluation:tasks":                   "login   403     ok      ok      ok      ok      ok",
     "lists:entries":                      "login   403     ok      ok      ok      ok      ok",
     "lists:entry_detail":                 "login   403     ok      404     ok      ok      ok",
     "lists:entry_remove":                 "login   403     302     302     302     302     302",
@@ -97,8 +129,15 @@ MATRIX = {
     "monitoring:ranking_export":          "login   403     403     403     403     ok      ok",
     "monitoring:ranking_publish":         "login   403     403     403     403     405     405",
     "monitoring:zero_report":             "login   403     405     405     403     403     405",
+    "notifications:list":                 "login   ok      ok      ok      ok      ok      ok",
+    "notifications:read":                 "login   405     405     405     405     405     405",
+    "notifications:read_all":             "login   405     405     405     405     405     405",
+    "portal:columns":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:guidance":                    "ok      ok      ok      ok      ok      ok      ok",
     "portal:healthz":                     "ok      ok      ok      ok      ok      ok      ok",
     "portal:home":                        "ok      ok      ok      ok      ok      ok      ok",
+    "portal:profile":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:search":                      "ok      ok      ok      ok      ok      ok      ok",
     "records:action":                     "login   403     405     405     405     405     405",
     "records:choose_type":                "login   403     ok      ok      ok      ok      ok",
     "records:create":                     "login   403     ok      ok      ok      ok      ok",
@@ -117,6 +156,28 @@ MATRIX = {
     "records_upload:progress":            "login   403     ok      404     ok      ok      ok",
     "records_upload:result":              "login   403     404     404     404     404     404",
     "records_upload:template":            "login   403     ok      ok      ok      ok      ok",
+    "repair:action":                      "login   405     405     405     405     405     405",
+    "repair:apply":                       "login   ok      403     403     403     ok      ok",
+    "repair:commitment_pdf":              "login   ok      403     403     403     ok      ok",
+    "repair:detail":                      "login   ok      ok      404     ok      ok      ok",
+    "repair:figures":                     "login   403     403     403     403     ok      ok",
+    "repair:list":                        "login   ok      ok      ok      ok      ok      ok",
+    "repair:material":                    "login   ok      ok      404     ok      ok      ok",
+    "repair:my":                          "login   ok      403     403     403     403     ok",
+    "repair:notice_pdf":                  "login   403     ok      404     ok      ok      ok",
+    "repair:notices":                     "login   403     ok      ok      ok      ok      ok",
+    "repair:objection_action":            "login   405     405     405     405     405     405",
+    "repair:objection_create":            "ok      ok      ok      ok      ok      ok      ok",
+    "repair:objection_detail":            "login   ok      ok      404     ok      ok      ok",
+    "repair:objections":                  "login   ok      ok      ok      ok      ok      ok",
+    "reports:download":                   "ok      ok      ok      ok      ok      ok      ok",
+    "reports:issue":                      "405     405     405     405     405     405     405",
+    "reports:issued":                     "404     404     404     404     404     404     404",
+    "reports:verify":                     "ok      ok      ok      ok      ok      ok      ok",
+    "scenarios:catalog":                  "ok      ok      ok      ok      ok      ok      ok",
+    "scenarios:figures":                  "login   403     403     403     403     ok      ok",
+    "scenarios:my":                       "login   ok      403     403     403     403     302",
+    "scenarios:my_loans":                 "login   ok      403     403     403     403     302",
     "subjects:code_quality":              "login   403     403     403     403     ok      ok",
     "subjects:detail":                    "login   403     ok      ok      ok      ok      ok",
     "subjects:list":                      "login   403     ok      ok      ok      ok      ok",
@@ -214,10 +275,72 @@ def world(
     )  # fmt: skip
     override = CalendarOverride.objects.create(date=datetime.date(2024, 10, 12), kind="workday", note="调休")
     assert record and draft and rejected and entry, "world is incomplete"
+    # The subject user's claim on the record's subject was approved; another account acts for another subject.
+    subject_user.subject = record.subject
+    subject_user.save()
+    ingest("penalty", [penalty_row(dept_a, 5)])
+    other_record = Record.objects.get(department=dept_a, status=Status.PUBLISHED, decision_number__endswith="5号")
+    other_user = User.objects.create_user(
+        username="subject_other", password="x", role=Role.SUBJECT, subject=other_record.subject, full_name="另一主体"
+    )
+    case = cases_of(record, subject_user, clerk_a)
+    other_case = cases_of(other_record, other_user, clerk_a)
+    template = CommitmentTemplate.objects.create(
+        type="other", matter="权限矩阵测试事项", title="信用承诺书", body="本主体承诺守法经营。",
+        supervising_department=dept_a,
+    )  # fmt: skip
+    commitment = commitment_sign(template=template, subject=record.subject, user=subject_user)
+    task = InspectionTask.objects.create(
+        name="2024年抽查", department=dept_a, field=SupervisionField.objects.order_by("pk").first(), basis="size",
+        size=1, inspectors=["甲", "乙"], drawn_at=FROZEN, seed=1, population_size=0, created_by=clerk_a,
+    )  # fmt: skip
+    need = FinancingNeed.objects.create(
+        subject=record.subject, amount=100, term_months=12, purpose="流动资金", created_by=subject_user
+    )
+    other_need = FinancingNeed.objects.create(
+        subject=other_record.subject, amount=50, term_months=6, purpose="设备", created_by=other_user
+    )
+    report = report_issue(subject=record.subject, purpose=Purpose.values[0], requester=subject_user)
+    other_report = report_issue(subject=other_record.subject, purpose=Purpose.values[0], requester=other_user)
+    notification = Notification.objects.create(user=subject_user, title="您的申请已受理", url="/repair/")
+    other_notification = Notification.objects.create(user=other_user, title="另一主体的消息", url="/repair/")
     return {
         "record": record, "draft": draft, "submission": rejected, "entry": entry, "upload": upload, "check": check,
         "claim": claim, "subject": record.subject, "measure": Measure.objects.order_by("pk").first(),
         "list_type": list_type, "override": override, "dept_a": dept_a, "clerk_a": clerk_a,
+        **case, "commitment": commitment, "template": template, "task": task, "need": need,
+        "report": report, "notification": notification, "scenario": Scenario.objects.order_by("pk").first(),
+        "other_user": other_user, "other_record": other_record, "other_need": other_need,
+        "other_report": other_report, "other_notification": other_notification,
+        **{f"other_{k}": v for k, v in other_case.items()},
+    }  # fmt: skip
+
+
+def cases_of(record, user, clerk):
+    """A repair application and an objection about ``record`` by ``user``, each with one uploaded material."""
+    from django.core.files.base import ContentFile
+
+    def common(prefix):
+        return dict(
+            number=f"{prefix}{record.pk:06d}", record=record, department=record.department, contact_name="王五",
+            contact_phone="13800000000", step_started_on=FROZEN.date(),
+        )  # fmt: skip
+
+    def material(kind, **owner):
+        body = b"%PDF-1.4\n%%EOF\n"
+        return Material.objects.create(
+            kind=kind, file=ContentFile(body, name="m.pdf"), original_name=f"{kind}.pdf", content_type="application/pdf",
+            extension="pdf", size=len(body), sha256="0" * 64, uploaded_by=user, uploaded_at=FROZEN, **owner,
+        )  # fmt: skip
+
+    application = RepairApplication.objects.create(
+        subject=record.subject, applicant=user, statement="已缴纳罚款", **common("XF")
+    )
+    objection = Objection.objects.create(filer=user, relation="当事人", grounds="金额有误", **common("YY"))
+    return {
+        "application": application, "objection": objection,
+        "material": material("commitment", application=application),
+        "objection_material": material("evidence", objection=objection),
     }  # fmt: skip
 
 
@@ -249,6 +372,19 @@ PK_OF = {
     "api-v1:record-detail": "record",
     "api-v1:record-public-detail": "record",
     "api-v1:credit-check-feedback": "check",
+    "commitments:fulfil": "commitment",
+    "commitments:template_edit": "template",
+    "evaluation:grade_detail": "subject",
+    "evaluation:task_detail": "task",
+    "evaluation:task_draw": "task",
+    "evaluation:task_export": "task",
+    "notifications:read": "notification",
+    "portal:profile": "subject",
+    "repair:detail": "application",
+    "repair:material": "material",
+    "repair:objection_detail": "objection",
+    "reports:issue": "subject",
+    "api-v1:loan-offer": "need",
 }
 ARGS = {
     "records:action": lambda w: {"pk": w["draft"].pk, "action": "submit"},
@@ -258,15 +394,32 @@ ARGS = {
     "api-v1:department-detail": lambda w: {"code": w["dept_a"].code},
     "workdays:override_delete": lambda w: {"date": w["override"].date},
     "api-v1:workdays-override-detail": lambda w: {"date": w["override"].date},
+    "repair:action": lambda w: {"pk": w["application"].pk, "action": "accept"},
+    "repair:objection_action": lambda w: {"pk": w["objection"].pk, "action": "accept"},
+    "repair:commitment_pdf": lambda w: {"record_pk": w["record"].pk},
+    "repair:notice_pdf": lambda w: {"record_pk": w["record"].pk},
+    "repair:objection_create": lambda w: {"record_pk": w["record"].pk},
+    "reports:issued": lambda w: {"number": w["report"].number},
+    "reports:download": lambda w: {"number": w["report"].number},
+    "api-v1:loan-summary": lambda w: {"code": w["subject"].uscc},
+    "api-v1:scenario-check": lambda w: {"code": w["scenario"].code},
+}
+# Query strings some routes need to give their answer (the report's verification code).
+QUERY = {
+    "reports:download": lambda w: {"code": w["report"].verification_code},
 }
 
 
 def route_url(name, world):
     if name in ARGS:
-        return reverse(name, kwargs=ARGS[name](world))
-    if name in PK_OF:
-        return reverse(name, kwargs={"pk": world[PK_OF[name]].pk})
-    return reverse(name)
+        url = reverse(name, kwargs=ARGS[name](world))
+    elif name in PK_OF:
+        url = reverse(name, kwargs={"pk": world[PK_OF[name]].pk})
+    else:
+        url = reverse(name)
+    if name in QUERY:
+        url += "?" + urlencode(QUERY[name](world))
+    return url
 
 
 def answer(response) -> str:

@@ -114,7 +114,7 @@ class FulfilView(StaffRequiredMixin, View):
         return render(request, "commitments/fulfil.html", {"c": c, "form": FulfilForm()})
 
     def post(self, request, pk):
-        c = get_object_or_404(Commitment, pk=pk)
+        c = get_object_or_404(_staff_qs(request.user), pk=pk)  # another department's commitment: 404 as for GET
         form = FulfilForm(request.POST)
         if form.is_valid():
             try:
