@@ -298,7 +298,7 @@ def world(
         subject=record.subject, amount=100, term_months=12, purpose="流动资金", created_by=subject_user
     )
     other_need = FinancingNeed.objects.create(
-        subject=other_record.subject, amount=50, term_months=6, purpose="设备", created_by=other_user
+        subject=other_record.subject, amount=50, term_months=6, purpose="另一主体的融资用途", created_by=other_user
     )
     report = report_issue(subject=record.subject, purpose=Purpose.values[0], requester=subject_user)
     other_report = report_issue(subject=other_record.subject, purpose=Purpose.values[0], requester=other_user)
@@ -586,3 +586,142 @@ def test_subject_account_guessing_ids_is_refused(world, clients):
     client = clients["subject"]
     for name, obj in [("records:detail", "record"), ("records_upload:file", "upload"), ("lists:entry_detail", "entry")]:
         assert client.get(reverse(name, kwargs={"pk": world[obj].pk})).status_code == 403
+
+
+# --- object level: the merged apps (repair, objections, commitments, 双随机, notifications, reports, 信易贷) -----
+
+
+def test_other_department_cannot_see_department_a_cases(world, clients):
+    client = clients["clerk_b"]
+    guessed = [
+        reverse("repair:detail", kwargs={"pk": world["application"].pk}),
+        reverse("repair:material", kwargs={"pk": world["material"].pk}),
+        reverse("repair:material", kwargs={"pk": world["objection_material"].pk}),
+        reverse("repair:objection_detail", kwargs={"pk": world["objection"].pk}),
+        reverse("repair:notice_pdf", kwargs={"record_pk": world["record"].pk}),
+        reverse("commitments:fulfil", kwargs={"pk": world["commitment"].pk}),
+        reverse("evaluation:task_detail", kwargs={"pk": world["task"].pk}),
+        reverse("evaluation:task_export", kwargs={"pk": world["task"].pk}),
+    ]
+    seen = [f"{url}: {code}" for url in guessed if (code := client.get(url).status_code) != 404]
+    assert not seen
+    secrets = (world["application"].number, world["objection"].number, world["commitment"].code, world["task"].name)
+    for name in ("repair:list", "repair:objections", "commitments:staff_list", "evaluation:tasks", "repair:notices"):
+        html = client.get(reverse(name)).content.decode()
+        for secret in secrets:
+            assert secret not in html, f"{name} shows {secret}"
+
+
+def test_other_department_cannot_act_on_department_a_cases(world, clients):
+    from apps.commitments.models import Commitment
+
+    client = clients["clerk_b"]
+    application, objection, commitment, task = (
+        world["application"],
+        world["objection"],
+        world["commitment"],
+        world["task"],
+    )
+    attempts = [
+        (reverse("repair:action", kwargs={"pk": application.pk, "action": action}), data)
+        for action, data in [("accept", {}), ("verify", {"agrees": "1", "opinion": "同意"}), ("request", {"reason": "补"}),
+                             ("approve", {}), ("withdraw", {"reason": "越权"})]
+    ] + [
+        (reverse("repair:objection_action", kwargs={"pk": objection.pk, "action": action}), data)
+        for action, data in [("accept", {}), ("uphold", {"reply": "维持"}), ("revoke", {"reply": "撤销"}),
+                             ("withdraw", {"reason": "越权"})]
+    ] + [
+        (reverse("commitments:fulfil", kwargs={"pk": commitment.pk}), {"outcome": "fulfilled"}),
+        (reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}),
+    ]  # fmt: skip
+    answers = [f"{url}: {code}" for url, data in attempts if (code := client.post(url, data).status_code) != 404]
+    assert not answers
+    application.refresh_from_db()
+    objection.refresh_from_db()
+    task.refresh_from_db()
+    assert application.state == "submitted" and not application.events.exists()
+    assert objection.state == "submitted" and not objection.events.exists()
+    assert Commitment.objects.get(pk=commitment.pk).status == "signed"
+    assert not task.samples.exists()
+
+
+def test_subject_cannot_see_another_subjects_cases_reports_or_messages(world, clients):
+    client = clients["subject"]
+    guessed = [
+        reverse("repair:detail", kwargs={"pk": world["other_application"].pk}),
+        reverse("repair:material", kwargs={"pk": world["other_material"].pk}),
+        reverse("repair:material", kwargs={"pk": world["other_objection_material"].pk}),
+        reverse("repair:objection_detail", kwargs={"pk": world["other_objection"].pk}),
+        reverse("repair:commitment_pdf", kwargs={"record_pk": world["other_record"].pk}),
+        reverse("reports:issued", kwargs={"number": world["other_report"].number}),
+        reverse("reports:download", kwargs={"number": world["other_report"].number}),
+        reverse("reports:download", kwargs={"number": world["other_report"].number}) + "?code=000000",
+    ]
+    seen = [f"{url}: {code}" for url, code in ((u, client.get(u).status_code) for u in guessed) if code != 404]
+    assert not seen
+    # Its own are there (the same pages work), the other subject's never listed.
+    assert client.get(reverse("repair:detail", kwargs={"pk": world["application"].pk})).status_code == 200
+    secrets = (
+        world["other_application"].number, world["other_objection"].number, world["other_record"].subject.name,
+        world["other_notification"].title, world["other_need"].purpose,
+    )  # fmt: skip
+    for name in ("repair:list", "repair:objections", "repair:my", "notifications:list", "commitments:my",
+                 "scenarios:my_loans", "evaluation:my_grade", "scenarios:my"):  # fmt: skip
+        html = client.get(reverse(name)).content.decode()
+        for secret in secrets:
+            assert secret not in html, f"{name} shows {secret}"
+    # Nor act on them.
+    for url in (
+        reverse("repair:action", kwargs={"pk": world["other_application"].pk, "action": "withdraw"}),
+        reverse("repair:objection_action", kwargs={"pk": world["other_objection"].pk, "action": "withdraw"}),
+    ):
+        assert client.post(url, {"reason": "越权"}).status_code == 404, url
+    world["other_application"].refresh_from_db()
+    world["other_objection"].refresh_from_db()
+    assert world["other_application"].state == "submitted" and world["other_objection"].state == "submitted"
+    # Marking another account's message read does nothing and does not follow its link.
+    other = world["other_notification"]
+    response = client.post(reverse("notifications:read", kwargs={"pk": other.pk}))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:list")
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_subject_cannot_apply_or_file_through_another_subjects_record(world, clients):
+    from apps.repair.models import RepairApplication
+
+    client = clients["subject"]
+    before = RepairApplication.objects.count()
+    response = client.post(
+        reverse("repair:apply"),
+        {"records": [world["other_record"].pk], "contact_name": "王五", "contact_phone": "13800000000",
+         "statement": "越权申请"},
+    )  # fmt: skip
+    assert response.status_code == 200 and RepairApplication.objects.count() == before
+    # An unpublished record (a draft) is no one's to dispute: 404 for the public and the subject alike.
+    draft = world["draft"]
+    for role in ("anon", "subject", "clerk_b"):
+        url = reverse("repair:objection_create", kwargs={"record_pk": draft.pk})
+        assert clients[role].get(url).status_code == 404, role
+
+
+def test_bank_sees_only_needs_it_was_authorised_for(world):
+    from rest_framework.test import APIClient
+
+    from apps.accounts.models import ApiKey
+    from apps.scenarios.api.views import BANK_SCOPE
+    from apps.scenarios.models import Bank, LoanAuthorisation, LoanOffer
+
+    key, raw = ApiKey.issue(name="测试银行", scopes=[BANK_SCOPE])
+    bank = Bank.objects.create(name="乳山测试银行", api_key=key)
+    LoanAuthorisation.objects.create(subject=world["subject"], bank=bank)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    demand = client.get(reverse("api-v1:loan-demand"))
+    assert demand.status_code == 200
+    assert [row["id"] for row in demand.json()] == [world["need"].pk]
+    other = world["other_need"]
+    offer = client.post(reverse("api-v1:loan-offer", kwargs={"pk": other.pk}), {"status": "offered"}, format="json")
+    assert offer.status_code == 403 and not LoanOffer.objects.filter(need=other).exists()
+    summary = client.get(reverse("api-v1:loan-summary", kwargs={"code": world["other_record"].subject.uscc}))
+    assert summary.status_code == 403

@@ -147,6 +147,8 @@ def test_pages(template, company, subject_user, clerk_a, clerk_b, center, client
     assert c.code in public and company.name in public
     assert client_for(clerk_a).get("/commitments/").status_code == 200
     r = client_for(clerk_b).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
+    assert r.status_code == 404  # another department's commitment is invisible, as on GET
+    r = client_for(center).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
     assert r.status_code == 400 and "监管部门" in r.content.decode()
     r = client_for(clerk_a).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
     assert r.status_code == 302
@@ -175,3 +177,13 @@ def test_bulk_import_reports_every_bad_row_and_writes_nothing(template, clerk_a,
     assert not Commitment.objects.exists()
     created = commitments_import(rows=[good, good | {"统一社会信用代码": b.uscc}], user=clerk_a, department=dept_a)
     assert [c.channel for c in created] == ["import", "import"]
+
+
+def test_profile_and_report_show_the_subjects_commitments(template, company, subject_user, client):
+    from apps.reports.services import report_issue
+
+    c = commitment_sign(template=template, subject=company, user=subject_user)
+    html = client.get(f"/profile/{company.pk}/").content.decode()
+    assert c.code in html and template.matter in html
+    report = report_issue(subject=company, purpose="bidding")
+    assert any(c.code in line for line in report.snapshot["commitments"])
