@@ -661,6 +661,8 @@ def test_subject_cannot_see_another_subjects_cases_reports_or_messages(world, cl
     assert not seen
     # Its own are there (the same pages work), the other subject's never listed.
     assert client.get(reverse("repair:detail", kwargs={"pk": world["application"].pk})).status_code == 200
+    own_material = client.get(reverse("repair:material", kwargs={"pk": world["material"].pk}))
+    assert own_material.status_code == 200 and own_material["Content-Disposition"].startswith("attachment")
     secrets = (
         world["other_application"].number, world["other_objection"].number, world["other_record"].subject.name,
         world["other_notification"].title, world["other_need"].purpose,
