@@ -727,3 +727,47 @@ def test_bank_sees_only_needs_it_was_authorised_for(world):
     assert offer.status_code == 403 and not LoanOffer.objects.filter(need=other).exists()
     summary = client.get(reverse("api-v1:loan-summary", kwargs={"code": world["other_record"].subject.uscc}))
     assert summary.status_code == 403
+
+
+def test_workflow_buttons_refuse_the_wrong_role(world, clients):
+    """POST-only steps (405 on GET in the matrix): each step only for the role the procedure names."""
+    application, objection, task = world["application"], world["objection"], world["task"]
+
+    def repair(action):
+        return reverse("repair:action", kwargs={"pk": application.pk, "action": action})
+
+    def objection_(action):
+        return reverse("repair:objection_action", kwargs={"pk": objection.pk, "action": action})
+
+    expected = [
+        ("anon", repair("accept"), {}, "login"),
+        ("subject", repair("accept"), {}, "403"),  # the applicant cannot accept its own case
+        ("subject", repair("approve"), {}, "403"),
+        ("clerk_a", repair("accept"), {}, "403"),  # acceptance is the credit center's
+        ("clerk_a", repair("verify"), {"agrees": "1", "opinion": "同意"}, "403"),  # verification is the reviewer's
+        ("reviewer_a", repair("accept"), {}, "403"),
+        ("reviewer_a", repair("approve"), {}, "403"),
+        ("anon", objection_("accept"), {}, "login"),
+        ("subject", objection_("accept"), {}, "403"),
+        ("clerk_a", objection_("uphold"), {"reply": "维持"}, "403"),
+        ("reviewer_a", objection_("accept"), {}, "403"),
+        ("subject", reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}, "403"),
+        ("center", reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}, "403"),  # the department draws
+        ("subject", reverse("commitments:paper"), {}, "403"),
+        ("clerk_a", reverse("commitments:template_create"), {}, "403"),
+    ]
+    wrong = [
+        f"{role} POST {url}: expected {want}, got {have}"
+        for role, url, data, want in expected
+        if (have := answer(clients[role].post(url, data))) != want
+    ]
+    assert not wrong, "\n".join(wrong)
+    application.refresh_from_db()
+    objection.refresh_from_db()
+    assert application.state == "submitted" and objection.state == "submitted" and not task.samples.exists()
+    # The right roles get through (the center accepts both cases).
+    assert clients["center"].post(repair("accept")).status_code == 302
+    assert clients["center"].post(objection_("accept")).status_code == 302
+    application.refresh_from_db()
+    objection.refresh_from_db()
+    assert application.state == "department_review" and objection.state == "verifying"
