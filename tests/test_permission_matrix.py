@@ -24,12 +24,22 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.http import urlencode
 
-from apps.accounts.models import SubjectClaim
+from apps.accounts.choices import Role
+from apps.accounts.models import SubjectClaim, User
+from apps.commitments.models import CommitmentTemplate
+from apps.commitments.services import commitment_sign
+from apps.evaluation.models import InspectionTask, SupervisionField
 from apps.lists.models import ListEntry, ListType, Measure
+from apps.notifications.models import Notification
 from apps.records.choices import Status
 from apps.records.models import Record, Submission, Upload
 from apps.records.services import records_ingest
+from apps.repair.models import Material, Objection, RepairApplication
+from apps.reports.choices import Purpose
+from apps.reports.services import report_issue
+from apps.scenarios.models import FinancingNeed, Scenario
 
 ROLES = ("anon", "subject", "clerk_a", "clerk_b", "reviewer_a", "center", "admin")
 
@@ -57,12 +67,17 @@ MATRIX = {
     "api-v1:department-detail":           "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:department-list":             "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:docs":                        "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:loan-demand":                 "401     403     403     403     403     403     403",
+    "api-v1:loan-offer":                  "401     403     403     403     403     403     403",
+    "api-v1:loan-summary":                "401     403     403     403     403     403     403",
     "api-v1:record-batch":                "401     403     405     405     405     405     405",
     "api-v1:record-detail":               "401     403     ok      404     ok      ok      ok",
     "api-v1:record-list":                 "401     403     ok      ok      ok      ok      ok",
     "api-v1:record-public-detail":        "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:record-public-list":          "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:redoc":                       "ok      ok      ok      ok      ok      ok      ok",
+    "api-v1:report-verify":               "400     400     400     400     400     400     400",
+    "api-v1:scenario-check":              "401     403     403     403     403     403     403",
     "api-v1:schema":                      "ok      ok      ok      ok      ok      ok      ok",
     "api-v1:subject-validate-code":       "400     400     400     400     400     400     400",
     "api-v1:workdays-deadline":           "400     400     400     400     400     400     400",
@@ -70,11 +85,28 @@ MATRIX = {
     "api-v1:workdays-override-list":      "401     403     403     403     403     ok      ok",
     "audit:log":                          "login   403     403     403     403     ok      ok",
     "audit:personal_data":                "login   403     403     403     403     ok      ok",
+    "commitments:fulfil":                 "login   403     ok      404     ok      ok      ok",
+    "commitments:my":                     "login   ok      403     403     403     403     ok",
+    "commitments:paper":                  "login   403     405     405     405     405     405",
+    "commitments:public":                 "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:staff_list":             "login   403     ok      ok      ok      ok      ok",
+    "commitments:template_create":        "login   403     403     403     403     ok      ok",
+    "commitments:template_edit":          "login   403     403     403     403     ok      ok",
+    "commitments:templates":              "login   403     403     403     403     ok      ok",
     "credit_checks:batch":                "login   403     ok      ok      ok      ok      ok",
     "credit_checks:detail":               "login   403     ok      404     ok      ok      ok",
     "credit_checks:figures":              "login   403     403     403     403     ok      ok",
     "credit_checks:history":              "login   403     ok      ok      ok      ok      ok",
     "credit_checks:home":                 "login   403     ok      ok      ok      ok      ok",
+    "evaluation:grade_detail":            "login   403     ok      ok      ok      ok      ok",
+    "evaluation:model":                   "ok      ok      ok      ok      ok      ok      ok",
+    "evaluation:my_grade":                "login   ok      403     403     403     403     302",
+    "evaluation:provincial_import":       "login   403     403     403     403     ok      ok",
+    "evaluation:task_create":             "login   403     ok      ok      ok      ok      ok",
+    "evaluation:task_detail":             "login   403     ok      404     ok      ok      ok",
+    "evaluation:task_draw":               "login   403     405     405     405     405     405",
+    "evaluation:task_export":             "login   403     ok      404     ok      ok      ok",
+    "evaluation:tasks":                   "login   403     ok      ok      ok      ok      ok",
     "lists:entries":                      "login   403     ok      ok      ok      ok      ok",
     "lists:entry_detail":                 "login   403     ok      404     ok      ok      ok",
     "lists:entry_remove":                 "login   403     302     302     302     302     302",
@@ -97,8 +129,15 @@ MATRIX = {
     "monitoring:ranking_export":          "login   403     403     403     403     ok      ok",
     "monitoring:ranking_publish":         "login   403     403     403     403     405     405",
     "monitoring:zero_report":             "login   403     405     405     403     403     405",
+    "notifications:list":                 "login   ok      ok      ok      ok      ok      ok",
+    "notifications:read":                 "login   405     405     405     405     405     405",
+    "notifications:read_all":             "login   405     405     405     405     405     405",
+    "portal:columns":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:guidance":                    "ok      ok      ok      ok      ok      ok      ok",
     "portal:healthz":                     "ok      ok      ok      ok      ok      ok      ok",
     "portal:home":                        "ok      ok      ok      ok      ok      ok      ok",
+    "portal:profile":                     "ok      ok      ok      ok      ok      ok      ok",
+    "portal:search":                      "ok      ok      ok      ok      ok      ok      ok",
     "records:action":                     "login   403     405     405     405     405     405",
     "records:choose_type":                "login   403     ok      ok      ok      ok      ok",
     "records:create":                     "login   403     ok      ok      ok      ok      ok",
@@ -117,6 +156,28 @@ MATRIX = {
     "records_upload:progress":            "login   403     ok      404     ok      ok      ok",
     "records_upload:result":              "login   403     404     404     404     404     404",
     "records_upload:template":            "login   403     ok      ok      ok      ok      ok",
+    "repair:action":                      "login   405     405     405     405     405     405",
+    "repair:apply":                       "login   ok      403     403     403     ok      ok",
+    "repair:commitment_pdf":              "login   ok      403     403     403     ok      ok",
+    "repair:detail":                      "login   ok      ok      404     ok      ok      ok",
+    "repair:figures":                     "login   403     403     403     403     ok      ok",
+    "repair:list":                        "login   ok      ok      ok      ok      ok      ok",
+    "repair:material":                    "login   ok      ok      404     ok      ok      ok",
+    "repair:my":                          "login   ok      403     403     403     403     ok",
+    "repair:notice_pdf":                  "login   403     ok      404     ok      ok      ok",
+    "repair:notices":                     "login   403     ok      ok      ok      ok      ok",
+    "repair:objection_action":            "login   405     405     405     405     405     405",
+    "repair:objection_create":            "ok      ok      ok      ok      ok      ok      ok",
+    "repair:objection_detail":            "login   ok      ok      404     ok      ok      ok",
+    "repair:objections":                  "login   ok      ok      ok      ok      ok      ok",
+    "reports:download":                   "ok      ok      ok      ok      ok      ok      ok",
+    "reports:issue":                      "405     405     405     405     405     405     405",
+    "reports:issued":                     "404     404     404     404     404     404     404",
+    "reports:verify":                     "ok      ok      ok      ok      ok      ok      ok",
+    "scenarios:catalog":                  "ok      ok      ok      ok      ok      ok      ok",
+    "scenarios:figures":                  "login   403     403     403     403     ok      ok",
+    "scenarios:my":                       "login   ok      403     403     403     403     302",
+    "scenarios:my_loans":                 "login   ok      403     403     403     403     302",
     "subjects:code_quality":              "login   403     403     403     403     ok      ok",
     "subjects:detail":                    "login   403     ok      ok      ok      ok      ok",
     "subjects:list":                      "login   403     ok      ok      ok      ok      ok",
@@ -227,10 +288,72 @@ def world(
     )  # fmt: skip
     override = CalendarOverride.objects.create(date=datetime.date(2024, 10, 12), kind="workday", note="调休")
     assert record and draft and rejected and entry, "world is incomplete"
+    # The subject user's claim on the record's subject was approved; another account acts for another subject.
+    subject_user.subject = record.subject
+    subject_user.save()
+    ingest("penalty", [penalty_row(dept_a, 5)])
+    other_record = Record.objects.get(department=dept_a, status=Status.PUBLISHED, decision_number__endswith="5号")
+    other_user = User.objects.create_user(
+        username="subject_other", password="x", role=Role.SUBJECT, subject=other_record.subject, full_name="另一主体"
+    )
+    case = cases_of(record, subject_user, clerk_a)
+    other_case = cases_of(other_record, other_user, clerk_a)
+    template = CommitmentTemplate.objects.create(
+        type="other", matter="权限矩阵测试事项", title="信用承诺书", body="本主体承诺守法经营。",
+        supervising_department=dept_a,
+    )  # fmt: skip
+    commitment = commitment_sign(template=template, subject=record.subject, user=subject_user)
+    task = InspectionTask.objects.create(
+        name="2024年抽查", department=dept_a, field=SupervisionField.objects.order_by("pk").first(), basis="size",
+        size=1, inspectors=["甲", "乙"], drawn_at=FROZEN, seed=1, population_size=0, created_by=clerk_a,
+    )  # fmt: skip
+    need = FinancingNeed.objects.create(
+        subject=record.subject, amount=100, term_months=12, purpose="流动资金", created_by=subject_user
+    )
+    other_need = FinancingNeed.objects.create(
+        subject=other_record.subject, amount=50, term_months=6, purpose="另一主体的融资用途", created_by=other_user
+    )
+    report = report_issue(subject=record.subject, purpose=Purpose.values[0], requester=subject_user)
+    other_report = report_issue(subject=other_record.subject, purpose=Purpose.values[0], requester=other_user)
+    notification = Notification.objects.create(user=subject_user, title="您的申请已受理", url="/repair/")
+    other_notification = Notification.objects.create(user=other_user, title="另一主体的消息", url="/repair/")
     return {
         "record": record, "draft": draft, "submission": rejected, "entry": entry, "upload": upload, "check": check,
         "claim": claim, "subject": record.subject, "measure": Measure.objects.order_by("pk").first(),
         "list_type": list_type, "override": override, "dept_a": dept_a, "clerk_a": clerk_a,
+        **case, "commitment": commitment, "template": template, "task": task, "need": need,
+        "report": report, "notification": notification, "scenario": Scenario.objects.order_by("pk").first(),
+        "other_user": other_user, "other_record": other_record, "other_need": other_need,
+        "other_report": other_report, "other_notification": other_notification,
+        **{f"other_{k}": v for k, v in other_case.items()},
+    }  # fmt: skip
+
+
+def cases_of(record, user, clerk):
+    """A repair application and an objection about ``record`` by ``user``, each with one uploaded material."""
+    from django.core.files.base import ContentFile
+
+    def common(prefix):
+        return dict(
+            number=f"{prefix}{record.pk:06d}", record=record, department=record.department, contact_name="王五",
+            contact_phone="13800000000", step_started_on=FROZEN.date(),
+        )  # fmt: skip
+
+    def material(kind, **owner):
+        body = b"%PDF-1.4\n%%EOF\n"
+        return Material.objects.create(
+            kind=kind, file=ContentFile(body, name="m.pdf"), original_name=f"{kind}.pdf", content_type="application/pdf",
+            extension="pdf", size=len(body), sha256="0" * 64, uploaded_by=user, uploaded_at=FROZEN, **owner,
+        )  # fmt: skip
+
+    application = RepairApplication.objects.create(
+        subject=record.subject, applicant=user, statement="已缴纳罚款", **common("XF")
+    )
+    objection = Objection.objects.create(filer=user, relation="当事人", grounds="金额有误", **common("YY"))
+    return {
+        "application": application, "objection": objection,
+        "material": material("commitment", application=application),
+        "objection_material": material("evidence", objection=objection),
     }  # fmt: skip
 
 
@@ -262,6 +385,19 @@ PK_OF = {
     "api-v1:record-detail": "record",
     "api-v1:record-public-detail": "record",
     "api-v1:credit-check-feedback": "check",
+    "commitments:fulfil": "commitment",
+    "commitments:template_edit": "template",
+    "evaluation:grade_detail": "subject",
+    "evaluation:task_detail": "task",
+    "evaluation:task_draw": "task",
+    "evaluation:task_export": "task",
+    "notifications:read": "notification",
+    "portal:profile": "subject",
+    "repair:detail": "application",
+    "repair:material": "material",
+    "repair:objection_detail": "objection",
+    "reports:issue": "subject",
+    "api-v1:loan-offer": "need",
 }
 ARGS = {
     "records:action": lambda w: {"pk": w["draft"].pk, "action": "submit"},
@@ -277,15 +413,32 @@ ARGS = {
     "portal:article": lambda w: {"pk": _matrix_article().pk},
     "portal:article_edit": lambda w: {"pk": _matrix_article().pk},
     "portal:article_unpublish": lambda w: {"pk": _matrix_article().pk},
+    "repair:action": lambda w: {"pk": w["application"].pk, "action": "accept"},
+    "repair:objection_action": lambda w: {"pk": w["objection"].pk, "action": "accept"},
+    "repair:commitment_pdf": lambda w: {"record_pk": w["record"].pk},
+    "repair:notice_pdf": lambda w: {"record_pk": w["record"].pk},
+    "repair:objection_create": lambda w: {"record_pk": w["record"].pk},
+    "reports:issued": lambda w: {"number": w["report"].number},
+    "reports:download": lambda w: {"number": w["report"].number},
+    "api-v1:loan-summary": lambda w: {"code": w["subject"].uscc},
+    "api-v1:scenario-check": lambda w: {"code": w["scenario"].code},
+}
+# Query strings some routes need to give their answer (the report's verification code).
+QUERY = {
+    "reports:download": lambda w: {"code": w["report"].verification_code},
 }
 
 
 def route_url(name, world):
     if name in ARGS:
-        return reverse(name, kwargs=ARGS[name](world))
-    if name in PK_OF:
-        return reverse(name, kwargs={"pk": world[PK_OF[name]].pk})
-    return reverse(name)
+        url = reverse(name, kwargs=ARGS[name](world))
+    elif name in PK_OF:
+        url = reverse(name, kwargs={"pk": world[PK_OF[name]].pk})
+    else:
+        url = reverse(name)
+    if name in QUERY:
+        url += "?" + urlencode(QUERY[name](world))
+    return url
 
 
 def answer(response) -> str:
@@ -480,3 +633,188 @@ def _matrix_article():
                                     "published_on": datetime.date(2024, 10, 1)},
     )  # fmt: skip
     return article
+
+
+# --- object level: the merged apps (repair, objections, commitments, 双随机, notifications, reports, 信易贷) -----
+
+
+def test_other_department_cannot_see_department_a_cases(world, clients):
+    client = clients["clerk_b"]
+    guessed = [
+        reverse("repair:detail", kwargs={"pk": world["application"].pk}),
+        reverse("repair:material", kwargs={"pk": world["material"].pk}),
+        reverse("repair:material", kwargs={"pk": world["objection_material"].pk}),
+        reverse("repair:objection_detail", kwargs={"pk": world["objection"].pk}),
+        reverse("repair:notice_pdf", kwargs={"record_pk": world["record"].pk}),
+        reverse("commitments:fulfil", kwargs={"pk": world["commitment"].pk}),
+        reverse("evaluation:task_detail", kwargs={"pk": world["task"].pk}),
+        reverse("evaluation:task_export", kwargs={"pk": world["task"].pk}),
+    ]
+    seen = [f"{url}: {code}" for url in guessed if (code := client.get(url).status_code) != 404]
+    assert not seen
+    secrets = (world["application"].number, world["objection"].number, world["commitment"].code, world["task"].name)
+    for name in ("repair:list", "repair:objections", "commitments:staff_list", "evaluation:tasks", "repair:notices"):
+        html = client.get(reverse(name)).content.decode()
+        for secret in secrets:
+            assert secret not in html, f"{name} shows {secret}"
+
+
+def test_other_department_cannot_act_on_department_a_cases(world, clients):
+    from apps.commitments.models import Commitment
+
+    client = clients["clerk_b"]
+    application, objection, commitment, task = (
+        world["application"],
+        world["objection"],
+        world["commitment"],
+        world["task"],
+    )
+    attempts = [
+        (reverse("repair:action", kwargs={"pk": application.pk, "action": action}), data)
+        for action, data in [("accept", {}), ("verify", {"agrees": "1", "opinion": "同意"}), ("request", {"reason": "补"}),
+                             ("approve", {}), ("withdraw", {"reason": "越权"})]
+    ] + [
+        (reverse("repair:objection_action", kwargs={"pk": objection.pk, "action": action}), data)
+        for action, data in [("accept", {}), ("uphold", {"reply": "维持"}), ("revoke", {"reply": "撤销"}),
+                             ("withdraw", {"reason": "越权"})]
+    ] + [
+        (reverse("commitments:fulfil", kwargs={"pk": commitment.pk}), {"outcome": "fulfilled"}),
+        (reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}),
+    ]  # fmt: skip
+    answers = [f"{url}: {code}" for url, data in attempts if (code := client.post(url, data).status_code) != 404]
+    assert not answers
+    application.refresh_from_db()
+    objection.refresh_from_db()
+    task.refresh_from_db()
+    assert application.state == "submitted" and not application.events.exists()
+    assert objection.state == "submitted" and not objection.events.exists()
+    assert Commitment.objects.get(pk=commitment.pk).status == "signed"
+    assert not task.samples.exists()
+
+
+def test_subject_cannot_see_another_subjects_cases_reports_or_messages(world, clients):
+    client = clients["subject"]
+    guessed = [
+        reverse("repair:detail", kwargs={"pk": world["other_application"].pk}),
+        reverse("repair:material", kwargs={"pk": world["other_material"].pk}),
+        reverse("repair:material", kwargs={"pk": world["other_objection_material"].pk}),
+        reverse("repair:objection_detail", kwargs={"pk": world["other_objection"].pk}),
+        reverse("repair:commitment_pdf", kwargs={"record_pk": world["other_record"].pk}),
+        reverse("reports:issued", kwargs={"number": world["other_report"].number}),
+        reverse("reports:download", kwargs={"number": world["other_report"].number}),
+        reverse("reports:download", kwargs={"number": world["other_report"].number}) + "?code=000000",
+    ]
+    seen = [f"{url}: {code}" for url, code in ((u, client.get(u).status_code) for u in guessed) if code != 404]
+    assert not seen
+    # Its own are there (the same pages work), the other subject's never listed.
+    assert client.get(reverse("repair:detail", kwargs={"pk": world["application"].pk})).status_code == 200
+    own_material = client.get(reverse("repair:material", kwargs={"pk": world["material"].pk}))
+    assert own_material.status_code == 200 and own_material["Content-Disposition"].startswith("attachment")
+    secrets = (
+        world["other_application"].number, world["other_objection"].number, world["other_record"].subject.name,
+        world["other_notification"].title, world["other_need"].purpose,
+    )  # fmt: skip
+    for name in ("repair:list", "repair:objections", "repair:my", "notifications:list", "commitments:my",
+                 "scenarios:my_loans", "evaluation:my_grade", "scenarios:my"):  # fmt: skip
+        html = client.get(reverse(name)).content.decode()
+        for secret in secrets:
+            assert secret not in html, f"{name} shows {secret}"
+    # Nor act on them.
+    for url in (
+        reverse("repair:action", kwargs={"pk": world["other_application"].pk, "action": "withdraw"}),
+        reverse("repair:objection_action", kwargs={"pk": world["other_objection"].pk, "action": "withdraw"}),
+    ):
+        assert client.post(url, {"reason": "越权"}).status_code == 404, url
+    world["other_application"].refresh_from_db()
+    world["other_objection"].refresh_from_db()
+    assert world["other_application"].state == "submitted" and world["other_objection"].state == "submitted"
+    # Marking another account's message read does nothing and does not follow its link.
+    other = world["other_notification"]
+    response = client.post(reverse("notifications:read", kwargs={"pk": other.pk}))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:list")
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_subject_cannot_apply_or_file_through_another_subjects_record(world, clients):
+    from apps.repair.models import RepairApplication
+
+    client = clients["subject"]
+    before = RepairApplication.objects.count()
+    response = client.post(
+        reverse("repair:apply"),
+        {"records": [world["other_record"].pk], "contact_name": "王五", "contact_phone": "13800000000",
+         "statement": "越权申请"},
+    )  # fmt: skip
+    assert response.status_code == 200 and RepairApplication.objects.count() == before
+    # An unpublished record (a draft) is no one's to dispute: 404 for the public and the subject alike.
+    draft = world["draft"]
+    for role in ("anon", "subject", "clerk_b"):
+        url = reverse("repair:objection_create", kwargs={"record_pk": draft.pk})
+        assert clients[role].get(url).status_code == 404, role
+
+
+def test_bank_sees_only_needs_it_was_authorised_for(world):
+    from rest_framework.test import APIClient
+
+    from apps.accounts.models import ApiKey
+    from apps.scenarios.api.views import BANK_SCOPE
+    from apps.scenarios.models import Bank, LoanAuthorisation, LoanOffer
+
+    key, raw = ApiKey.issue(name="测试银行", scopes=[BANK_SCOPE])
+    bank = Bank.objects.create(name="乳山测试银行", api_key=key)
+    LoanAuthorisation.objects.create(subject=world["subject"], bank=bank)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    demand = client.get(reverse("api-v1:loan-demand"))
+    assert demand.status_code == 200
+    assert [row["id"] for row in demand.json()] == [world["need"].pk]
+    other = world["other_need"]
+    offer = client.post(reverse("api-v1:loan-offer", kwargs={"pk": other.pk}), {"status": "offered"}, format="json")
+    assert offer.status_code == 403 and not LoanOffer.objects.filter(need=other).exists()
+    summary = client.get(reverse("api-v1:loan-summary", kwargs={"code": world["other_record"].subject.uscc}))
+    assert summary.status_code == 403
+
+
+def test_workflow_buttons_refuse_the_wrong_role(world, clients):
+    """POST-only steps (405 on GET in the matrix): each step only for the role the procedure names."""
+    application, objection, task = world["application"], world["objection"], world["task"]
+
+    def repair(action):
+        return reverse("repair:action", kwargs={"pk": application.pk, "action": action})
+
+    def objection_(action):
+        return reverse("repair:objection_action", kwargs={"pk": objection.pk, "action": action})
+
+    expected = [
+        ("anon", repair("accept"), {}, "login"),
+        ("subject", repair("accept"), {}, "403"),  # the applicant cannot accept its own case
+        ("subject", repair("approve"), {}, "403"),
+        ("clerk_a", repair("accept"), {}, "403"),  # acceptance is the credit center's
+        ("clerk_a", repair("verify"), {"agrees": "1", "opinion": "同意"}, "403"),  # verification is the reviewer's
+        ("reviewer_a", repair("accept"), {}, "403"),
+        ("reviewer_a", repair("approve"), {}, "403"),
+        ("anon", objection_("accept"), {}, "login"),
+        ("subject", objection_("accept"), {}, "403"),
+        ("clerk_a", objection_("uphold"), {"reply": "维持"}, "403"),
+        ("reviewer_a", objection_("accept"), {}, "403"),
+        ("subject", reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}, "403"),
+        ("center", reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}, "403"),  # the department draws
+        ("subject", reverse("commitments:paper"), {}, "403"),
+        ("clerk_a", reverse("commitments:template_create"), {}, "403"),
+    ]
+    wrong = [
+        f"{role} POST {url}: expected {want}, got {have}"
+        for role, url, data, want in expected
+        if (have := answer(clients[role].post(url, data))) != want
+    ]
+    assert not wrong, "\n".join(wrong)
+    application.refresh_from_db()
+    objection.refresh_from_db()
+    assert application.state == "submitted" and objection.state == "submitted" and not task.samples.exists()
+    # The right roles get through (the center accepts both cases).
+    assert clients["center"].post(repair("accept")).status_code == 302
+    assert clients["center"].post(objection_("accept")).status_code == 302
+    application.refresh_from_db()
+    objection.refresh_from_db()
+    assert application.state == "department_review" and objection.state == "verifying"

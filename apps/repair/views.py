@@ -264,10 +264,12 @@ class MaterialDownloadView(LoginRequiredMixin, View):
             material = material_visible(user=request.user, pk=pk)
         except ObjectDoesNotExist:
             raise Http404("材料不存在。") from None
-        # FileResponse sets the disposition; nosniff (SecurityMiddleware) keeps the browser to the checked type.
+        # Always a download (the public uploads these), never rendered in the staff's browser; nosniff
+        # (SecurityMiddleware) keeps the browser to the checked type.
         return FileResponse(
-            material.file.open("rb"), content_type=material.content_type, filename=material.original_name
-        )
+            material.file.open("rb"), content_type=material.content_type, filename=material.original_name,
+            as_attachment=True,
+        )  # fmt: skip
 
 
 class CommitmentPdfView(LoginRequiredMixin, View):

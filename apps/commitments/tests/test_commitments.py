@@ -151,6 +151,8 @@ def test_pages(template, company, subject_user, clerk_a, clerk_b, center, client
     assert r.status_code == 404  # not the supervising department: refused, and nothing of it shown
     c.refresh_from_db()
     assert c.status == "signed"
+    r = client_for(center).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
+    assert r.status_code == 400 and "监管部门" in r.content.decode()
     r = client_for(clerk_a).post(f"/commitments/{c.pk}/fulfil/", {"outcome": "fulfilled"})
     assert r.status_code == 302
     assert client_for(center).get("/commitments/templates/").status_code == 200
@@ -189,3 +191,13 @@ def test_public_search_does_not_match_a_persons_name(template, clerk_a, dept_a, 
     assert c.code not in html and "张三丰" not in html.replace('value="张三丰"', "")
     html = client_for(clerk_a).get("/commitments/public/", {"q": c.code}).content.decode()
     assert c.code in html and "张**" in html and "张三丰" not in html
+
+
+def test_profile_and_report_show_the_subjects_commitments(template, company, subject_user, client):
+    from apps.reports.services import report_issue
+
+    c = commitment_sign(template=template, subject=company, user=subject_user)
+    html = client.get(f"/profile/{company.pk}/").content.decode()
+    assert c.code in html and template.matter in html
+    report = report_issue(subject=company, purpose="bidding")
+    assert any(c.code in str(line) for line in report.snapshot["commitments"])
