@@ -15,12 +15,23 @@ from django_ratelimit.core import is_ratelimited
 LIMIT_MESSAGE = "访问过于频繁，请稍后再试。"
 
 
+def client_address(group, request) -> str:
+    """The client's address: the proxy's header when configured, else REMOTE_ADDR.
+
+    django-ratelimit's own "ip" key fails with KeyError on a request without
+    REMOTE_ADDR (some WSGI callers); an unknown client shares one bucket instead.
+    """
+    meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
+    address = request.META.get(meta_key) or request.META.get("REMOTE_ADDR") or "unknown"
+    return address.split(",")[0].strip()
+
+
 def over_limit(request, setting_name: str) -> bool:
     """Count this request against the client's address; True once the setting's rate is exceeded."""
     return is_ratelimited(
         request,
         group=f"portal.{setting_name}",
-        key="ip",
+        key=client_address,
         rate=getattr(settings, setting_name),
         increment=True,
     )

@@ -54,6 +54,19 @@ def test_verify_api_limit_answers_json_429(county, settings):
     assert response.status_code == 429 and "访问过于频繁" in response.json()["detail"]
 
 
+def test_a_request_without_a_client_address_is_counted_not_crashed(county, rf, settings):
+    from apps.portal.ratelimits import client_address, over_limit
+
+    settings.PORTAL_RATE_VERIFY = "1/m"
+    request = rf.get("/api/v1/reports/verify/")
+    del request.META["REMOTE_ADDR"]
+    assert client_address("g", request) == "unknown"
+    assert [over_limit(request, "PORTAL_RATE_VERIFY") for _ in range(2)] == [False, True]
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR"
+    request.META["HTTP_X_FORWARDED_FOR"] = "203.0.113.7, 10.0.0.1"
+    assert client_address("g", request) == "203.0.113.7"
+
+
 def test_limits_can_be_switched_off(county, settings):
     settings.PORTAL_RATE_SEARCH = "1/m"
     settings.RATELIMIT_ENABLE = False
