@@ -22,10 +22,6 @@ from .selectors import public_commitments_qs, public_subject_name
 from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
-def _mask_name(subject) -> str:
-    return public_subject_name(subject)
-
-
 class PublicListView(View):
     """信用承诺公示: code, subject (a person's name and ID masked), type, matter, date, fulfilment."""
 
@@ -37,7 +33,9 @@ class PublicListView(View):
             by_name = Q(subject__name__icontains=q) & ~Q(subject__kind="person")
             qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        rows = [{"c": c, "name": _mask_name(c.subject), "code": c.subject.public_code} for c in page.object_list]
+        rows = [
+            {"c": c, "name": public_subject_name(c.subject), "code": c.subject.public_code} for c in page.object_list
+        ]
         return render(request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q})
 
 
