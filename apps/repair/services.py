@@ -338,6 +338,20 @@ def repair_application_accept(*, application, actor, note: str = "") -> RepairAp
     return application
 
 
+def _close_without_repair(application, *, action, to, actor, reason: str = "", decided: bool = True) -> None:
+    """Refused, rejected or withdrawn: the case ends, its clock stops and the record is no longer 修复中.
+
+    ``decided``: the reason is the center's decision (a withdrawal's note stays in the history only).
+    """
+    _event(application, action=action, to=to, actor=actor, reason=reason)
+    if decided:
+        application.decision_reason = reason
+    application.decided_at = timezone.now()
+    _start_step(application, today=timezone.localdate())
+    application.save()
+    _set_under_repair(application.record_id, False)
+
+
 @transaction.atomic
 def repair_application_refuse(*, application, actor, reason: str) -> RepairApplication:
     _require_center(actor)
@@ -345,11 +359,7 @@ def repair_application_refuse(*, application, actor, reason: str) -> RepairAppli
         raise ValidationError("不予受理必须说明理由。")
     application = _lock(application)
     _require_state(application, RepairState.SUBMITTED)
-    _event(application, action=RepairAction.REFUSE, to=RepairState.REFUSED, actor=actor, reason=reason)
-    application.decision_reason, application.decided_at = reason, timezone.now()
-    _start_step(application, today=timezone.localdate())
-    application.save()
-    _set_under_repair(application.record_id, False)
+    _close_without_repair(application, action=RepairAction.REFUSE, to=RepairState.REFUSED, actor=actor, reason=reason)
     _notify_applicant(application, f"您的信用修复申请不予受理：{application.number}", f"理由：{reason}")
     return application
 
@@ -468,11 +478,9 @@ def repair_application_reject(*, application, reviewer, reason: str) -> RepairAp
         raise ValidationError("不予修复必须说明理由。")
     application = _lock(application)
     _require_state(application, RepairState.CENTER_REVIEW)
-    _event(application, action=RepairAction.REJECT, to=RepairState.REJECTED, actor=reviewer, reason=reason)
-    application.decision_reason, application.decided_at = reason, timezone.now()
-    _start_step(application, today=timezone.localdate())
-    application.save()
-    _set_under_repair(application.record_id, False)
+    _close_without_repair(
+        application, action=RepairAction.REJECT, to=RepairState.REJECTED, actor=reviewer, reason=reason
+    )
     _notify_applicant(application, f"信用修复申请不予修复：{application.number}", f"理由：{reason}")
     return application
 
@@ -482,11 +490,9 @@ def repair_application_withdraw(*, application, actor, reason: str = "") -> Repa
     _require_applicant_or_center(actor, application)
     application = _lock(application)
     _require_state(application, *REPAIR_OPEN_STATES)
-    _event(application, action=RepairAction.WITHDRAW, to=RepairState.WITHDRAWN, actor=actor, reason=reason)
-    application.decided_at = timezone.now()
-    _start_step(application, today=timezone.localdate())
-    application.save()
-    _set_under_repair(application.record_id, False)
+    _close_without_repair(
+        application, action=RepairAction.WITHDRAW, to=RepairState.WITHDRAWN, actor=actor, reason=reason, decided=False
+    )
     notification_send(users=center_staff(), title=f"信用修复申请已撤回：{application.number}", url=_url(application))
     return application
 
