@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Count
 from django.utils import timezone
@@ -36,7 +37,26 @@ class Measured:
     detail: dict = field(default_factory=dict)
 
 
-MEASURES: dict[str, tuple[str, Callable[[datetime.date], Measured]]] = {}
+class LiveFigures:
+    """What the measures of one card read, each figure computed once however many lines use it."""
+
+    def __init__(self, on: datetime.date):
+        self.on = on
+
+    @cached_property
+    def check_figures(self):
+        from apps.lists.figures import credit_check_figures
+
+        return credit_check_figures(on=self.on)
+
+    @cached_property
+    def loan_figures(self) -> dict:
+        from apps.scenarios.services import loan_figures
+
+        return loan_figures()
+
+
+MEASURES: dict[str, tuple[str, Callable[[LiveFigures], Measured]]] = {}
 
 
 def measure(code: str, label: str):
@@ -59,7 +79,8 @@ def _months_until(on: datetime.date) -> list[Month]:
 
 
 @measure("double_publicity", "双公示合规率、及时率（按月）")
-def _double_publicity(on):
+def _double_publicity(live):
+    on = live.on
     months = _months_until(on)
     cells = month_figures(months=months)
     monthly, flags = [], []
@@ -81,7 +102,8 @@ def _double_publicity(on):
 
 
 @measure("code_error_rate", "重错码率（按月）")
-def _code_error_rate(on):
+def _code_error_rate(live):
+    on = live.on
     from apps.subjects.selectors import code_quality_summary
 
     summary = code_quality_summary()
@@ -91,20 +113,16 @@ def _code_error_rate(on):
 
 
 @measure("serious_share", "严重失信主体占在营市场主体比例")
-def _serious_share(on):
-    from apps.lists.figures import credit_check_figures
-
-    figures = credit_check_figures(on=on)
+def _serious_share(live):
+    figures = live.check_figures
     share = float(figures.serious_share) if figures.serious_share is not None else None
     text = f"{_percent(share, 4)}（{figures.serious_subjects} / {figures.market_subjects}）"
     return Measured(share, share, text, {"serious": figures.serious_subjects, "market": figures.market_subjects})
 
 
 @measure("check_ratio", "信用核查应用比例（核查次数 / 市场主体数）")
-def _check_ratio(on):
-    from apps.lists.figures import credit_check_figures
-
-    figures = credit_check_figures(on=on)
+def _check_ratio(live):
+    figures = live.check_figures
     ratio = float(figures.check_ratio) if figures.check_ratio is not None else None
     text = f"{_percent(ratio)}（{figures.checks} 次 / {figures.market_subjects} 个主体）"
     return Measured(ratio, ratio, text, {"checks": figures.checks, "market": figures.market_subjects})
@@ -118,7 +136,7 @@ def _reported_records():
 
 
 @measure("data_volume", "归集数据总量（条）")
-def _data_volume(on):
+def _data_volume(live):
     by_family = dict(_reported_records().order_by().values_list("record_type__family").annotate(n=Count("pk")))
     total = sum(by_family.values())
     labels = dict(Family.choices)
@@ -127,7 +145,7 @@ def _data_volume(on):
 
 
 @measure("specific_categories", "特定领域信息（每类条数）")
-def _specific_categories(on):
+def _specific_categories(live):
     counts = dict(
         _reported_records()
         .filter(record_type__family=Family.SPECIFIC)
@@ -142,7 +160,8 @@ def _specific_categories(on):
 
 
 @measure("commitment_coverage", "信用承诺覆盖率（有承诺记录的在营企业 / 在营企业）")
-def _commitment_coverage(on):
+def _commitment_coverage(live):
+    on = live.on
     from apps.commitments.services import commitment_coverage
 
     figures = commitment_coverage(on=on)
@@ -151,30 +170,24 @@ def _commitment_coverage(on):
 
 
 @measure("xinyi_fields", "信易+应用领域数（启用的场景）")
-def _xinyi_fields(on):
+def _xinyi_fields(live):
     from apps.scenarios.models import Scenario
 
     count = Scenario.objects.filter(is_active=True).count()
     return Measured(count, float(count), f"{count} 个", {"scenarios": count})
 
 
-def _loan_figures():
-    from apps.scenarios.services import loan_figures
-
-    return loan_figures()
-
-
 @measure("xinyidai_share", "信易贷注册企业占在营企业比例")
-def _xinyidai_share(on):
-    figures = _loan_figures()
+def _xinyidai_share(live):
+    figures = live.loan_figures
     share = figures["share"]
     text = f"{_percent(share)}（{figures['registered']} / {figures['operating']}）"
     return Measured(share, share, text, {"registered": figures["registered"], "operating": figures["operating"]})
 
 
 @measure("xinyidai_amount", "信易贷授信或放款金额（元）")
-def _xinyidai_amount(on):
-    figures = _loan_figures()
+def _xinyidai_amount(live):
+    figures = live.loan_figures
     # The scoring table counts 授信金额 or 放款金额, whichever is reached (amounts are kept in 万元).
     amount = float(max(figures["granted"], figures["lent"])) * 10_000
     text = f"授信 {figures['granted']:,} 万元，放款 {figures['lent']:,} 万元"
@@ -182,7 +195,7 @@ def _xinyidai_amount(on):
 
 
 @measure("graded_fields", "开展分级分类监管的领域数（有双随机抽查任务的监管领域）")
-def _graded_fields(on):
+def _graded_fields(live):
     from apps.evaluation.models import InspectionTask
 
     count = InspectionTask.objects.filter(drawn_at__isnull=False).values("field_id").distinct().count()
@@ -190,7 +203,8 @@ def _graded_fields(on):
 
 
 @measure("repair_overdue", "信用修复与异议：逾期未办结案件数（近一年受理与办结情况）")
-def _repair_overdue(on):
+def _repair_overdue(live):
+    on = live.on
     from apps.repair.selectors import case_figures
 
     figures = case_figures(date_from=on - datetime.timedelta(days=365), date_to=on, today=on)
@@ -283,18 +297,19 @@ def indicator_in_force(code: str, *, on: datetime.date | None = None) -> Indicat
     )
 
 
-def measure_value(indicator: Indicator, on: datetime.date) -> Measured | None:
+def measure_value(indicator: Indicator, live: LiveFigures) -> Measured | None:
     entry = MEASURES.get(indicator.measure)
-    return entry[1](on) if entry else None
+    return entry[1](live) if entry else None
 
 
 def scorecard_build(*, on: datetime.date | None = None) -> Scorecard:
     on = on or timezone.localdate()
     indicators = Indicator.objects.in_force(on=on)
+    live = LiveFigures(on)
     trends = _trends([i.code for i in indicators], on)
     lines = []
     for indicator in indicators:
-        measured = measure_value(indicator, on)
+        measured = measure_value(indicator, live)
         score = score_for(indicator, measured.value if measured else None)
         trend = trends.get(indicator.code, [])
         if measured is not None:
@@ -332,9 +347,9 @@ def _monthly_flags_from_readings(code: str, on: datetime.date, *, current: bool)
 def indicator_readings_take(*, on: datetime.date | None = None) -> int:
     """Record today's value of every measured indicator (a second run the same day overwrites it)."""
     on = on or timezone.localdate()
-    taken = 0
+    taken, live = 0, LiveFigures(on)
     for indicator in Indicator.objects.in_force(on=on):
-        measured = measure_value(indicator, on)
+        measured = measure_value(indicator, live)
         if measured is None:
             continue
         IndicatorReading.objects.update_or_create(
