@@ -129,7 +129,7 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
     for code, (prefix, reasons) in PENALTY_DEPARTMENTS.items():
         department = departments.get(code)
         if department:
-            chosen = rng.sample(companies, PER_DEPARTMENT)
+            chosen = rng.sample(companies, min(PER_DEPARTMENT, len(companies)))
             if code == "scjgj" and extra_penalty_subject is not None:
                 chosen[0] = extra_penalty_subject  # the demo enterprise account has something to repair
             ingest("penalty", department, [
@@ -140,14 +140,14 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
         if department:
             rows = [
                 _license(department, s, n, recent(), prefix, certificate, content)
-                for n, s in enumerate(rng.sample(companies, PER_DEPARTMENT), start=1)
+                for n, s in enumerate(rng.sample(companies, min(PER_DEPARTMENT, len(companies))), start=1)
             ]
             ingest("license", department, rows)
     for n, (code, list_name, reason) in enumerate(LISTS, start=1):
         department = departments.get(code)
         if department:
             rows = [_list_entry(department, s, 10 * n + i, recent(), list_name, reason) for i, s in
-                    enumerate(rng.sample(companies, 3))]  # fmt: skip
+                    enumerate(rng.sample(companies, min(3, len(companies))))]  # fmt: skip
             ingest("list_entry", department, rows, severity=Severity.SERIOUS)
     if apps.is_installed("apps.evaluation"):
         from apps.evaluation.engine import evaluate_all
