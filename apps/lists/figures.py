@@ -15,6 +15,7 @@ Every figure is one SQL aggregate; nothing loops over subjects, entries or check
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -38,20 +39,20 @@ def scoring_note() -> str:
     )
 
 
-def serious_share_score(share: Decimal | None) -> Decimal:
+def serious_share_score(share: Decimal | None, indicator=None) -> Decimal:
     """Points per the scorecard's 市场主体黑名单清理 line (seed 001: 4 under 0.3%, 0 over 0.5%, linear between)."""
     from apps.monitoring.scorecard import score_for
 
-    indicator = _indicator("serious_share")
+    indicator = indicator or _indicator("serious_share")
     if share is None:
         return indicator.points  # no operating subjects: nothing to deduct
     return score_for(indicator, share)
 
 
-def check_ratio_score(ratio: Decimal | None) -> Decimal:
+def check_ratio_score(ratio: Decimal | None, indicator=None) -> Decimal:
     from apps.monitoring.scorecard import score_for
 
-    return score_for(_indicator("check_ratio"), ratio) or Decimal("0.00")
+    return score_for(indicator or _indicator("check_ratio"), ratio) or Decimal("0.00")
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal | None:
@@ -80,17 +81,26 @@ class CheckFigures:
     checks_with_measures: int = 0
     checks_with_feedback: int = 0
 
+    # The scorecard lines these figures are scored by, read once per figures object.
+    @cached_property
+    def _check_indicator(self):
+        return _indicator("check_ratio")
+
+    @cached_property
+    def _serious_indicator(self):
+        return _indicator("serious_share")
+
     @property
     def check_ratio(self) -> Decimal | None:
         return _ratio(self.checks, self.market_subjects)
 
     @property
     def check_ratio_met(self) -> bool:
-        return self.check_ratio is not None and self.check_ratio > Decimal(_indicator("check_ratio").params["above"])
+        return self.check_ratio is not None and self.check_ratio > Decimal(self._check_indicator.params["above"])
 
     @property
     def check_score(self) -> Decimal:
-        return check_ratio_score(self.check_ratio)
+        return check_ratio_score(self.check_ratio, self._check_indicator)
 
     @property
     def serious_share(self) -> Decimal | None:
@@ -99,12 +109,12 @@ class CheckFigures:
     @property
     def serious_share_met(self) -> bool:
         return self.serious_share is None or self.serious_share < Decimal(
-            _indicator("serious_share").params["target_below"]
+            self._serious_indicator.params["target_below"]
         )
 
     @property
     def serious_score(self) -> Decimal:
-        return serious_share_score(self.serious_share)
+        return serious_share_score(self.serious_share, self._serious_indicator)
 
     @property
     def feedback_rate(self) -> Decimal | None:
@@ -137,7 +147,7 @@ class CheckFigures:
                 "target": "> 100%",
                 "met": self.check_ratio_met,
                 "score": float(self.check_score),
-                "max_score": float(_indicator("check_ratio").points),
+                "max_score": float(self._check_indicator.points),
             },
             "serious_dishonesty": {
                 "subjects": self.serious_subjects,
@@ -147,7 +157,7 @@ class CheckFigures:
                 "target": "< 0.2%",
                 "met": self.serious_share_met,
                 "score": float(self.serious_score),
-                "max_score": float(_indicator("serious_share").points),
+                "max_score": float(self._serious_indicator.points),
             },
             "entries_by_type_department": self.entries_by_type_department,
             "entries_by_type": self.entries_by_type,
