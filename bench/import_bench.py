@@ -273,6 +273,9 @@ def wipe(department_code: str):
         cursor.execute(
             "delete from subjects_subject where not exists (select 1 from records_record r where r.subject_id = subjects_subject.id)"
         )
+        # Without this every run inserts into tables and indexes full of the last run's dead rows.
+        for table in ("records_recordevent", "records_submission", "records_record", "subjects_subject"):
+            cursor.execute(f"vacuum analyze {table}")
     connection.close()
 
 

@@ -33,13 +33,18 @@ class Record(models.Model):
     are the fields the platform works with, promoted by the catalog roles.
     """
 
+    # No single-column indexes on department, type or status: every row of an import carries the same
+    # value, and such duplicate-heavy btrees cost more per insert than the row itself (bench/README.md,
+    # import). Department lookups use the natural-key index (it leads with department).
     record_type = models.ForeignKey(
-        "catalog.RecordType", on_delete=models.PROTECT, related_name="records", verbose_name="信息类型"
-    )
+        "catalog.RecordType", on_delete=models.PROTECT, related_name="records", verbose_name="信息类型",
+        db_index=False,
+    )  # fmt: skip
     catalog_version = models.PositiveIntegerField("目录版本")
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="records", verbose_name="报送部门"
-    )
+        "accounts.Department", on_delete=models.PROTECT, related_name="records", verbose_name="报送部门",
+        db_index=False,
+    )  # fmt: skip
     data = models.JSONField("字段数据")
     # ID numbers in a row are kept only encrypted here; ``data`` holds them masked.
     private_data = models.JSONField(default=dict, blank=True, editable=False)
@@ -51,14 +56,14 @@ class Record(models.Model):
         related_name="records",
         verbose_name="信用主体",
     )
-    subject_name = models.CharField("行政相对人名称", max_length=200, db_index=True)
+    subject_name = models.CharField("行政相对人名称", max_length=200)
     subject_kind = models.CharField("行政相对人类别", max_length=20)
-    subject_code = models.CharField("主体代码（公开形式）", max_length=18, blank=True, db_index=True)
+    subject_code = models.CharField("主体代码（公开形式）", max_length=18, blank=True)
     decision_number = models.CharField("决定文书号", max_length=64)
     decision_date = models.DateField("决定日期", db_index=True)
     valid_to = models.DateField("有效期至", null=True, blank=True)
     severity = models.CharField("失信程度", max_length=10, choices=Severity.choices, default=Severity.GENERAL)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     report_deadline = models.DateField("报送期限", null=True, blank=True)
     deadline_calendar = models.CharField("期限所用日历", max_length=10, blank=True)
     reported_at = models.DateTimeField("报送时间", null=True, blank=True, db_index=True)
@@ -89,7 +94,12 @@ class Record(models.Model):
             # The idempotency key of every intake path (form, upload, API).
             models.UniqueConstraint(fields=["department", "record_type", "decision_number"], name="record_natural_key"),
         ]
-        indexes = [models.Index(fields=["department", "record_type", "reported_at"])]
+        indexes = [
+            models.Index(fields=["department", "record_type", "reported_at"]),
+            # Equality look-ups only (credit checks by code, staff lists by name): no LIKE-pattern twins.
+            models.Index(fields=["subject_name"], name="record_subject_name_idx"),
+            models.Index(fields=["subject_code"], name="record_subject_code_idx"),
+        ]
 
     def __str__(self):
         return f"{self.record_type} {self.decision_number} {self.subject_name}"
@@ -101,8 +111,9 @@ class RecordEvent(models.Model):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,  # history is read by record; one actor writes thousands of rows at once
+    )  # fmt: skip
     actor_label = models.CharField("操作方", max_length=100, blank=True, help_text="接口推送时为系统名称")
     reason = models.CharField("原因", max_length=500, blank=True)
     before = models.JSONField(null=True, blank=True)
@@ -155,8 +166,11 @@ class Submission(models.Model):
     these rows.
     """
 
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="submissions")
-    record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="+")
+    # Read through the (department, type, created_at) index; see Record for why no single-column ones.
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="submissions", db_index=False
+    )
+    record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="+", db_index=False)
     source = models.CharField("来源", max_length=10, choices=Source.choices)
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions")
     row_number = models.PositiveIntegerField("行号", null=True, blank=True)

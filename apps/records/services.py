@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import FieldType, Role
@@ -196,6 +196,7 @@ class Ingest:
             checked.append((row_number, raw, result))
 
         with transaction.atomic():
+            intake_lock(department=self.department, record_type=self.record_type)
             subjects = self._link_subjects([r for _, _, r in checked if r.ok])
             existing = {
                 rec.decision_number: rec
@@ -402,6 +403,19 @@ _UPDATABLE = [
     "decision_date", "valid_to", "severity", "status", "report_deadline", "deadline_calendar",
     "is_publicised", "publicity_min_end", "publicity_end", "content_hash",
 ]  # fmt: skip
+
+
+def intake_lock(*, department, record_type) -> None:
+    """Serialise the writing transactions of one department's records of one type (PostgreSQL).
+
+    Two intakes of the same rows at once (two uploads of one file, a form
+    save during an upload) would both find no record and both insert; with
+    the lock the second sees what the first committed and reports duplicates.
+    Held to the end of the transaction; other departments and types never wait.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [department.pk, record_type.pk])
 
 
 def _intake_status(*, department, submit: bool) -> str:

@@ -46,9 +46,10 @@ from apps.catalog.choices import FieldType, Role
 from apps.catalog.normalise import clean_text, header_key
 from apps.catalog.spec import Problem, TypeSpec
 
-from .choices import Outcome, Source, UploadStatus
+from .choices import Outcome, Severity, Source, UploadStatus
 from .models import Submission, Upload
 from .services import Ingest, IngestSummary
+from .staged import StagedImport, staged_available
 
 logger = logging.getLogger(__name__)
 
@@ -644,28 +645,44 @@ class Table:
                 yield row
 
     def records(self, *, with_merges: bool = True) -> Iterator[SheetRow]:
-        mapping = self.header.mapping
-        long_number_fields = self._long_number_fields
         for row in self.raw_rows(with_merges=with_merges):
-            values = row.values
-            width = len(values)
-            data = {}
-            for position, code in mapping.items():
-                value = values[position] if position < width else None
-                if not _blank(value):
-                    data[code] = value
-            problems = {mapping[p]: m for p, m in row.problems.items() if p in mapping} if row.problems else None
-            if not data and not problems:
-                continue  # a blank row (or one with only a serial number in an extra column)
-            for code in long_number_fields & data.keys():
-                value = data[code]
-                if isinstance(value, float) and abs(value) >= _LOST_PRECISION:
-                    problems = problems or {}
-                    problems[code] = (
-                        "该单元格是数字格式，长数字已被 Excel 改成科学计数法并丢失了后几位：请把该列设为“文本”格式后重新录入"
-                    )
-            merged = {mapping[p]: r for p, r in row.merged.items() if p in mapping} if row.merged else None
-            yield SheetRow(row.number, data, problems, merged)
+            record = self.sheet_row(row)
+            if record is not None:
+                yield record
+
+    def sheet_row(self, row: RawRow) -> SheetRow | None:
+        """A raw row as the pipeline takes it (keyed by field code), or None for a blank row."""
+        mapping = self.header.mapping
+        values = row.values
+        width = len(values)
+        data = {}
+        for position, code in mapping.items():
+            value = values[position] if position < width else None
+            if not _blank(value):
+                data[code] = value
+        problems = {mapping[p]: m for p, m in row.problems.items() if p in mapping} if row.problems else None
+        if not data and not problems:
+            return None  # a blank row (or one with only a serial number in an extra column)
+        for code in self._long_number_fields & data.keys():
+            value = data[code]
+            if isinstance(value, float) and abs(value) >= _LOST_PRECISION:
+                problems = problems or {}
+                problems[code] = (
+                    "该单元格是数字格式，长数字已被 Excel 改成科学计数法并丢失了后几位：请把该列设为“文本”格式后重新录入"
+                )
+        merged = {mapping[p]: r for p, r in row.merged.items() if p in mapping} if row.merged else None
+        return SheetRow(row.number, data, problems, merged)
+
+    def cells(self, fields) -> Iterator[tuple[RawRow, list]]:
+        """Every data row with its values in the order of ``fields`` (None where the file has no column).
+
+        The staged import's fast feed: no per-row dict. Blank rows are not skipped here (see sheet_row).
+        """
+        positions = {code: position for position, code in self.header.mapping.items()}
+        order = [positions.get(f.code) for f in fields]
+        for row in self.raw_rows():
+            values, width = row.values, len(row.values)
+            yield row, [values[p] if p is not None and p < width else None for p in order]
 
     def has_data(self) -> bool:
         records = self.records(with_merges=False)  # no need to pre-scan the whole sheet for this
@@ -797,10 +814,10 @@ def import_table(
     progress = Progress()
     pending: dict[int, str] = {}  # row → document number as written, until its batch is done
 
-    def rows():
-        for row in table.records():
-            pending[row.row_number] = clean_text(row.get(number_field)) if number_field else ""
-            yield row.row_number, row
+    def rows(source):
+        for number, row in source:
+            pending[number] = clean_text(row.get(number_field)) if number_field else ""
+            yield number, row
 
     def on_batch(new: list):
         for outcome in new:
@@ -828,7 +845,26 @@ def import_table(
         if on_progress:
             on_progress(progress)
 
-    summary = ingest.run(rows(), on_batch=on_batch, keep_outcomes=False)
+    if not staged_available(ingest):
+        summary = ingest.run(rows((r.row_number, r) for r in table.records()), on_batch=on_batch, keep_outcomes=False)
+        return progress, summary
+
+    def on_chunk(accepted: int, duplicates: int):
+        progress.accepted += accepted
+        progress.duplicates += duplicates
+        progress.processed += accepted + duplicates
+        if on_progress:
+            on_progress(progress)
+
+    staged = StagedImport(ingest, read_errors=(*DAMAGED, UploadError))
+    try:
+        # The rows the staged path stores go straight in; the rest — rejected or unusual — through the pipeline.
+        leftovers = staged.run(table, severity=Severity.GENERAL, on_chunk=on_chunk)
+        summary = ingest.run(rows(leftovers), on_batch=on_batch, keep_outcomes=False)
+    finally:
+        staged.drop()
+    if staged.read_error is not None:
+        raise staged.read_error  # after keeping every row read before the damage
     return progress, summary
 
 

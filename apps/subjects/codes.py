@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from stdnum import numdb
 from stdnum.cn import ric as stdnum_ric
-from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -45,6 +44,8 @@ REGISTRATION_AUTHORITIES = {
     "Y": "其他",
 }
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # 3^(i-1) mod 31, GB 32100
+_USCC_VALUE = {char: value for value, char in enumerate(USCC_ALPHABET)}
 # 100000 is the code used for central-level registrations; it is not a county.
 NATIONAL_REGION_CODE = "100000"
 
@@ -75,6 +76,17 @@ def normalise_code(raw: str) -> str:
         return ""
     folded = unicodedata.normalize("NFKC", str(raw))
     return _SEPARATORS.sub("", folded).upper()
+
+
+def uscc_check_char(first17: str) -> str:
+    """GB 32100 check character of the first 17 (already valid) characters.
+
+    stdnum's ``calc_check_digit`` computes the same (a test compares the two on
+    random codes) but compacts and searches the alphabet per character: ~10 µs,
+    half the cost of checking a code, paid for every subject of a large import.
+    """
+    total = sum(_USCC_VALUE[char] * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[-total % 31]
 
 
 def org_code_check_char(body: str) -> str:
@@ -122,7 +134,7 @@ def check_uscc(raw: str) -> CodeCheck:
         errors.append(f"第2位机构类别代码“{code[1]}”无效，应为数字")
     if not code[2:8].isdigit():
         errors.append(f"第3–8位登记管理机关行政区划码“{code[2:8]}”应为6位数字")
-    expected = stdnum_uscc.calc_check_digit(code[:17])
+    expected = uscc_check_char(code[:17])
     if code[17] != expected:
         errors.append("第18位校验码不符，代码可能录入有误")
     if errors:
@@ -151,16 +163,27 @@ def check_id_number(raw: str, *, today=None) -> CodeCheck:
     if not _ID_NUMBER_FORM.fullmatch(code):
         return CodeCheck(code, False, ["身份证号码前17位应为数字，第18位应为数字或X"])
     errors = []
-    try:
-        birth = stdnum_ric.get_birth_date(code)
-    except StdnumValidationError:
-        errors.append("第7–14位出生日期不是有效日期")
-    else:
-        if birth > (today or datetime.date.today()) or birth.year < 1850:
-            errors.append("第7–14位出生日期不合理（晚于今天或早于1850年）")
+    birth_problem = id_birth_problem(code[6:14], today or datetime.date.today())
+    if birth_problem:
+        errors.append(birth_problem)
     if stdnum_ric.calc_check_digit(code) != code[17]:
         errors.append("第18位校验码不符，号码可能录入有误")
     return CodeCheck(code, not errors, errors)
+
+
+def id_birth_problem(digits: str, today: datetime.date) -> str | None:
+    """What is wrong with positions 7–14 (YYYYMMDD) of an ID number, or None.
+
+    The staged import checks each distinct birth date of a file with this, so
+    its verdicts are the ones ``check_id_number`` gives.
+    """
+    try:
+        birth = stdnum_ric.get_birth_date(f"000000{digits}0000")
+    except StdnumValidationError:
+        return "第7–14位出生日期不是有效日期"
+    if birth > today or birth.year < 1850:
+        return "第7–14位出生日期不合理（晚于今天或早于1850年）"
+    return None
 
 
 def mask_id_number(code: str) -> str:
@@ -177,4 +200,4 @@ def build_uscc(prefix: str, region_code: str, org_body: str) -> str:
     organisation-code body; both check characters are computed.
     """
     first17 = f"{prefix}{region_code}{org_body}{org_code_check_char(org_body)}"
-    return first17 + stdnum_uscc.calc_check_digit(first17)
+    return first17 + uscc_check_char(first17)

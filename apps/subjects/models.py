@@ -22,24 +22,24 @@ class Subject(models.Model):
     """
 
     kind = models.CharField("主体类别", max_length=30, choices=SubjectKind.choices)
-    name = models.CharField("名称", max_length=200, db_index=True)
+    name = models.CharField("名称", max_length=200)
     # Longer than the 18 a valid code has, so that bulk intake can keep a
     # mistyped code with an extra character and flag it as 错码 instead of
     # losing the record (see services.subject_prepare, strict=False).
     uscc = models.CharField("统一社会信用代码", max_length=30, blank=True, db_index=True)
     code_valid = models.BooleanField("代码校验通过", default=True, help_text="统一社会信用代码未通过校验时为否（错码）")
     code_warnings = models.JSONField("代码疑点", default=list, blank=True)
-    registration_number = models.CharField("工商注册号", max_length=30, blank=True, db_index=True)
-    organization_code = models.CharField("组织机构代码", max_length=10, blank=True, db_index=True)
-    tax_number = models.CharField("税务登记号", max_length=20, blank=True, db_index=True)
-    institution_number = models.CharField("事业单位证书号", max_length=30, blank=True, db_index=True)
-    social_org_number = models.CharField("社会组织登记证号", max_length=30, blank=True, db_index=True)
+    registration_number = models.CharField("工商注册号", max_length=30, blank=True)
+    organization_code = models.CharField("组织机构代码", max_length=10, blank=True)
+    tax_number = models.CharField("税务登记号", max_length=20, blank=True)
+    institution_number = models.CharField("事业单位证书号", max_length=30, blank=True)
+    social_org_number = models.CharField("社会组织登记证号", max_length=30, blank=True)
     legal_representative = models.CharField("法定代表人/负责人/经营者", max_length=50, blank=True)
     region_code = models.CharField("登记地行政区划", max_length=6, blank=True)
     status = models.CharField(
         "经营状态", max_length=20, choices=OperatingStatus.choices, default=OperatingStatus.OPERATING
     )
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_masked = models.CharField("身份证号码（脱敏）", max_length=18, blank=True, editable=False)
     id_number_encrypted = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -54,7 +54,19 @@ class Subject(models.Model):
         indexes = [
             # 错码 are few; a partial index lists and counts them without scanning every subject.
             models.Index(fields=["uscc"], condition=models.Q(code_valid=False), name="subject_erroneous_code_idx"),
-        ]
+            models.Index(fields=["name"], name="subject_name_idx"),
+            # Codes are looked up by equality and most subjects have none of a given kind: indexing only
+            # the filled ones keeps thousands of '' entries out of each index (an import inserts subjects
+            # by the ten thousand, and every duplicate-heavy index costs more than the row).
+            *(
+                models.Index(fields=[name], condition=models.Q(**{f"{name}__gt": ""}), name=f"subject_{short}_idx")
+                for name, short in (
+                    ("registration_number", "regno"), ("organization_code", "orgcode"), ("tax_number", "taxno"),
+                    ("institution_number", "instno"), ("social_org_number", "socorgno"),
+                    ("id_number_hash", "idhash"),
+                )
+            ),
+        ]  # fmt: skip
 
     def __str__(self):
         return self.name

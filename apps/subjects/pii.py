@@ -5,6 +5,7 @@ enough to enumerate; without the key a leaked table reveals nothing.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 
@@ -13,7 +14,13 @@ from django.conf import settings
 
 
 def _key_bytes(purpose: str) -> bytes:
-    return hashlib.sha256(f"{purpose}:{settings.PII_KEY}".encode()).digest()
+    return _derived(purpose, settings.PII_KEY)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived(purpose: str, key: str) -> bytes:
+    # Keyed by the setting's value too, so a test that overrides PII_KEY gets its own keys.
+    return hashlib.sha256(f"{purpose}:{key}".encode()).digest()
 
 
 def id_number_hash(code: str) -> str:
@@ -21,7 +28,12 @@ def id_number_hash(code: str) -> str:
 
 
 def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_key_bytes("encrypt")))
+    return _fernet_for(_key_bytes("encrypt"))
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet_for(key: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def encrypt(value: str) -> str:

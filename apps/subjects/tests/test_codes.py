@@ -295,3 +295,14 @@ def test_id_number_errors_never_quote_the_digits():
 def test_mask_id_number():
     assert mask_id_number(ID_X) == "371083********123X"
     assert mask_id_number("123") == "***"
+
+
+def test_own_uscc_check_character_agrees_with_stdnum_on_random_codes():
+    import random
+
+    from apps.subjects.codes import uscc_check_char
+
+    rng = random.Random(32100)
+    for _ in range(5000):
+        first17 = "".join(rng.choice(USCC_ALPHABET) for _ in range(17))
+        assert uscc_check_char(first17) == stdnum_uscc.calc_check_digit(first17)
