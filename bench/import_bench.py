@@ -398,7 +398,12 @@ def run_worker(url, mode, path, profile_to=None) -> dict:
     done = subprocess.run(command, cwd=BASE_DIR, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"worker failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # The staged path logs where its time went (stage, look-ups, checks, build, store by chunk).
+    result["steps"] = [
+        line.split("staged import: ", 1)[1] for line in done.stderr.splitlines() if "staged import: " in line
+    ]
+    return result
 
 
 # --- main -----------------------------------------------------------------------------------------------------
@@ -436,6 +441,7 @@ def main():
     times = {"copy": [], "xlsx_floor": [], "csv_import": [], "xlsx_import": []}
     rss = {}
     summaries = {}
+    steps = {}
     xlsx_parser = ""
     for rep in range(1, args.repeat + 1):
         times["copy"].append(copy_floor(url, csv_path, columns))
@@ -444,6 +450,7 @@ def main():
         for kind, path in (("csv", csv_path), ("xlsx", xlsx_path)):
             result = run_worker(url, "import", path)
             times[f"{kind}_import"].append(result["seconds"])
+            steps[kind] = result["steps"]
             rss[(kind, n)] = max(rss.get((kind, n), 0), result["max_rss_mb"])
             summaries[kind] = result["summary"]
         print(
@@ -473,6 +480,9 @@ def main():
     print(
         f"  XLSX import time / (xlsx parse + COPY):  {median['xlsx_import'] / median['xlsx_floor']:.1f}×   (target ≤ 2×)"
     )
+    for kind in ("csv", "xlsx"):
+        for line in steps.get(kind, []):
+            print(f"  staged path, {kind} (last run): {line}")
     print(
         "  parse only, platform reader (rows/s):   "
         + ", ".join(f"{k} {parse[(k, n)]['rows'] / parse[(k, n)]['seconds']:,.0f}" for k in ("csv", "xlsx"))

@@ -59,9 +59,11 @@ from .services import KIND_MAP, intake_lock
 logger = logging.getLogger(__name__)
 
 DATE_TYPES = (FieldType.DATE, FieldType.OPEN_DATE)
-# Cells joined with a character no clean value can hold next to a space; one C-level test per row
-# tells whether any cell needs clean_text at all (most rows of a real file need none).
-_JOIN = "\u2400"  # SYMBOL FOR NULL: printable, so a clean row passes; next to a space it means a cell to trim
+# A row's cells are joined with a printable separator so that one C-level test per row tells whether
+# any cell needs clean_text at all (most rows of a real file need none): the join must be printable
+# and hold no double space and no space beside the separator. A separator inside a cell only costs
+# that row the per-cell path.
+_JOIN = "\u2400"  # SYMBOL FOR NULL
 
 
 def staged_available(ingest) -> bool:
@@ -77,7 +79,6 @@ def staged_available(ingest) -> bool:
 class StagedResult:
     accepted: int = 0
     duplicates: int = 0
-    slow: int = 0
 
 
 # --- the plan: SQL generated from the catalog ---------------------------------------------------------
@@ -94,10 +95,28 @@ class _Plan:
     @classmethod
     def for_spec(cls, spec) -> "_Plan | None":
         plan = cls(spec)
-        needed = (Role.SUBJECT_NAME, Role.SUBJECT_KIND, Role.DECISION_NUMBER, Role.DECISION_DATE)
-        if not all(role in spec.by_role for role in needed):
+        # The roles the generated SQL relies on, with the field types it assumes for them.
+        shapes = {
+            Role.SUBJECT_NAME: (FieldType.TEXT,),
+            Role.SUBJECT_KIND: (FieldType.ENUM,),
+            Role.DECISION_NUMBER: (FieldType.TEXT,),
+            Role.DECISION_DATE: (FieldType.DATE,),
+        }
+        optional = {
+            Role.SUBJECT_USCC: (FieldType.USCC,),
+            Role.LEGAL_REP: (FieldType.TEXT,),
+            Role.PENALTY_KINDS: (FieldType.MULTI_ENUM,),
+            Role.FINE_AMOUNT: (FieldType.DECIMAL,),
+            Role.PUBLICITY_END: DATE_TYPES,
+            Role.VALID_FROM: DATE_TYPES,
+            Role.VALID_TO: DATE_TYPES,
+        }
+        if not all(role in spec.by_role for role in shapes):
             return None
-        if spec.by_role[Role.DECISION_DATE].field_type != FieldType.DATE:
+        for role, types in {**shapes, **optional}.items():
+            if role in spec.by_role and spec.by_role[role].field_type not in types:
+                return None
+        if not set(spec.by_role[Role.SUBJECT_KIND].choices) <= set(KIND_MAP):
             return None
         for f in spec.fields:
             if f.field_type in (FieldType.ENUM, FieldType.MULTI_ENUM):
