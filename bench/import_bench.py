@@ -344,6 +344,9 @@ def worker(args):
 
     result = {}
     if args.worker == "import":
+        import logging
+
+        logging.getLogger("apps.records.staged").setLevel(logging.INFO)  # its step timings, printed below
         wipe(DEPARTMENT["code"])
         out = StringIO()
         profiler = None

@@ -229,7 +229,8 @@ RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreads
 # Large uploads on PostgreSQL are validated and stored set-based (apps/records/staged.py); rows it is
 # unsure of still take the Python pipeline. Off: every row takes the pipeline (slower, same result).
 IMPORT_STAGED = env_bool("IMPORT_STAGED", True)
-IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 20_000, minimum=1)  # rows per transaction
+# Rows per segment: one transaction each, and the file's reader runs one segment ahead in a thread.
+IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1)
 # Batch credit checks (逢办必查 by file) run in the request: these bound its time.
 CREDIT_CHECK_BATCH_MAX_ROWS = env_int("CREDIT_CHECK_BATCH_MAX_ROWS", 20_000, minimum=1)
 CREDIT_CHECK_BATCH_MAX_MB = env_int("CREDIT_CHECK_BATCH_MAX_MB", 10, minimum=1)

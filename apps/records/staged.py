@@ -35,6 +35,8 @@ import contextlib
 import datetime
 import json
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass
 
@@ -396,46 +398,159 @@ class StagedImport:
                 person_hash = id_number_hash(v)
         return [person_hash, *extra]
 
-    def stage(self, table) -> None:
+    def _create_tables(self) -> None:
         cursor = connection.cursor()
         columns = ", ".join(f"c{i} text" for i in range(len(self.fields)))
         codes = ", ".join(["h text", *(f"e{i} text, k{i} text" for i, _ in self.id_cols)])
-        blank_codes = [None] * (1 + 2 * len(self.id_cols))
-        cursor.execute("DROP TABLE IF EXISTS staged_rows")
-        cursor.execute(f"CREATE TEMP TABLE staged_rows (n integer, slow boolean, {columns}, {codes})")
-        statement = sql.SQL("COPY staged_rows FROM STDIN")
-        with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-            try:
-                self._feed(copy, table, blank_codes)
-            except self.read_errors as exc:
-                # A file damaged part-way: what was read before the damage is still imported (as the
-                # pipeline keeps its earlier batches); the caller reports the error afterwards.
-                self.read_error = exc
-        cursor.execute("ANALYZE staged_rows")
+        self.drop(reset=False)
+        row = f"n integer, slow boolean, {columns}, {codes}"
+        # The segment being stored, and what every segment left to the pipeline.
+        cursor.execute(f"CREATE TEMP TABLE staged_rows ({row})")
+        cursor.execute(f"CREATE TEMP TABLE staged_left ({row})")
+        # First row of each document number in the file so far: only a first occurrence can be stored
+        # here (a later one is the pipeline's "与第N行的决定文书号重复").
+        cursor.execute("CREATE TEMP TABLE staged_numbers (number text PRIMARY KEY, first_n integer)")
+        cursor.execute("CREATE TEMP TABLE staged_done (n integer PRIMARY KEY, record_id bigint, outcome text)")
+        for i, f in enumerate(self.fields):
+            if f.field_type in DATE_TYPES:
+                cursor.execute(f"CREATE TEMP TABLE staged_lk_c{i} (t text PRIMARY KEY, d date)")
+            elif f.field_type == FieldType.MULTI_ENUM:
+                cursor.execute(f"CREATE TEMP TABLE staged_lk_c{i} (t text PRIMARY KEY, arr text[], js text)")
+        cursor.execute(
+            "CREATE TEMP TABLE staged_policy (decided date, kinds text, declared date, deadline date, calendar text,"
+            " cap numeric, big_pub boolean, big_min date, big_end date, small_pub boolean, small_min date,"
+            " small_end date, PRIMARY KEY (decided, kinds, declared))"
+        )
 
-    def _feed(self, copy, table, blank_codes) -> None:
+    def _prepared(self, table):
+        """The table's rows as staged rows (the Python side of staging: clean, check codes, encrypt)."""
+        blank_codes = [None] * (1 + 2 * len(self.id_cols))
         for raw, cells in table.cells(self.fields):
             cells, held = self._cells(table, raw, cells)
             if cells is None:
                 continue
             if held is not None:
                 self.held[raw.number] = held
-                # Staged only for the duplicate-number test across the whole file.
-                copy.write_row([raw.number, True, *(clean_text(held.get(f.code)) or None for f in self.fields)]
-                                   + blank_codes)  # fmt: skip
+                # Staged only so that its document number counts for the rows after it.
+                yield [raw.number, True, *(clean_text(held.get(f.code)) or None for f in self.fields), *blank_codes]
                 continue
             extra = self._codes(cells)
-            copy.write_row([raw.number, extra is None, *cells, *(extra or blank_codes)])
+            yield [raw.number, extra is None, *cells, *(extra or blank_codes)]
+
+    def _segments(self, table, size: int):
+        """Iterators over the staged rows of one segment each (about ``size`` rows, in file order).
+
+        A read error ends the segments after the rows read before it (kept, as the pipeline keeps its
+        earlier batches); ``read_error`` holds it for the caller.
+        """
+        if table.source.kind == "xlsx":
+            return self._segments_read_ahead(table, size)
+        return self._segments_inline(table, size)
+
+    def _segments_inline(self, table, size: int):
+        # A CSV reads at ~100,000 rows/s: a reading thread would only contend for the GIL and the cores.
+        rows = self._prepared(table)
+        finished = False
+
+        def segment():
+            nonlocal finished
+            try:
+                for count, row in enumerate(rows, start=1):
+                    yield row
+                    if count >= size:
+                        return
+            except self.read_errors as exc:
+                self.read_error = exc
+            finished = True
+
+        while not finished:
+            yield segment()
+
+    def _segments_read_ahead(self, table, size: int):
+        """Reading an .xlsx is slow Python work and storing is PostgreSQL's: with the reader in a thread,
+        the next segment is read while the database stores the last one, on the machine's other core.
+        The thread runs at most one segment ahead, so memory stays bounded."""
+        batch_rows = 1000
+        pending: queue.Queue = queue.Queue(maxsize=max(size // batch_rows, 2))
+        stop = threading.Event()
+        finished = False
+
+        def read():
+            batch = []
+            try:
+                for row in self._prepared(table):
+                    batch.append(row)
+                    if len(batch) >= batch_rows:
+                        pending.put(("rows", batch))
+                        batch = []
+                        if stop.is_set():
+                            return
+                pending.put(("rows", batch))
+                pending.put(("end", None))
+            except BaseException as exc:  # noqa: BLE001 — handed to the storing thread
+                pending.put(("rows", batch))
+                pending.put(("error", exc))
+
+        def segment():
+            nonlocal finished
+            count = 0
+            while count < size:
+                kind, payload = pending.get()
+                if kind == "rows":
+                    yield from payload
+                    count += len(payload)
+                    continue
+                finished = True
+                if kind == "error":
+                    if not isinstance(payload, self.read_errors):
+                        raise payload
+                    self.read_error = payload
+                return
+
+        reader = threading.Thread(target=read, name="staged-import-reader", daemon=True)
+        reader.start()
+        try:
+            while not finished:
+                yield segment()
+        finally:
+            stop.set()
+            while reader.is_alive():  # let a blocked put() finish so the thread can end
+                with contextlib.suppress(queue.Empty):
+                    pending.get(timeout=0.1)
+            reader.join()
+
+    def _copy(self, rows) -> int:
+        cursor = connection.cursor()
+        cursor.execute("TRUNCATE staged_rows")
+        count = 0
+        with connection.wrap_database_errors, cursor.cursor.copy(sql.SQL("COPY staged_rows FROM STDIN")) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        if not count:
+            return 0
+        cursor.execute("ANALYZE staged_rows")
+        number = self.col[self.ingest.f_number]
+        cursor.execute(
+            f"INSERT INTO staged_numbers SELECT {number}, min(n) FROM staged_rows"  # noqa: S608
+            f" WHERE {number} IS NOT NULL GROUP BY {number} ON CONFLICT (number) DO NOTHING"
+        )
+        return count
 
     # 2. look-ups computed by the pipeline's own functions ---------------------------------------------------
 
-    def _distinct(self, cursor, expression, where="true") -> list:
-        cursor.execute(f"SELECT DISTINCT {expression} FROM staged_rows s WHERE NOT s.slow AND {where}", [])  # noqa: S608
-        return [r[0] for r in cursor.fetchall() if r[0] is not None]
+    def _new_values(self, cursor, column) -> list:
+        """Distinct values of a column in this segment that have no look-up row yet."""
+        cursor.execute(
+            f"SELECT DISTINCT s.{column} FROM staged_rows s WHERE NOT s.slow AND s.{column} IS NOT NULL"  # noqa: S608
+            f" AND NOT EXISTS (SELECT 1 FROM staged_lk_{column} l WHERE l.t = s.{column})",
+            [],
+        )
+        return [r[0] for r in cursor.fetchall()]
 
-    def _table(self, cursor, name, columns, rows) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    def _append(self, cursor, name, rows) -> None:
+        if not rows:
+            return
         with connection.wrap_database_errors, cursor.cursor.copy(sql.SQL(f"COPY {name} FROM STDIN")) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -445,23 +560,24 @@ class StagedImport:
         cursor = connection.cursor()
         for i, f in enumerate(self.fields):
             c = f"c{i}"
+            # A value the rules refuse gets no row (and is looked at again if a later segment has it).
             if f.field_type in DATE_TYPES:
                 rows = []
-                for text in self._distinct(cursor, f"s.{c}"):
+                for text in self._new_values(cursor, c):
                     try:
                         rows.append((text, parse_date(text, open_ended=f.field_type == FieldType.OPEN_DATE)))
                     except ValueProblem:
                         continue
-                self._table(cursor, f"staged_lk_{c}", "t text PRIMARY KEY, d date", rows)
+                self._append(cursor, f"staged_lk_{c}", rows)
             elif f.field_type == FieldType.MULTI_ENUM:
                 rows = []
-                for text in self._distinct(cursor, f"s.{c}"):
+                for text in self._new_values(cursor, c):
                     try:
                         parts = self.spec._clean(f, text, RowResult())
                     except ValueProblem:
                         continue
                     rows.append((text, parts, json.dumps(parts, ensure_ascii=False)))
-                self._table(cursor, f"staged_lk_{c}", "t text PRIMARY KEY, arr text[], js text", rows)
+                self._append(cursor, f"staged_lk_{c}", rows)
 
     # 3. the rows that pass, typed ---------------------------------------------------------------------------
 
@@ -473,10 +589,9 @@ class StagedImport:
         cursor.execute("DROP TABLE IF EXISTS staged_ok")
         cursor.execute(
             f"""CREATE TEMP TABLE staged_ok AS
-            SELECT s.n FROM staged_rows s {plan.joins()}
+            SELECT s.n FROM staged_rows s JOIN staged_numbers u ON u.number = s.{number} AND u.first_n = s.n
+            {plan.joins()}
             WHERE NOT s.slow AND {own} AND {cross}
-              AND s.{number} NOT IN (
-                  SELECT {number} FROM staged_rows WHERE {number} IS NOT NULL GROUP BY {number} HAVING count(*) > 1)
             """,  # noqa: S608 — generated from the catalog, values bound or quoted by _literal
             params,
         )
@@ -496,7 +611,9 @@ class StagedImport:
             plan.value(end) if end else "NULL::date",
         ]
         cursor.execute(
-            f"SELECT DISTINCT {', '.join(keys)} FROM staged_rows s JOIN staged_ok USING (n) {plan.joins()}",  # noqa: S608
+            f"""SELECT DISTINCT {", ".join(keys)} FROM staged_rows s JOIN staged_ok USING (n) {plan.joins()}
+                WHERE NOT EXISTS (SELECT 1 FROM staged_policy p WHERE p.decided = {keys[0]}
+                    AND p.kinds = coalesce({keys[1]}, '') AND p.declared = coalesce({keys[2]}, '0001-01-01'::date))""",  # noqa: S608
             [],
         )
         rows = []
@@ -521,15 +638,9 @@ class StagedImport:
                 [decided, kinds_js or "", declared_end or datetime.date.min, deadline.deadline, deadline.calendar, cap]
                 + [big.is_publicised, big.min_end, big.end, small.is_publicised, small.min_end, small.end]
             )
-        self._table(
-            cursor,
-            "staged_policy",
-            "decided date, kinds text, declared date, deadline date, calendar text, cap numeric,"
-            " big_pub boolean, big_min date, big_end date, small_pub boolean, small_min date, small_end date",
-            rows,
-        )
+        self._append(cursor, "staged_policy", rows)
 
-    def build(self) -> None:
+    def build(self, segment: int) -> None:
         """Every passing row as it will be stored: typed columns, data JSON, content hash, subject key."""
         ingest, plan, spec, cursor = self.ingest, self.plan, self.spec, connection.cursor()
         v = {role: spec.by_role.get(role) for role in Role.values}
@@ -544,11 +655,10 @@ class StagedImport:
         kind_col = f"s.{self.col[ingest.f_kind]}"
         uscc = f"s.{self.col[ingest.f_uscc]}" if ingest.f_uscc else "NULL::text"
         legal_rep = f"s.{self.col[ingest.f_legal_rep]}" if ingest.f_legal_rep else "NULL::text"
-        chunk = max(int(getattr(settings, "IMPORT_STAGED_CHUNK_ROWS", 20000)), 1)
         cursor.execute("DROP TABLE IF EXISTS staged_build")
         cursor.execute(
             f"""CREATE TEMP TABLE staged_build AS
-            SELECT s.n, s.n / {chunk} AS chunk,
+            SELECT s.n, {int(segment)} AS chunk,
                    {value(Role.SUBJECT_NAME)} AS subject_name, {kind_col} AS subject_kind,
                    {uscc} AS uscc, {legal_rep} AS legal_rep, s.h AS id_hash,
                    s.{self.col[ingest.f_number]} AS decision_number, {value(Role.DECISION_DATE)} AS decision_date,
@@ -570,10 +680,7 @@ class StagedImport:
             """,  # noqa: S608 — generated from the catalog
             [],
         )
-        cursor.execute("CREATE INDEX ON staged_build (chunk)")
         cursor.execute("ANALYZE staged_build")
-        cursor.execute("SELECT DISTINCT chunk FROM staged_build ORDER BY chunk")
-        self.chunks = [chunk for (chunk,) in cursor.fetchall()]
 
     # 4. store, chunk by chunk ---------------------------------------------------------------------------------
 
@@ -753,8 +860,7 @@ class StagedImport:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"""SELECT s.n, {", ".join(f"s.c{i}" for i in range(len(codes)))}
-                        FROM staged_rows s LEFT JOIN staged_done d USING (n)
-                        WHERE d.n IS NULL AND s.n > %s ORDER BY s.n LIMIT 1000""",  # noqa: S608
+                        FROM staged_left s WHERE s.n > %s ORDER BY s.n LIMIT 1000""",  # noqa: S608
                     [last],
                 )
                 page = cursor.fetchall()
@@ -776,31 +882,38 @@ class StagedImport:
         self.timings[name] = self.timings.get(name, 0) + time.perf_counter() - started
 
     def run(self, table, *, severity, on_chunk=None):
-        """Stage the table's rows, store what passes; returns the leftover rows' iterator."""
+        """Stage and store the table's rows segment by segment; returns the leftover rows' iterator."""
         self.severity = severity
         self.timings = {}
+        self._create_tables()
         with connection.cursor() as cursor:
-            # Sorts and hashes over a whole file's rows: in memory, not spilled to disk (reset in drop()).
+            # Sorts and hashes over a segment's wide rows: in memory, not spilled to disk (reset in drop()).
             cursor.execute("SET work_mem = '128MB'")
-        for name, step in (
-            ("stage", lambda: self.stage(table)),
-            ("lookups", self.lookups),
-            ("select", self.select_passing),
-            ("policies", self.policies),
-            ("build", self.build),
-        ):
-            with self._step(name):
-                step()
-        cursor = connection.cursor()
-        cursor.execute("DROP TABLE IF EXISTS staged_done")
-        cursor.execute("CREATE TEMP TABLE staged_done (n integer PRIMARY KEY, record_id bigint, outcome text)")
-        for chunk in self.chunks:
+        size = max(int(getattr(settings, "IMPORT_STAGED_CHUNK_ROWS", 20000)), 1)
+        for segment, rows in enumerate(self._segments(table, size)):
+            with self._step("stage"):
+                if not self._copy(rows):
+                    continue
+            for name, step in (
+                ("lookups", self.lookups),
+                ("select", self.select_passing),
+                ("policies", self.policies),
+                ("build", lambda segment=segment: self.build(segment)),
+            ):
+                with self._step(name):
+                    step()
             with self._step("store"):
-                accepted, duplicates = self.store_chunk(chunk)
+                accepted, duplicates = self.store_chunk(segment)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "INSERT INTO staged_left SELECT s.* FROM staged_rows s"
+                        " WHERE NOT EXISTS (SELECT 1 FROM staged_done d WHERE d.n = s.n)"
+                    )
             self.result.accepted += accepted
             self.result.duplicates += duplicates
             if on_chunk:
                 on_chunk(accepted, duplicates)
+        self._seed_seen_numbers()
         logger.info(
             "staged import: %s stored, %s duplicates; %s",
             self.result.accepted,
@@ -809,7 +922,18 @@ class StagedImport:
         )
         return self.leftover_rows()
 
-    def drop(self) -> None:
+    def _seed_seen_numbers(self) -> None:
+        """Tell the pipeline the document numbers whose first row was stored here, for the rows repeating them."""
+        number = self.col[self.ingest.f_number]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT u.number, u.first_n FROM staged_numbers u JOIN staged_done d ON d.n = u.first_n
+                    WHERE u.number IN (SELECT {number} FROM staged_left) ORDER BY u.first_n"""  # noqa: S608
+            )
+            for value, first in cursor.fetchall():
+                self.ingest.seen_keys.setdefault(value, first)
+
+    def drop(self, *, reset: bool = True) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT string_agg(quote_ident(relname), ', ') FROM pg_class"
@@ -818,7 +942,8 @@ class StagedImport:
             (names,) = cursor.fetchone()
             if names:
                 cursor.execute(f"DROP TABLE IF EXISTS {names}")
-            cursor.execute("RESET work_mem")
+            if reset:
+                cursor.execute("RESET work_mem")
 
 
 def _columns(model: type[models.Model], given: dict, now) -> tuple[str, str, list]:

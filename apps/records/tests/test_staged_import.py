@@ -229,9 +229,12 @@ def _assert_alike(results):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_the_staged_path_stores_exactly_what_the_pipeline_stores(settings, dept_a, dept_b, kind, caplog):
+@pytest.mark.parametrize("segment", [10_000, 7], ids=["one-segment", "segments-of-7"])
+def test_the_staged_path_stores_exactly_what_the_pipeline_stores(settings, dept_a, dept_b, kind, segment, caplog):
+    """With segments of 7 rows, duplicates and repeated subjects fall in different segments."""
     import logging
 
+    settings.IMPORT_STAGED_CHUNK_ROWS = segment
     caplog.set_level(logging.INFO, logger="apps.records.staged")
     rows = [as_cells(row) for row in hostile_rows(dept_a, dept_b)]
     data = csv_bytes([labels(), *rows]) if kind == "csv" else xlsx_bytes([labels(), *rows])
@@ -326,6 +329,8 @@ def _generic_row(spec, dept, n, rng):
 )  # fmt: skip
 def test_every_catalog_type_stores_alike_both_ways(settings, dept_a, type_code):
     from apps.catalog.models import RecordType
+
+    settings.IMPORT_STAGED_CHUNK_ROWS = 13
 
     record_type = RecordType.objects.select_related("power").get(code=type_code)
     spec = TypeSpec.load(record_type)
