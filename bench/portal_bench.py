@@ -100,8 +100,51 @@ def data_matches(args) -> bool:
     return Subject.objects.count() == args.subjects and Record.objects.count() == args.records
 
 
+def deferred_indexes(cur, table: str):
+    """Drop ``table``'s secondary indexes, unique and foreign-key constraints; return the statements
+    that rebuild them.
+
+    Inserting 10,000,000 rows into a table with 16 B-tree indexes and five DEFERRABLE foreign keys
+    costs ~100 s per million: every row updates every index in random order and queues one deferred
+    trigger event per foreign key. Building each index once from the sorted heap, and checking each
+    foreign key with one join (``ADD CONSTRAINT`` validates set-based), is several times faster.
+    """
+    cur.execute(
+        """
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = %s::regclass AND contype IN ('u', 'f')
+        ORDER BY contype DESC
+        """,
+        [table],
+    )
+    constraints = cur.fetchall()
+    cur.execute(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.tablename = %s AND NOT EXISTS (
+            SELECT 1 FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.conname = i.indexname)
+        """,
+        [table, table],
+    )
+    indexes = cur.fetchall()
+    for name, _ in constraints:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in reversed(constraints)
+    ]
+
+
+def rebuild(cur, statements):
+    # One index build at a time with a large sort memory; PostgreSQL parallelises each build itself.
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    for statement in statements:
+        cur.execute(statement)
+
+
 def generate(args):
-    from django.db import connection
+    from django.db import connection, transaction
 
     from apps.accounts.models import Department
     from apps.catalog.models import RecordType
@@ -115,13 +158,17 @@ def generate(args):
     )
     penalty = RecordType.objects.get(code="penalty").pk
     license_ = RecordType.objects.get(code="license").pk
-    with connection.cursor() as cur:
+    # One transaction: a failed or interrupted run rolls back to the old data with every index in place.
+    with transaction.atomic(), connection.cursor() as cur:
         with step("truncate"):
             cur.execute(
                 "TRUNCATE lists_checkfeedback, lists_creditcheck, lists_warninginterview, lists_listentry, "
                 "records_recordevent, records_submission, records_record, subjects_subject RESTART IDENTITY CASCADE"
             )
             cur.execute("TRUNCATE reports_creditreport RESTART IDENTITY CASCADE")
+        with step("drop secondary indexes and constraints"):
+            rebuild_records = deferred_indexes(cur, "records_record")
+            rebuild_subjects = deferred_indexes(cur, "subjects_subject")
         with step(f"{n:,} subjects (INSERT … SELECT generate_series)"):
             # Pseudo-random picks from the word lists: a multiplicative hash of i per list.
             cur.execute(
@@ -194,9 +241,13 @@ def generate(args):
                      "stop": done + size},
                 )  # fmt: skip
             done += size
-        with step("VACUUM ANALYZE"):
-            cur.execute("VACUUM ANALYZE subjects_subject")
-            cur.execute("VACUUM ANALYZE records_record")
+        with step(f"rebuild {len(rebuild_subjects)} subject indexes and constraints"):
+            rebuild(cur, rebuild_subjects)
+        with step(f"rebuild {len(rebuild_records)} record indexes and constraints"):
+            rebuild(cur, rebuild_records)
+    with step("VACUUM ANALYZE"), connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE subjects_subject")
+        cur.execute("VACUUM ANALYZE records_record")
 
 
 # --- measuring --------------------------------------------------------------------------------
