@@ -354,6 +354,9 @@ PORTAL_PROFILE_MAX_RECORDS = env_int("PORTAL_PROFILE_MAX_RECORDS", 200, minimum=
 # Per-process copies of policy data (field specs, grade labels, report-form departments;
 # credit_portal/policy_cache.py): another worker sees an edit within RECHECK seconds; the TTL is the
 # backstop for writes that send no signal.
+# Server-side prepared statements for the hot public reads (credit_portal/prepared.py); false behind a
+# transaction-mode connection pooler, which loses them between transactions.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 POLICY_CACHE_RECHECK_SECONDS = env_int("POLICY_CACHE_RECHECK_SECONDS", 1, minimum=0)
 POLICY_CACHE_SECONDS = env_int("POLICY_CACHE_SECONDS", 300, minimum=0)
 # Rate limits per client address (django-ratelimit, counted in the Django cache): "<count>/<s|m|h|d>".

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 
 from apps.accounts.models import Department
 from credit_portal import prepared
@@ -121,3 +122,31 @@ def test_prepared_query_evaluates_the_queryset_elsewhere(dept_a, monkeypatch):
     query = PreparedQuery(_departments, pk=int, on=datetime.date)
     assert query.rows(pk=dept_a.pk, on=datetime.date(2000, 1, 1)) == [(dept_a.pk, dept_a.name)]
     assert query._compiled == {}
+
+
+def _prepared_on_server(fragment: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{fragment}%"])
+        return cursor.fetchone()[0]
+
+
+def test_the_statement_is_prepared_on_the_server_unless_switched_off(dept_a, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    marker = "prepared_marker_7f3"  # an alias no other statement of the test session carries
+    query = PreparedQuery(
+        lambda *, pk, on, key: (
+            Department.objects.filter(pk__gte=pk, created_at__date__gte=on)
+            .order_by("pk")
+            .values("pk", prepared_marker_7f3=F("name"))
+        ),
+        pk=int,
+        on=datetime.date,
+    )
+    settings.DB_PREPARED_STATEMENTS = False
+    query.rows(pk=dept_a.pk, on=datetime.date(2000, 1, 1))
+    assert _prepared_on_server(marker) == 0
+    settings.DB_PREPARED_STATEMENTS = True
+    assert query.rows(pk=dept_a.pk, on=datetime.date(2000, 1, 1)) == [(dept_a.pk, dept_a.name)]
+    assert query.rows(pk=dept_a.pk + 1, on=datetime.date(2000, 1, 1)) == []
+    assert _prepared_on_server(marker) == 1

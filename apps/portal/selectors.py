@@ -383,7 +383,7 @@ def public_grade(subject_id: int, *, kind: str = SubjectKind.LEGAL) -> str:
 # compilation each, for every visitor, against a fraction of that in PostgreSQL. The rules stay
 # in the querysets: ``public_records()`` decides which records are public.
 _PROFILE_SUBJECT = PreparedQuery(
-    lambda *, pk, key: Subject.objects.filter(pk=pk).values_list(*SUBJECT_PUBLIC_FIELDS), pk=int
+    lambda *, pk, key: Subject.objects.filter(pk=pk).order_by().values_list(*SUBJECT_PUBLIC_FIELDS), pk=int
 )
 _RECORD_COLUMNS = {
     "pk": "pk", "record_type_id": "record_type_id", "record_type": "record_type__name",
