@@ -125,3 +125,25 @@ def test_the_report_form_lists_a_new_penalty_department_at_once(county, powers):
 def test_guidance_and_columns_pages(county):
     assert "信用修复" in Client().get(reverse("portal:guidance")).content.decode()
     assert "双公示" in Client().get(reverse("portal:columns")).content.decode()
+
+
+def test_row_links_are_the_reversed_urls_under_any_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from apps.portal.templatetags.portal_links import pk_url
+
+    try:
+        for prefix in ("/", "/credit/"):
+            set_script_prefix(prefix)
+            for pk in (1, 42, 918273645, 10**12):
+                assert pk_url(pk, "records_public:detail") == reverse("records_public:detail", args=[pk])
+                assert pk_url(str(pk), "lists_public:detail") == reverse("lists_public:detail", args=[pk])
+    finally:
+        set_script_prefix("/")
+
+
+def test_profile_links_every_record_to_its_public_page(county):
+    response = Client().get(profile_url(XINYUAN))
+    html = response.content.decode()
+    for row in response.context["profile"].records:
+        assert f'href="{reverse("records_public:detail", args=[row.pk])}"' in html
