@@ -96,3 +96,14 @@ def _fresh_content_type_cache():
 
     ContentType.objects.clear_cache()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """Each test's rollback undoes its catalog, department and scoring-model rows without a signal:
+    drop the per-process copies (credit_portal/policy_cache.py) so no test reads another's."""
+    from credit_portal.policy_cache import policy_cache
+
+    policy_cache.clear()
+    yield
+    policy_cache.clear()

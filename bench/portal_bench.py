@@ -24,8 +24,12 @@ Measured (server time, in process, warm cache):
   query;
 * ``subject_profile`` and ``GET /profile/<pk>/`` for random subjects;
 * report issuance (snapshot + PDF) for random subjects;
-* with ``--wrk SECONDS``: gunicorn (``--workers``, default 2) on loopback and
-  ``wrk`` requesting random profile pages (rate limits switched off for it).
+* with ``--wrk SECONDS``: gunicorn with the production settings
+  (``credit_portal/gunicorn_conf.py``; ``--workers``, default 2, ``--threads``, default 1)
+  on loopback and ``wrk`` (``--connections``, default 8) requesting random profile pages
+  (rate limits switched off for it); then the CPU time per page of the workers, their
+  PostgreSQL backends and wrk — a figure that holds when other work shares the CPUs,
+  which pages/s does not.
 
 Never run as a timed test; it prints its figures.
 """
@@ -34,6 +38,8 @@ import argparse
 import json
 import os
 import random
+import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,6 +67,8 @@ def parse_args():
     parser.add_argument("--reports", type=int, default=30)
     parser.add_argument("--wrk", type=int, default=0, help="seconds of wrk against gunicorn (0: skip)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="per worker; more than 1 runs gthread workers")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--seed", type=int, default=20241010)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--generate-only", action="store_true")
@@ -100,8 +108,51 @@ def data_matches(args) -> bool:
     return Subject.objects.count() == args.subjects and Record.objects.count() == args.records
 
 
+def deferred_indexes(cur, table: str):
+    """Drop ``table``'s secondary indexes, unique and foreign-key constraints; return the statements
+    that rebuild them.
+
+    Inserting 10,000,000 rows into a table with 16 B-tree indexes and five DEFERRABLE foreign keys
+    costs ~100 s per million: every row updates every index in random order and queues one deferred
+    trigger event per foreign key. Building each index once from the sorted heap, and checking each
+    foreign key with one join (``ADD CONSTRAINT`` validates set-based), is several times faster.
+    """
+    cur.execute(
+        """
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = %s::regclass AND contype IN ('u', 'f')
+        ORDER BY contype DESC
+        """,
+        [table],
+    )
+    constraints = cur.fetchall()
+    cur.execute(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.tablename = %s AND NOT EXISTS (
+            SELECT 1 FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.conname = i.indexname)
+        """,
+        [table, table],
+    )
+    indexes = cur.fetchall()
+    for name, _ in constraints:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in reversed(constraints)
+    ]
+
+
+def rebuild(cur, statements):
+    # One index build at a time with a large sort memory; PostgreSQL parallelises each build itself.
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    for statement in statements:
+        cur.execute(statement)
+
+
 def generate(args):
-    from django.db import connection
+    from django.db import connection, transaction
 
     from apps.accounts.models import Department
     from apps.catalog.models import RecordType
@@ -115,13 +166,17 @@ def generate(args):
     )
     penalty = RecordType.objects.get(code="penalty").pk
     license_ = RecordType.objects.get(code="license").pk
-    with connection.cursor() as cur:
+    # One transaction: a failed or interrupted run rolls back to the old data with every index in place.
+    with transaction.atomic(), connection.cursor() as cur:
         with step("truncate"):
             cur.execute(
                 "TRUNCATE lists_checkfeedback, lists_creditcheck, lists_warninginterview, lists_listentry, "
                 "records_recordevent, records_submission, records_record, subjects_subject RESTART IDENTITY CASCADE"
             )
             cur.execute("TRUNCATE reports_creditreport RESTART IDENTITY CASCADE")
+        with step("drop secondary indexes and constraints"):
+            rebuild_records = deferred_indexes(cur, "records_record")
+            rebuild_subjects = deferred_indexes(cur, "subjects_subject")
         with step(f"{n:,} subjects (INSERT … SELECT generate_series)"):
             # Pseudo-random picks from the word lists: a multiplicative hash of i per list.
             cur.execute(
@@ -194,9 +249,13 @@ def generate(args):
                      "stop": done + size},
                 )  # fmt: skip
             done += size
-        with step("VACUUM ANALYZE"):
-            cur.execute("VACUUM ANALYZE subjects_subject")
-            cur.execute("VACUUM ANALYZE records_record")
+        with step(f"rebuild {len(rebuild_subjects)} subject indexes and constraints"):
+            rebuild(cur, rebuild_subjects)
+        with step(f"rebuild {len(rebuild_records)} record indexes and constraints"):
+            rebuild(cur, rebuild_records)
+    with step("VACUUM ANALYZE"), connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE subjects_subject")
+        cur.execute("VACUUM ANALYZE records_record")
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -332,12 +391,62 @@ def measure_reports(args, rng, top):
     return summary("report_pdf (render PDF with CJK font and QR code)", timed(report_pdf, reports))
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds spent so far by the live processes among ``pids``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def children(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    pids.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return pids
+
+
+def backends() -> list[int]:
+    """The PostgreSQL backends of the bench database other than this process's own (the workers')."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return [pid for (pid,) in cur.fetchall()]
+
+
 def measure_wrk(args, top, rng):
     port = 8765
-    env = {**os.environ, "RATELIMIT_ENABLE": "false", "DEBUG": "false", "DJANGO_ENV": "development"}
+    # The production settings (credit_portal/gunicorn_conf.py) with the bench's workers and threads;
+    # no access log: wrk's requests would fill the terminal.
+    env = {
+        **os.environ,
+        "RATELIMIT_ENABLE": "false",
+        "DEBUG": "false",
+        "DJANGO_ENV": "development",
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESSLOG": "",
+        # No worker recycling inside a run: a replaced worker's CPU time could not be counted.
+        "GUNICORN_MAX_REQUESTS": "0",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "credit_portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:credit_portal.gunicorn_conf", "credit_portal.wsgi:application",
+         "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
@@ -353,12 +462,31 @@ def measure_wrk(args, top, rng):
         script.close()
         subprocess.run(["wrk", "-t1", "-c8", "-d2s", "-s", script.name, f"http://127.0.0.1:{port}/"], check=True,
                        capture_output=True)  # fmt: skip
-        print(f"\nwrk: {args.wrk} s, 8 connections, random profile pages, gunicorn --workers {args.workers}")
+        print(
+            f"\nwrk: {args.wrk} s, {args.connections} connections, random profile pages, "
+            f"gunicorn {args.workers} workers × {args.threads} threads"
+        )
+        # CPU per page, whatever else the machine runs: the workers' and their PostgreSQL backends'
+        # CPU time over the run, and wrk's own (a waited-for child), divided by the pages served.
+        workers, pg = children(server.pid), backends()
+        before = cpu_seconds(workers), cpu_seconds(pg), resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run(
-            ["wrk", "-t2", "-c8", f"-d{args.wrk}s", "--latency", "-s", script.name, f"http://127.0.0.1:{port}/"],
+            ["wrk", "-t2", f"-c{args.connections}", f"-d{args.wrk}s", "--latency", "-s", script.name,
+             f"http://127.0.0.1:{port}/"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
+        after = cpu_seconds(workers), cpu_seconds(pg), resource.getrusage(resource.RUSAGE_CHILDREN)
         print("\n".join(f"  {line}" for line in out.splitlines()))
+        pages = int(re.search(r"(\d+) requests in", out).group(1))
+        wrk_cpu = (after[2].ru_utime + after[2].ru_stime) - (before[2].ru_utime + before[2].ru_stime)
+        parts = {"gunicorn": after[0] - before[0], "PostgreSQL": after[1] - before[1], "wrk": wrk_cpu}
+        per_page = {name: seconds * 1000 / pages for name, seconds in parts.items()}
+        total = sum(per_page.values())
+        print(
+            "  CPU per page: "
+            + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_page.items())
+            + f" = {total:.2f} ms; {os.cpu_count()} CPUs at 100% would serve ~{os.cpu_count() * 1000 / total:.0f} pages/s"
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -356,6 +356,14 @@ CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {
 # --- Public portal and credit reports (apps.portal, apps.reports) ----------------------
 PORTAL_SEARCH_MAX_RESULTS = env_int("PORTAL_SEARCH_MAX_RESULTS", 200, minimum=1)
 PORTAL_PROFILE_MAX_RECORDS = env_int("PORTAL_PROFILE_MAX_RECORDS", 200, minimum=1)
+# Per-process copies of policy data (field specs, grade labels, report-form departments;
+# credit_portal/policy_cache.py): another worker sees an edit within RECHECK seconds; the TTL is the
+# backstop for writes that send no signal.
+# Server-side prepared statements for the hot public reads (credit_portal/prepared.py); false behind a
+# transaction-mode connection pooler, which loses them between transactions.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+POLICY_CACHE_RECHECK_SECONDS = env_int("POLICY_CACHE_RECHECK_SECONDS", 1, minimum=0)
+POLICY_CACHE_SECONDS = env_int("POLICY_CACHE_SECONDS", 300, minimum=0)
 # Rate limits per client address (django-ratelimit, counted in the Django cache): "<count>/<s|m|h|d>".
 PORTAL_RATE_SEARCH = env_str("PORTAL_RATE_SEARCH") or "60/m"
 PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"

@@ -80,3 +80,22 @@ def test_embedded_default_runs_on_sqlite_with_eager_tasks():
         "Asia/Shanghai",
         "zh-hans",
     ]
+
+
+def test_gunicorn_settings_default_to_one_sync_worker_per_cpu(monkeypatch):
+    import importlib
+    import os
+
+    from credit_portal import gunicorn_conf
+
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_MAX_REQUESTS", "GUNICORN_ACCESSLOG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WEB_CONCURRENCY", "")  # as an empty line in .env leaves it
+    conf = importlib.reload(gunicorn_conf)
+    assert conf.workers == (os.cpu_count() or 2) and conf.worker_class == "sync" and conf.preload_app
+    assert conf.max_requests == 2000 and conf.accesslog == "-"
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("GUNICORN_THREADS", "4")
+    monkeypatch.setenv("GUNICORN_ACCESSLOG", "")
+    conf = importlib.reload(gunicorn_conf)
+    assert (conf.workers, conf.threads, conf.worker_class, conf.accesslog) == (3, 4, "gthread", None)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from credit_portal.prepared import PreparedQuery
+
 from .models import Commitment
 
 
@@ -51,6 +53,38 @@ def public_commitment(c: Commitment) -> PublicCommitment:
     )
 
 
+_SUBJECT_COMMITMENTS = PreparedQuery(
+    lambda *, pk, on, key: (
+        public_commitments_qs(on=on)
+        .filter(subject_id=pk)
+        .values_list("code", "type", "matter", "signed_on", "due_on", "status")
+    ),
+    pk=int,
+    on=datetime.date,
+)
+
+
 def public_commitments(*, subject, on: datetime.date | None = None) -> list[PublicCommitment]:
-    """A subject's commitments as the public sees them (its profile and credit report)."""
-    return [public_commitment(c) for c in public_commitments_qs(on=on).filter(subject=subject)]
+    """A subject's commitments as the public sees them (its profile and credit report).
+
+    With a day (the profile page, for every visitor) the query is compiled once per process
+    (credit_portal/prepared.py) and reads only the public columns.
+    """
+    if on is None:
+        return [public_commitment(c) for c in public_commitments_qs(on=on).filter(subject=subject)]
+    name, code = public_subject_name(subject), subject.public_code
+    types = dict(Commitment._meta.get_field("type").flatchoices)
+    statuses = dict(Commitment._meta.get_field("status").flatchoices)
+    return [
+        PublicCommitment(
+            code=number,
+            subject_name=name,
+            subject_code=code,
+            type_label=types.get(kind, kind),
+            matter=matter,
+            signed_on=signed_on,
+            due_on=due_on,
+            status_label=statuses.get(status, status),
+        )
+        for number, kind, matter, signed_on, due_on, status in _SUBJECT_COMMITMENTS.rows(pk=subject.pk, on=on)
+    ]

@@ -1,7 +1,34 @@
 """Reads: a subject's grade with the indicators behind it, and its grade history."""
 
+from credit_portal.policy_cache import policy_cache
+from credit_portal.prepared import PreparedQuery
+
 from .models import GradeChange, ScoringModel, SubjectGrade
 from .scoring import contribution
+
+# {model id: {grade code: label}}, kept per process (credit_portal/policy_cache.py): every public
+# profile shows its subject's grade label; scoring models change by a new version, rarely.
+grade_labels = policy_cache.register(
+    "evaluation.grade_labels",
+    lambda: {
+        pk: {g["code"]: g.get("label") or g["code"] for g in grades or []}
+        for pk, grades in ScoringModel.objects.values_list("pk", "grades")
+    },
+    models=("evaluation.ScoringModel",),
+)
+# The profile page reads one subject's grade for every visitor: compiled once (credit_portal/prepared.py).
+_SUBJECT_GRADE = PreparedQuery(
+    lambda *, pk, key: SubjectGrade.objects.filter(subject_id=pk).values_list("grade", "model_id"), pk=int
+)
+
+
+def grade_and_label(subject_id: int) -> tuple[str, str] | None:
+    """The subject's current grade and its label in the model it was computed with, or None."""
+    rows = _SUBJECT_GRADE.rows(pk=subject_id)
+    if not rows:
+        return None
+    grade, model_id = rows[0]
+    return grade, grade_labels().get(model_id, {}).get(grade, grade)
 
 
 def grade_explain(*, subject) -> dict | None:

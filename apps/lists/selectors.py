@@ -14,6 +14,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.records.selectors import mask_ids_in_text
 from apps.subjects.codes import check_id_number, mask_id_number
+from credit_portal.prepared import PreparedQuery
 
 from .choices import EntryState, ListColor
 from .models import ListEntry, ListType, Measure
@@ -101,7 +102,7 @@ def public_entries(*, on: datetime.date) -> QuerySet:
             "record__decision_number",
             "record__under_objection",
             "record__under_repair",
-        )  # fmt: skip
+        )
         .order_by("-recognised_on", "-pk")
     )
 
@@ -172,6 +173,62 @@ def public_view(entry: ListEntry, *, with_details: bool = False) -> PublicEntry:
         under_objection=record.under_objection,
         under_repair=record.under_repair,
     )
+
+
+_SUBJECT_ENTRY_COLUMNS = (
+    "pk", "record__subject_name", "record__subject_code", "record__subject_kind", "list_type__name",
+    "list_type__color", "department__name", "record__decision_number", "recognised_on", "valid_until",
+    "record__under_objection", "record__under_repair",
+)  # fmt: skip
+_SUBJECT_ENTRIES = PreparedQuery(
+    lambda *, pk, on, key: public_entries(on=on).filter(subject_id=pk).values_list(*_SUBJECT_ENTRY_COLUMNS),
+    pk=int,
+    on=datetime.date,
+)
+
+
+def subject_public_entries(*, subject_id: int, on: datetime.date) -> list[PublicEntry]:
+    """A subject's public entries (its profile and report), as ``public_view`` shows them without details.
+
+    The same ``public_entries()`` query, compiled once per process (credit_portal/prepared.py):
+    the profile page runs it for every visitor.
+    """
+    entries = []
+    for (
+        pk,
+        name,
+        code,
+        kind,
+        list_type,
+        color,
+        department,
+        number,
+        recognised,
+        valid,
+        objection,
+        repair,
+    ) in _SUBJECT_ENTRIES.rows(pk=subject_id, on=on):
+        entries.append(
+            PublicEntry(
+                pk=pk,
+                subject_name=name,
+                subject_code=public_code(code),
+                subject_kind=kind,
+                list_type=list_type,
+                color=color,
+                color_label=ListColor(color).label,
+                department=department,
+                decision_number=number,
+                recognised_on=recognised,
+                valid_until=valid,
+                legal_basis="",
+                reason="",
+                legal_representative="",
+                under_objection=objection,
+                under_repair=repair,
+            )
+        )
+    return entries
 
 
 # --- measures -----------------------------------------------------------------------

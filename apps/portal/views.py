@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.accounts.permissions import CenterRequiredMixin
-from apps.reports.forms import ReportRequestForm
+from apps.reports.forms import unbound_request_fields
 from apps.subjects.models import Subject
 
 from .choices import ArticleCategory
@@ -46,7 +46,7 @@ def profile(request, pk):
         data = subject_profile(pk=pk, on=timezone.localdate())
     except Subject.DoesNotExist:
         raise Http404("该主体不存在或暂无可公示的信用信息。") from None
-    return render(request, "portal/profile.html", {"profile": data, "report_form": ReportRequestForm()})
+    return render(request, "portal/profile.html", {"profile": data, "report_form_fields": unbound_request_fields()})
 
 
 @method_decorator(rate_limit("PORTAL_RATE_PROFILE"), name="dispatch")

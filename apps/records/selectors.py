@@ -15,6 +15,7 @@ from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.catalog.choices import Family, FieldType
 from apps.catalog.models import FieldSpec, RecordType
 from apps.subjects.codes import check_id_number, mask_id_number
+from credit_portal.policy_cache import policy_cache
 
 from .choices import Status
 from .models import Record
@@ -66,6 +67,13 @@ def public_field_specs(record_type_ids=None) -> dict[int, list[FieldSpec]]:
     for spec in specs.only("record_type", "code", "label", "field_type", "order"):
         by_type[spec.record_type_id].append(spec)
     return dict(by_type)
+
+
+# Every public field spec of every type, kept per process (credit_portal/policy_cache.py): the
+# profile page and report read them for every subject; the credit center edits them a few times a year.
+cached_public_field_specs = policy_cache.register(
+    "records.public_field_specs", lambda: public_field_specs(), models=("catalog.FieldSpec", "catalog.RecordType")
+)
 
 
 def mask_ids_in_text(text: str) -> str:

@@ -1,9 +1,13 @@
 import datetime
 
 from django import forms
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
+from apps.accounts.models import Department
 from apps.portal.selectors import penalty_departments
+from credit_portal.policy_cache import policy_cache
 
 from .choices import Purpose, ReportKind
 
@@ -52,6 +56,22 @@ class ReportRequestForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return data
+
+
+def _render_unbound_fields():
+    html = render_to_string("reports/_request_fields.html", {"report_form": ReportRequestForm()})
+    return mark_safe(html)  # noqa: S308 — rendered by the template engine, escaped there
+
+
+# The unbound form's fields as HTML, rendered once per process (credit_portal/policy_cache.py): every
+# profile page shows the form, and rendering its radio buttons and one checkbox per department
+# through the widget templates cost more than the rest of the page. Only the department choices
+# vary, and those are policy data: a save of a department, its powers or a record type drops it.
+# No per-request data inside: the CSRF token stays in the page template.
+unbound_request_fields = policy_cache.register(
+    "reports.unbound_request_fields", _render_unbound_fields, models=("accounts.Department", "catalog.RecordType")
+)
+policy_cache.watch_m2m(Department.powers.through, name="reports.unbound_request_fields")
 
 
 class VerifyForm(forms.Form):

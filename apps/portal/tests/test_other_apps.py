@@ -182,3 +182,15 @@ def test_columns_list_commitments_and_scenarios(county):
     assert all(name in html for name in names) and names
     assert "停用场景甲" not in html
     assert reverse("records_public:list") in html and reverse("lists_public:list") in html
+
+
+def test_a_new_grade_label_shows_on_the_next_profile(county):
+    """Grade labels are kept per process; a save of the scoring model drops the copy at once."""
+    s = subject(XINYUAN)
+    grade(s, "A")
+    before = public_grade(s.pk, kind=s.kind)
+    model = ScoringModel.objects.get(version=1)
+    model.grades = [{**g, "label": "诚信示范"} if g["code"] == "A" else g for g in model.grades]
+    model.save()
+    assert public_grade(s.pk, kind=s.kind) == "A（诚信示范）" != before
+    assert "A（诚信示范）" in profile_html(XINYUAN)

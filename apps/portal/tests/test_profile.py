@@ -64,11 +64,86 @@ def test_person_with_nothing_public_has_no_profile(county):
 
 
 def test_profile_reads_a_fixed_number_of_queries(county, django_assert_max_num_queries):
-    url = profile_url(XINYUAN)
-    with django_assert_max_num_queries(8):
-        Client().get(url)
+    """Subject, records, list entries, grade, commitments; the policy data comes from the per-process copies."""
+    url, person_url = profile_url(XINYUAN), profile_url("王某甲")
+    Client().get(url)  # loads the policy copies
+    with django_assert_max_num_queries(5):
+        assert Client().get(url).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert Client().get(person_url).status_code == 200
+
+
+def test_a_person_with_only_a_public_list_entry_has_a_profile_until_it_ends(county):
+    """A person is shown while something about them is public: a record in its window or an entry in force."""
+    from apps.lists.models import ListEntry
+    from apps.lists.tests.test_checks_support import ingest as ingest_entries
+    from apps.lists.tests.test_checks_support import make_recogniser, person_entry
+
+    dept = county["dept_b"]
+    make_recogniser(dept)
+    ingest_entries(dept, [person_entry(dept, 1, name="李某乙", id_number=PERSON_IDS[1])])
+    person = Subject.objects.get(name="李某乙")
+    Record.objects.filter(subject=person, record_type__code="penalty").update(repaired=True)
+    response = Client().get(profile_url("李某乙"))
+    assert response.status_code == 200
+    assert [e.list_type for e in response.context["profile"].entries] == ["失信被执行人"]
+    assert response.context["profile"].records == []
+    ListEntry.objects.filter(subject=person).update(state="removed")
+    assert Client().get(profile_url("李某乙")).status_code == 404
+
+
+def test_an_edit_of_the_catalog_shows_on_the_next_profile(county):
+    """Field specs are kept per process; a save by staff drops the copy at once."""
+    from apps.catalog.models import FieldSpec
+
+    def summaries():
+        return [r.summary for r in Client().get(profile_url(XINYUAN)).context["profile"].records]
+
+    assert any("罚款人民币5000元" in summary for summary in summaries())
+    spec = FieldSpec.objects.get(record_type__code="penalty", code="CF_NR")
+    spec.is_public = False
+    spec.save()
+    assert not any("罚款人民币5000元" in summary for summary in summaries())
+
+
+def test_the_report_form_lists_a_new_penalty_department_at_once(county, powers):
+    from apps.accounts.models import Department
+
+    html = Client().get(profile_url(XINYUAN)).content.decode()
+    assert "乳山市应急管理局" not in html
+    dept = Department.objects.create(
+        code="yjj", name="乳山市应急管理局", uscc="11371083MB3456789A", region_code="371083"
+    )
+    dept.powers.add(powers["penalty"])
+    html = Client().get(profile_url(XINYUAN)).content.decode()
+    assert "乳山市应急管理局" in html
+    dept.is_active = False
+    dept.save()
+    assert "乳山市应急管理局" not in Client().get(profile_url(XINYUAN)).content.decode()
 
 
 def test_guidance_and_columns_pages(county):
     assert "信用修复" in Client().get(reverse("portal:guidance")).content.decode()
     assert "双公示" in Client().get(reverse("portal:columns")).content.decode()
+
+
+def test_row_links_are_the_reversed_urls_under_any_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from apps.portal.templatetags.portal_links import pk_url
+
+    try:
+        for prefix in ("/", "/credit/"):
+            set_script_prefix(prefix)
+            for pk in (1, 42, 918273645, 10**12):
+                assert pk_url(pk, "records_public:detail") == reverse("records_public:detail", args=[pk])
+                assert pk_url(str(pk), "lists_public:detail") == reverse("lists_public:detail", args=[pk])
+    finally:
+        set_script_prefix("/")
+
+
+def test_profile_links_every_record_to_its_public_page(county):
+    response = Client().get(profile_url(XINYUAN))
+    html = response.content.decode()
+    for row in response.context["profile"].records:
+        assert f'href="{reverse("records_public:detail", args=[row.pk])}"' in html
