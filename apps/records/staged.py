@@ -7,13 +7,14 @@ loads a row by ``COPY`` in ~6 µs. So on PostgreSQL an upload (or
 1. The rows are streamed by ``COPY`` into a temporary table, each cell already
    put through ``clean_text`` (the first step every field type takes).
 2. What needs the exact Python rules but has few distinct values — dates in
-   every spelling, 处罚类别 lists, region codes of USCCs, birth dates of ID
-   numbers, the policy in force (deadline, publicity window) per decision
-   date — is computed **by the pipeline's own functions** once per distinct
-   value and joined back. The rest (lengths, enumerations, USCC and ID check
-   digits, required / required-when / forbidden-when, the cross-field rules)
-   are SQL expressions generated from the catalog, so a new record type needs
-   no code here either.
+   every spelling, 处罚类别 lists, the policy in force (deadline, publicity
+   window) per decision date — is computed **by the pipeline's own functions**
+   once per distinct value and joined back. USCCs and ID numbers are checked by
+   ``check_uscc`` / ``check_id_number`` as each row is read, where their keyed
+   hash and cipher text are made too (the keys never reach SQL). The rest
+   (lengths, enumerations, required / required-when / forbidden-when, the
+   cross-field rules) are SQL expressions generated from the catalog, so a new
+   record type needs no code here either.
 3. A row passes only if every field is in the form the Python pipeline would
    store unchanged and every rule holds. Such rows become records, subjects,
    history and submissions by ``INSERT … SELECT``, in chunks (one transaction
@@ -22,13 +23,18 @@ loads a row by ``COPY`` in ~6 µs. So on PostgreSQL an upload (or
    and with it re-upload detection — is the same whichever path stored a row.
 4. **Every other row** — anything rejected, anything unusual (full-width
    digits, ``2024年7月1日``, a document number already on file with other
-   content, a duplicate inside the file, a formula without value…) — goes
+   content, a later row repeating a document number, a formula without value…) — goes
    through the ordinary ``Ingest`` pipeline unchanged, so messages, corrections
-   and history are exactly the ones it gives.
+   and history are exactly the ones it gives. Only the first row of a document
+   number is stored here; the pipeline is told those first rows, so a later row
+   repeating the number gets its "与第N行的决定文书号重复".
+
+The file is read and stored segment by segment (``IMPORT_STAGED_CHUNK_ROWS``);
+an .xlsx is read ahead by a thread while PostgreSQL stores the last segment.
 
 The SQL side may therefore only ever be *stricter*: when it is unsure, the row
-goes the Python way. ``tests/test_staged_import.py`` imports the same hostile
-file both ways and compares every record, submission and subject.
+goes the Python way. ``apps/records/tests/test_staged_import.py`` imports the
+same hostile files both ways and compares every record, submission and subject.
 """
 
 import contextlib
@@ -731,9 +737,7 @@ class StagedImport:
                 "upload_id": ("%s", ingest.upload.pk if ingest.upload else None),
                 "content_hash": ("b.content_hash", None),
                 "created_by_id": ("%s", ingest.actor.pk if ingest.actor else None),
-                "n": None,  # not a column: carried to the event and submission inserts
             }
-            del record_cols["n"]
             cols, exprs, params = _columns(Record, record_cols, now)
             event_cols, event_exprs, event_params = _columns(
                 RecordEvent,
