@@ -13,10 +13,13 @@ per page and had 2-3× the p99 — the GIL gives threads nothing to overlap but 
 (slow clients would hold a worker): the container publishes only on 127.0.0.1 for it.
 
 Environment overrides: ``WEB_CONCURRENCY`` (workers), ``GUNICORN_THREADS`` (> 1: gthread
-workers), ``GUNICORN_BIND``, ``GUNICORN_ACCESSLOG`` ("" for none), ``GUNICORN_MAX_REQUESTS``.
+workers), ``GUNICORN_BIND``, ``GUNICORN_ACCESSLOG`` ("" for none), ``GUNICORN_MAX_REQUESTS``,
+``GUNICORN_CONTROL_SOCKET``.
 """
 
 import os
+import re
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
@@ -33,3 +36,12 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 timeout = 60
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# The access log names the client as the throttles and the audit trail do (TRUSTED_PROXY_COUNT).
+logger_class = "credit_portal.gunicorn_logging.ClientAddressLogger"
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+# instance on the host took it over from the first. Each instance gets its own, named by its bind
+# address and master pid, unless GUNICORN_CONTROL_SOCKET names one.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
+    os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir(),
+    f"gunicorn-{re.sub(r'[^0-9A-Za-z.-]+', '_', bind)}-{os.getpid()}.ctl",
+)

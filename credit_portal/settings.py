@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: decides the client address for everything below (TRUSTED_PROXY_COUNT).
+    "credit_portal.client_ip.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +104,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Client address ----------------------------------------------------------------
+# Reverse proxies in front of the portal that append to X-Forwarded-For (0: none, the socket peer is
+# the client). The one input to the client address of every throttle, lockout and log
+# (credit_portal/client_ip.py); a client-sent header is never believed beyond it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -201,6 +209,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "credit_portal.client_ip.client_ip_or_none"
 
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -256,6 +265,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE") or "120/min"},
+    # The middleware has already put the client address in REMOTE_ADDR; 0 makes DRF read only that
+    # (its default, None, believes any X-Forwarded-For a client sends).
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "公共信用信息平台 API",
@@ -371,7 +383,5 @@ PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
 PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
 PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-# Behind the reverse proxy the client address is the proxy's; set to the header it fills in.
-RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
 # Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""

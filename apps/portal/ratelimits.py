@@ -12,18 +12,18 @@ from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
+from credit_portal.client_ip import client_ip
+
 LIMIT_MESSAGE = "访问过于频繁，请稍后再试。"
 
 
 def client_address(group, request) -> str:
-    """The client's address: the proxy's header when configured, else REMOTE_ADDR.
+    """django-ratelimit key: the client address every consumer uses (credit_portal/client_ip.py).
 
     django-ratelimit's own "ip" key fails with KeyError on a request without
     REMOTE_ADDR (some WSGI callers); an unknown client shares one bucket instead.
     """
-    meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
-    address = request.META.get(meta_key) or request.META.get("REMOTE_ADDR") or "unknown"
-    return address.split(",")[0].strip()
+    return client_ip(request)
 
 
 def over_limit(request, setting_name: str) -> bool:

@@ -18,6 +18,7 @@ from apps.records.models import Record
 from apps.records.selectors import public_record
 from apps.subjects.codes import check_uscc
 from apps.subjects.models import Subject
+from credit_portal.client_ip import client_ip_or_none
 
 from . import services
 from .choices import BatchState, DueFlag, ObjectionState, RepairState
@@ -141,7 +142,7 @@ class RepairApplyView(RoleRequiredMixin, View):
 
     def lookup(self, request):
         subject, display, problems = services.on_behalf_subject_find(
-            code=request.POST.get("code", ""), user=request.user, remote_addr=request.META.get("REMOTE_ADDR")
+            code=request.POST.get("code", ""), user=request.user, remote_addr=client_ip_or_none(request)
         )
         form = RepairApplyForm(records=subject_records(subject=subject))
         response = self.render_form(form, subject, code=display, problems=problems)

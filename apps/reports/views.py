@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from apps.portal.ratelimits import rate_limit
 from apps.portal.selectors import subject_profile
 from apps.subjects.models import Subject
+from credit_portal.client_ip import client_ip_or_none
 
 from .forms import ReportRequestForm, VerifyForm
 from .models import CreditReport
@@ -16,10 +17,6 @@ from .services import report_issue, report_verify
 
 SESSION_KEY = "issued_reports"
 SESSION_KEEP = 20
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @require_POST
@@ -43,7 +40,7 @@ def issue(request, pk):
         period_from=data["period_from"],
         period_to=data["period_to"],
         requester=request.user,
-        client_ip=_client_ip(request),
+        client_ip=client_ip_or_none(request),
         base_url=request.build_absolute_uri("/"),
     )
     # Only this browser may see the verification code again on the issued page.

@@ -7,6 +7,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, StaffRequiredMixin, has_role
+from credit_portal.client_ip import client_ip_or_none
 
 from .codes import check_id_number, mask_id_number, region_name
 from .filtersets import SubjectFilterSet
@@ -90,7 +91,7 @@ class SubjectRevealIdView(CenterRequiredMixin, View):
                     subject=subject,
                     user=request.user,
                     reason=form.cleaned_data["reason"],
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    remote_addr=client_ip_or_none(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

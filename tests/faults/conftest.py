@@ -33,6 +33,9 @@ def seed_script(out_dir: Path) -> str:
         + """
 for n in (1, 2):
     (out / f"upload{n}.xlsx").write_bytes(xlsx_bytes([labels(), penalty_cells(dept, 100 + n)]))
+from apps.subjects.models import Subject
+subject = Subject.objects.get_or_create(uscc="91371083MA3D00011X", defaults=dict(name="乳山市故障测试商贸有限公司", kind="legal"))[0]
+(out / "subject_pk").write_text(str(subject.pk))
 """
     )
 

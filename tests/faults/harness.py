@@ -172,7 +172,8 @@ class Portal:
         self.log = open(self.dir / "gunicorn.log", "ab")  # noqa: SIM115 — closed in stop()
         self.proc = subprocess.Popen(
             [str(gunicorn), "credit_portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--timeout", "30", "--graceful-timeout", "5"],
+             "--workers", str(self.workers), "--timeout", "30", "--graceful-timeout", "5",
+             "--control-socket", str(self.dir / "gunicorn.ctl")],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log,
         )  # fmt: skip
         wait_for(lambda: self.get("/healthz/")[0] in (200, 503), timeout=60, what="gunicorn")

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.fault]
 PUBLIC = ["/", "/publicity/", "/lists/public/", "/accounts/login/", "/accounts/register/",
           "/api/v1/departments/", "/api/v1/subjects/validate-code/?code=91371083MA3D00011X",
           "/api/v1/workdays/deadline/?start=2024-10-08&days=7"]  # fmt: skip
+RATE_LIMITED = ["/search/?q=乳山", "/reports/verify/?number=X&code=Y", "/api/v1/reports/verify/?number=X&code=Y"]
 
 
 def _csrf(session, base, path):
@@ -82,6 +83,18 @@ def test_redis_down_pages_and_forms_keep_working(stack):
         for path in PUBLIC:
             status, body = portal.get(path)
             assert status == 200, f"{path}: {status} {body[:300]!r}"
+        # Rate-limited pages count in Redis: with it gone they fail open (logged), never 500.
+        subject_pk = (stack["dir"] / "subject_pk").read_text()
+        for path in RATE_LIMITED + [f"/profile/{subject_pk}/"]:
+            for _ in range(3):
+                status, body = portal.get(path)
+                assert status == 200, f"{path}: {status} {body[:300]!r}"
+        token = _csrf(session, base, f"/profile/{subject_pk}/")
+        issued = session.post(
+            base + f"/reports/issue/{subject_pk}/", data={"csrfmiddlewaretoken": token, "kind": "standard", "purpose": "bidding"},
+            timeout=30, allow_redirects=False,
+        )  # fmt: skip
+        assert issued.status_code in (200, 302), issued.text[:500]
         health_status, health = portal.get("/healthz/")
         assert health_status == 503 and b'"cache": "error' in health  # the outage is visible to monitoring
         # Sign-in and forms: PostgreSQL only.
