@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: decides the client address for everything below (TRUSTED_PROXY_COUNT).
     "credit_portal.client_ip.ClientAddressMiddleware",
+    # Refuses NUL, control characters, invalid UTF-8 and out-of-range numbers in any query string.
+    "credit_portal.query_guard.QueryStringGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +112,8 @@ TEMPLATES = [
 # the client). The one input to the client address of every throttle, lockout and log
 # (credit_portal/client_ip.py); a client-sent header is never believed beyond it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Longest query string any page or endpoint accepts (credit_portal/query_guard.py).
+QUERY_STRING_MAX_CHARS = env_int("QUERY_STRING_MAX_CHARS", 4096, minimum=256)
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
