@@ -340,7 +340,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # HMAC key of the audit-trail hash chain (apps/audit/chain.py). Kept apart
 # from SECRET_KEY so rotating sessions never invalidates the chain; someone
 # with only database access cannot recompute it after tampering.
-AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY") or PII_KEY
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", required=PRODUCTION) or PII_KEY
 # Framework-level error answers (401/403/404/400/429) documented once for every operation.
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
@@ -386,6 +386,7 @@ PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"
 PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
 PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
 PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
+PORTAL_RATE_PASSWORD_RESET = env_str("PORTAL_RATE_PASSWORD_RESET") or "5/h"  # reset e-mails asked for (apps.accounts)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""

@@ -57,6 +57,10 @@ MATRIX = {
     "accounts:logout":                    "405     405     405     405     405     405     405",
     "accounts:password_change":           "login   ok      ok      ok      ok      ok      ok",
     "accounts:password_done":             "login   ok      ok      ok      ok      ok      ok",
+    "accounts:password_reset":            "ok      ok      ok      ok      ok      ok      ok",
+    "accounts:password_reset_sent":       "ok      ok      ok      ok      ok      ok      ok",
+    "accounts:password_reset_confirm":    "ok      ok      ok      ok      ok      ok      ok",
+    "accounts:password_reset_complete":   "ok      ok      ok      ok      ok      ok      ok",
     "accounts:register":                  "ok      ok      ok      ok      ok      ok      ok",
     "accounts:user_create":               "login   403     403     403     403     403     ok",
     "accounts:user_list":                 "login   403     403     403     403     403     ok",
@@ -400,6 +404,7 @@ PK_OF = {
     "api-v1:loan-offer": "need",
 }
 ARGS = {
+    "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "invalid-token"},
     "records:action": lambda w: {"pk": w["draft"].pk, "action": "submit"},
     "records:create": lambda w: {"type_code": "penalty"},
     "records_upload:template": lambda w: {"type_code": "penalty"},

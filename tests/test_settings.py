@@ -48,6 +48,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "k" * 20 + "ProductionSecret-9f8e7d6c5b4a3210zyxwvutsrqp",
     "PII_KEY": "pii-key-for-the-deploy-check-only",
+    "AUDIT_CHAIN_KEY": "audit-chain-key-for-the-deploy-check-only",
     "ALLOWED_HOSTS": "credit.example.gov.cn",
 }
 
@@ -64,6 +65,15 @@ def test_production_mode_refuses_to_start_without_secret_key():
     result = _manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_audit_chain_key():
+    """The chain's key must not silently be PII_KEY: one leaked key would then forge both."""
+    env = dict(PRODUCTION_ENV)
+    del env["AUDIT_CHAIN_KEY"]
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "AUDIT_CHAIN_KEY" in result.stderr
 
 
 def test_embedded_default_runs_on_sqlite_with_eager_tasks():

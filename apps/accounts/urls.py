@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import password_reset, views
 
 app_name = "accounts"
 
@@ -23,6 +23,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_done.html"),
         name="password_done",
     ),
+    *password_reset.urlpatterns,
     path("register/", views.RegisterView.as_view(), name="register"),
     path("claims/", views.ClaimListView.as_view(), name="claim_list"),
     path("claims/review/", views.ClaimReviewView.as_view(), name="claim_review"),

@@ -845,6 +845,8 @@ def cases_flag_due(*, today: datetime.date | None = None) -> dict:
 
 logger = logging.getLogger(__name__)
 NOTICE_BATCH_PROGRESS_EVERY = 10  # notices between two progress writes
+# What the batch page says when generation fails: the exception text (paths, library messages) stays in the log.
+NOTICE_BATCH_FAILED = "生成失败：处理时发生内部错误，已记录日志，请联系信用中心技术人员。"
 
 
 def _batch_records(*, user, date_from, date_to):
@@ -900,10 +902,10 @@ def notice_batch_build(*, batch_id: int) -> NoticeBatch:
             repair_notices_zip(records=records.iterator(chunk_size=200), fileobj=tmp, progress=progress)
             tmp.seek(0)
             batch.file.save("notices.zip", File(tmp), save=False)
-    except Exception as exc:  # any failure is shown on the batch page rather than lost in the worker log
+    except Exception:  # the failure is shown on the batch page (the exception text only in the log)
         logger.exception("notice batch %s failed", batch.pk)
         NoticeBatch.objects.filter(pk=batch.pk).update(
-            state=BatchState.FAILED, error=f"生成失败：{exc}", finished_at=timezone.now()
+            state=BatchState.FAILED, error=NOTICE_BATCH_FAILED, finished_at=timezone.now()
         )
         batch.refresh_from_db()
         return batch
