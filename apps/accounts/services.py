@@ -126,6 +126,8 @@ def _attempts_counted(user: User):
 
 
 def _claim_lock_if_over(user: User) -> ClaimLock | None:
+    if not user.is_subject_account:
+        return None  # staff posting the form (refused anyway) are not locked out of their work
     attempts = _attempts_counted(user).count()
     if attempts < settings.CLAIM_LOCK_ATTEMPTS:
         return None

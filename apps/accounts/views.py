@@ -100,9 +100,7 @@ class ClaimListView(RoleRequiredMixin, FormView):
         over = [over_limit(request, "CLAIM_RATE_ADDRESS"), account_over_limit(request, "CLAIM_RATE_ACCOUNT")]
         if any(over) and not claims_locked(request.user):
             claim_attempt_record(user=request.user, client_address=address, outcome=ClaimAttemptOutcome.RATE_LIMITED)
-            response = render(request, "portal/rate_limited.html", {"message": CLAIM_RATE_MESSAGE}, status=429)
-            response["Retry-After"] = "60"
-            return response
+            return render(request, "accounts/claim_rate_limited.html", {"message": CLAIM_RATE_MESSAGE}, status=429)
         form = self.get_form()
         if not form.is_valid():
             claim_attempt_record(user=request.user, client_address=address, outcome=ClaimAttemptOutcome.INVALID)

@@ -15,7 +15,6 @@ import re
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from stdnum.cn import ric
@@ -53,15 +52,13 @@ GUESS_ID = same_mask_guess(REAL_ID)
 
 @pytest.fixture(autouse=True)
 def _claims_setup(settings):
-    """Generous limits unless a test sets its own; frozen time; rate counters start at zero."""
+    """Generous limits unless a test sets its own, and frozen time (rate counters are cleared by conftest)."""
     settings.CLAIM_RATE_ACCOUNT = "100/h"
     settings.CLAIM_RATE_ADDRESS = "100/h"
     settings.CLAIM_LOCK_ATTEMPTS = 100
     settings.CLAIM_LOCK_DEACTIVATES_LOGIN = True
-    cache.clear()
     with time_machine.travel(NOW, tick=False):
         yield
-    cache.clear()
 
 
 @pytest.fixture
