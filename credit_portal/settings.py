@@ -214,6 +214,16 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "credit_portal.client_ip.client_ip_or_none"
+# Subject claims (apps.accounts): the form answers the same whether or not the code and name match, and
+# these bound how fast an account or a client address may try. Rates as "<count>/<s|m|h|d>" (django-ratelimit,
+# counted in the cache); past them the answer is 429. After CLAIM_LOCK_ATTEMPTS submissions by one account
+# within CLAIM_LOCK_WINDOW_HOURS the account may file no claim (and, with CLAIM_LOCK_DEACTIVATES_LOGIN, not
+# sign in) until credit-center staff unlock it on the attempts page.
+CLAIM_RATE_ACCOUNT = env_str("CLAIM_RATE_ACCOUNT") or "5/h"
+CLAIM_RATE_ADDRESS = env_str("CLAIM_RATE_ADDRESS") or "20/h"
+CLAIM_LOCK_ATTEMPTS = env_int("CLAIM_LOCK_ATTEMPTS", 10, minimum=1)
+CLAIM_LOCK_WINDOW_HOURS = env_int("CLAIM_LOCK_WINDOW_HOURS", 24, minimum=1)
+CLAIM_LOCK_DEACTIVATES_LOGIN = env_bool("CLAIM_LOCK_DEACTIVATES_LOGIN", True)
 
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -46,7 +46,9 @@ ROLES = ("anon", "subject", "clerk_a", "clerk_b", "reviewer_a", "center", "admin
 # fmt: off
 MATRIX = {
     # route                             anon    subject clerk_a clerk_b review  center  admin
+    "accounts:claim_attempts":            "login   403     403     403     403     ok      ok",
     "accounts:claim_decide":              "login   403     403     403     403     ok      ok",
+    "accounts:claim_lock":                "login   403     403     403     403     405     405",
     "accounts:claim_list":                "login   ok      403     403     403     403     ok",
     "accounts:claim_review":              "login   403     403     403     403     ok      ok",
     "accounts:department_create":         "login   403     403     403     403     ok      ok",
@@ -364,6 +366,7 @@ def cases_of(record, user, clerk):
 # How to fill each route's arguments from the world (default for <int:pk> routes: see PK_OF).
 PK_OF = {
     "accounts:claim_decide": "claim",
+    "accounts:claim_lock": "other_user",
     "accounts:user_update": "clerk_a",
     "accounts:department_update": "dept_a",
     "subjects:detail": "subject",
@@ -806,6 +809,10 @@ def test_workflow_buttons_refuse_the_wrong_role(world, clients):
         ("subject", reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}, "403"),
         ("center", reverse("evaluation:task_draw", kwargs={"pk": task.pk}), {}, "403"),  # the department draws
         ("subject", reverse("commitments:paper"), {}, "403"),
+        # Locking an account's claims is the credit center's (the attempts page).
+        ("anon", reverse("accounts:claim_lock", kwargs={"pk": world["other_user"].pk}), {"action": "lock"}, "login"),
+        ("subject", reverse("accounts:claim_lock", kwargs={"pk": world["other_user"].pk}), {"action": "lock"}, "403"),
+        ("clerk_a", reverse("accounts:claim_lock", kwargs={"pk": world["other_user"].pk}), {"action": "lock"}, "403"),
         ("clerk_a", reverse("commitments:template_create"), {}, "403"),
     ]
     wrong = [
@@ -814,6 +821,9 @@ def test_workflow_buttons_refuse_the_wrong_role(world, clients):
         if (have := answer(clients[role].post(url, data))) != want
     ]
     assert not wrong, "\n".join(wrong)
+    from apps.accounts.models import ClaimLock
+
+    assert not ClaimLock.objects.exists()
     application.refresh_from_db()
     objection.refresh_from_db()
     assert application.state == "submitted" and objection.state == "submitted" and not task.samples.exists()
@@ -823,3 +833,22 @@ def test_workflow_buttons_refuse_the_wrong_role(world, clients):
     application.refresh_from_db()
     objection.refresh_from_db()
     assert application.state == "department_review" and objection.state == "verifying"
+
+
+def test_other_department_cannot_enter_a_commitment_department_a_supervises(world, clients):
+    """A paper commitment is entered by the department that supervises it: department B's clerk is not
+    offered department A's templates, and posting one anyway is refused with nothing stored."""
+    from apps.commitments.models import Commitment
+
+    template, subject = world["template"], world["other_record"].subject
+    page = clients["clerk_b"].get(reverse("commitments:staff_list"))
+    assert template not in page.context["paper_form"].fields["template"].queryset
+    before = Commitment.objects.count()
+    data = {"template": template.pk, "uscc": subject.uscc, "signed_on": "2024-10-09"}
+    refused = clients["clerk_b"].post(reverse("commitments:paper"), data)
+    assert refused.status_code == 400 and "请选择本部门监管的承诺事项" in refused.content.decode()
+    assert Commitment.objects.count() == before
+    # Department A's own clerk enters it.
+    assert clients["clerk_a"].post(reverse("commitments:paper"), data).status_code == 302
+    entered = Commitment.objects.get(subject=subject, template=template)
+    assert entered.channel == "paper" and entered.supervising_department == world["dept_a"]

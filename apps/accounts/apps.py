@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import ApiKey, Department, Power, SubjectClaim, User
+        from .models import ApiKey, ClaimLock, Department, Power, SubjectClaim, User
 
         # Every change to users and departments is audit-logged with before/after.
         # Password hashes never go into the log.
@@ -17,4 +17,6 @@ class AccountsConfig(AppConfig):
         auditlog.register(Department, m2m_fields={"powers"})
         auditlog.register(Power)
         auditlog.register(ApiKey, exclude_fields=["key_hash"])
-        auditlog.register(SubjectClaim)
+        auditlog.register(SubjectClaim, exclude_fields=["code_hash"])
+        # Who locked or unlocked an account's claims, and when.
+        auditlog.register(ClaimLock)

@@ -24,3 +24,13 @@ class ClaimStatus(models.TextChoices):
     PENDING = "pending", "待审核"
     APPROVED = "approved", "已通过"
     REJECTED = "rejected", "已驳回"
+
+
+class ClaimAttemptOutcome(models.TextChoices):
+    """What became of one submission of the claim form (the center's attempts page counts these)."""
+
+    FILED = "filed", "已受理"
+    INVALID = "invalid", "格式有误"
+    DUPLICATE = "duplicate", "重复提交"
+    RATE_LIMITED = "rate_limited", "超过频率限制"
+    LOCKED = "locked", "账号已暂停认领"

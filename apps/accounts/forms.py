@@ -24,6 +24,11 @@ class SubjectClaimForm(forms.ModelForm):
         widgets = {"evidence": forms.Textarea(attrs={"rows": 3})}
 
 
+class ClaimLockForm(forms.Form):
+    action = forms.ChoiceField(choices=[("lock", "暂停认领"), ("unlock", "解除暂停")], label="操作")
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
 class ClaimDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "通过"), ("reject", "驳回")], label="审核结论")
     note = forms.CharField(label="审核意见", max_length=200, required=False)

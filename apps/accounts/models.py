@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from .choices import DEPARTMENT_ROLES, ClaimStatus, Role, SubjectAccountKind
+from .choices import DEPARTMENT_ROLES, ClaimAttemptOutcome, ClaimStatus, Role, SubjectAccountKind
 
 
 class Power(models.Model):
@@ -178,10 +178,28 @@ class ApiKey(models.Model):
 
 
 class SubjectClaim(models.Model):
-    """A subject account's request to act for a credit subject, verified by credit-center staff."""
+    """A subject account's request to act for a credit subject, verified by credit-center staff.
+
+    Every well-formed claim is stored as 待审核, whether or not its code and name
+    match a subject: the claimant's answer must not tell which, or the form
+    becomes an oracle for full ID numbers behind the masked ones. ``matched`` and
+    ``subject`` are for the center only (set only on a match); the claimant sees
+    the code and name as typed (a person's number masked).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claims", verbose_name="申请账号")
-    code = models.CharField("主体代码", max_length=18, help_text="统一社会信用代码或身份证号码")
+    code = models.CharField(
+        "主体代码", max_length=18, help_text="统一社会信用代码或身份证号码（自然人的身份证号码脱敏保存）"
+    )
+    # Keyed hash (apps.subjects.pii) of the code as typed: the duplicate check compares the number
+    # itself, not its masked form, which thousands of numbers share.
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    matched = models.BooleanField(
+        "代码与名称一致",
+        null=True,
+        editable=False,
+        help_text="提交时代码和名称是否与平台登记的主体一致；仅信用中心可见",
+    )
     subject = models.ForeignKey(
         "subjects.Subject", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims", verbose_name="主体"
     )
@@ -200,12 +218,71 @@ class SubjectClaim(models.Model):
         verbose_name_plural = "主体认领"
         ordering = ["-created_at"]
         constraints = [
+            # Keyed on what was submitted (code and name), never on the subject found: the refusal
+            # of a second pending claim must not tell whether the first one matched.
             models.UniqueConstraint(
-                fields=["user", "code"],
+                fields=["user", "code_hash", "subject_name"],
                 condition=models.Q(status="pending"),
-                name="one_pending_claim_per_code",
+                name="one_pending_claim_per_code_and_name",
             )
         ]
 
     def __str__(self):
         return f"{self.user} → {self.subject_name}"
+
+
+class ClaimAttempt(models.Model):
+    """One submission of the claim form, whatever became of it: the rate limits, the lock and the
+    center's attempts page read this log. It holds no full ID number (a person's is masked)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_attempts", verbose_name="账号")
+    client_address = models.CharField("客户端地址", max_length=64, db_index=True)
+    outcome = models.CharField("结果", max_length=20, choices=ClaimAttemptOutcome.choices)
+    code_shown = models.CharField("提交的代码", max_length=18, blank=True, help_text="自然人的身份证号码脱敏保存")
+    claim = models.ForeignKey(
+        SubjectClaim, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="认领申请"
+    )
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "主体认领尝试"
+        verbose_name_plural = "主体认领尝试"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"], name="claim_attempt_user_time_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+
+
+class ClaimLock(models.Model):
+    """An account barred from filing claims (too many attempts, or the center's decision) until the
+    center unlocks it. Kept as history: an unlock closes the row, a new lock opens another."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_locks", verbose_name="账号")
+    reason = models.CharField("原因", max_length=200)
+    attempts = models.PositiveIntegerField("锁定时的尝试次数", default=0)
+    locked_at = models.DateTimeField("锁定时间", default=timezone.now)
+    locked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="锁定人"
+    )
+    # Only a login this lock switched off is switched back on by the unlock (an account an
+    # administrator had deactivated for another reason stays off).
+    deactivated_login = models.BooleanField("同时停用登录", default=False)
+    unlocked_at = models.DateTimeField("解除时间", null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="解除人"
+    )
+    unlock_note = models.CharField("解除说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "认领锁定"
+        verbose_name_plural = "认领锁定"
+        ordering = ["-locked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(unlocked_at__isnull=True), name="one_open_claim_lock_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.reason}"

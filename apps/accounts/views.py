@@ -1,16 +1,46 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.views import View
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
-from .choices import ClaimStatus
-from .forms import ClaimDecisionForm, DepartmentForm, SubjectClaimForm, SubjectRegistrationForm, UserAdminForm
+from apps.portal.ratelimits import client_address, over_limit
+
+from .choices import ClaimAttemptOutcome, ClaimStatus, Role
+from .forms import (
+    ClaimDecisionForm,
+    ClaimLockForm,
+    DepartmentForm,
+    SubjectClaimForm,
+    SubjectRegistrationForm,
+    UserAdminForm,
+)
 from .models import Department, SubjectClaim, User
 from .permissions import AdminRequiredMixin, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin
-from .services import subject_account_register, subject_claim_decide, subject_claim_submit
+from .ratelimits import account_over_limit
+from .selectors import (
+    claim_attempt_window_start,
+    claim_attempts_by_account,
+    claim_attempts_by_address,
+    claim_attempts_recent,
+    claim_locks_open,
+)
+from .services import (
+    CLAIM_FILED_MESSAGE,
+    CLAIM_RATE_MESSAGE,
+    ClaimsLocked,
+    claim_attempt_record,
+    claim_lock,
+    claim_unlock,
+    claims_locked,
+    subject_account_register,
+    subject_claim_attempt,
+    subject_claim_decide,
+)
 
 
 def _form_add_validation_error(form, exc: ValidationError):
@@ -46,7 +76,12 @@ class RegisterView(FormView):
 
 
 class ClaimListView(RoleRequiredMixin, FormView):
-    """A subject account's own claims, and the form to file a new one."""
+    """A subject account's own claims, and the form to file a new one.
+
+    Every well-formed claim gets the same answer (a redirect here with the same message) whether or not its
+    code and name match a subject; submissions are logged, rate-limited per account and per client address,
+    and an account that keeps trying is locked until the credit center unlocks it.
+    """
 
     allowed_roles = ("subject",)
     template_name = "accounts/claim_list.html"
@@ -54,16 +89,31 @@ class ClaimListView(RoleRequiredMixin, FormView):
     success_url = reverse_lazy("accounts:claim_list")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(claims=self.request.user.claims.all(), **kwargs)
+        return super().get_context_data(
+            claims=self.request.user.claims.all(), locked=claims_locked(self.request.user), **kwargs
+        )
 
-    def form_valid(self, form):
+    def post(self, request, *args, **kwargs):
+        address = client_address(None, request)
+        # Both counters advance on every submission (no short-circuit), so a client spreading its tries over
+        # accounts or addresses is still counted on the other side.
+        over = [over_limit(request, "CLAIM_RATE_ADDRESS"), account_over_limit(request, "CLAIM_RATE_ACCOUNT")]
+        if any(over) and not claims_locked(request.user):
+            claim_attempt_record(user=request.user, client_address=address, outcome=ClaimAttemptOutcome.RATE_LIMITED)
+            return render(request, "accounts/claim_rate_limited.html", {"message": CLAIM_RATE_MESSAGE}, status=429)
+        form = self.get_form()
+        if not form.is_valid():
+            claim_attempt_record(user=request.user, client_address=address, outcome=ClaimAttemptOutcome.INVALID)
+            return self.form_invalid(form)
         try:
-            subject_claim_submit(user=self.request.user, **form.cleaned_data)
+            subject_claim_attempt(user=request.user, client_address=address, **form.cleaned_data)
+        except ClaimsLocked as exc:
+            return self.render_to_response(self.get_context_data(form=form, locked_message=str(exc)), status=403)
         except ValidationError as exc:
             _form_add_validation_error(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, "认领申请已提交，信用中心审核后将通知您。")
-        return super().form_valid(form)
+        messages.success(request, CLAIM_FILED_MESSAGE)
+        return redirect(self.get_success_url())
 
 
 class ClaimReviewView(CenterRequiredMixin, ListView):
@@ -72,6 +122,51 @@ class ClaimReviewView(CenterRequiredMixin, ListView):
 
     def get_queryset(self):
         return SubjectClaim.objects.select_related("user", "subject").filter(status=ClaimStatus.PENDING)
+
+
+class ClaimAttemptsView(CenterRequiredMixin, TemplateView):
+    """The credit center's view of claim submissions per account and per client address, with the locks."""
+
+    template_name = "accounts/claim_attempts.html"
+
+    def get_context_data(self, **kwargs):
+        since = claim_attempt_window_start()
+        username = self.request.GET.get("account", "").strip()
+        address = self.request.GET.get("address", "").strip()
+        return super().get_context_data(
+            since=since,
+            window_hours=settings.CLAIM_LOCK_WINDOW_HOURS,
+            lock_attempts=settings.CLAIM_LOCK_ATTEMPTS,
+            accounts=claim_attempts_by_account(since=since),
+            addresses=claim_attempts_by_address(since=since),
+            attempts=claim_attempts_recent(since=since, username=username, address=address),
+            locks=claim_locks_open(),
+            account_filter=username,
+            address_filter=address,
+            **kwargs,
+        )
+
+
+class ClaimLockView(CenterRequiredMixin, View):
+    """POST only: lock or unlock one subject account's claims."""
+
+    def post(self, request, pk):
+        user = get_object_or_404(User, pk=pk, role=Role.SUBJECT)
+        form = ClaimLockForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择操作。")
+            return redirect("accounts:claim_attempts")
+        note = form.cleaned_data["note"]
+        try:
+            if form.cleaned_data["action"] == "lock":
+                claim_lock(user=user, by=request.user, reason=note or "信用中心暂停认领")
+                messages.success(request, f"已暂停账号 {user.username} 的主体认领。")
+            else:
+                claim_unlock(user=user, by=request.user, note=note)
+                messages.success(request, f"已解除账号 {user.username} 的认领暂停。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("accounts:claim_attempts")
 
 
 class ClaimDecideView(CenterRequiredMixin, FormView):

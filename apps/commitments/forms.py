@@ -13,9 +13,22 @@ class SignForm(forms.Form):
 
 
 class PaperForm(forms.Form):
-    template = forms.ModelChoiceField(label="承诺事项", queryset=CommitmentTemplate.objects.filter(is_active=True))
+    template = forms.ModelChoiceField(
+        label="承诺事项",
+        queryset=CommitmentTemplate.objects.none(),
+        error_messages={"invalid_choice": "请选择本部门监管的承诺事项。"},
+    )
     uscc = forms.CharField(label="统一社会信用代码", max_length=18)
     signed_on = forms.DateField(label="承诺日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the templates the clerk's own department supervises: a paper commitment is entered by the
+        # department that will check its fulfilment. No department (credit-center staff): none.
+        if department is not None:
+            self.fields["template"].queryset = CommitmentTemplate.objects.filter(
+                is_active=True, supervising_department=department
+            )
 
 
 class FulfilForm(forms.Form):

@@ -96,6 +96,13 @@ def commitment_sign(
         problems.append("只能以本账号认领的主体签署信用承诺。")
     if channel != Channel.ONLINE and (department is None or getattr(user, "department_id", None) != department.pk):
         problems.append("纸质承诺只能由部门工作人员录入。")
+    elif channel != Channel.ONLINE and template.supervising_department_id not in (None, department.pk):
+        # A department answers for the commitments it supervises (it records their fulfilment and
+        # breach); entering one in another department's name would publish it under that name.
+        problems.append(
+            f"“{template.matter}”承诺由{template.supervising_department.name}监管，只能由该部门录入；"
+            "请选择本部门监管的承诺事项。"
+        )
     if Commitment.objects.filter(
         subject=subject, type=template.type, matter=template.matter, status=CommitmentStatus.SIGNED
     ).exists():
@@ -240,7 +247,10 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
         raise ValidationError("批量导入只能由部门工作人员以本部门名义进行。")
     type_by_label = {label: value for value, label in CommitmentType.choices}
     type_by_label |= {value: value for value in CommitmentType.values}
-    templates = {(t.type, t.matter): t for t in CommitmentTemplate.objects.filter(is_active=True)}
+    templates = {
+        (t.type, t.matter): t
+        for t in CommitmentTemplate.objects.filter(is_active=True).select_related("supervising_department")
+    }
     codes = [normalise_code(str(r.get("统一社会信用代码") or "")) for r in rows]
     subjects = {s.uscc: s for s in Subject.objects.filter(uscc__in=[c for c in codes if c])}
     open_keys = set(
@@ -268,6 +278,8 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
             row_problems.append(f"没有启用的“{type_text}｜{matter}”承诺书模板")
         elif template.supervising_department_id is None:
             row_problems.append(f"“{matter}”承诺书模板尚未指定监管部门")
+        elif template.supervising_department_id != department.pk:
+            row_problems.append(f"“{matter}”承诺由{template.supervising_department.name}监管，只能由该部门导入")
         signed_on = None
         try:
             signed_on = parse_date(row.get("承诺日期") or "")

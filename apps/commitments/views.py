@@ -78,13 +78,17 @@ class StaffListView(StaffRequiredMixin, View):
         return render(
             request,
             "commitments/staff_list.html",
-            {"page": page, "coverage": commitment_coverage(), "paper_form": PaperForm()},
+            {
+                "page": page,
+                "coverage": commitment_coverage(),
+                "paper_form": PaperForm(department=request.user.department),
+            },
         )
 
 
 class PaperEntryView(StaffRequiredMixin, View):
     def post(self, request):
-        form = PaperForm(request.POST)
+        form = PaperForm(request.POST, department=request.user.department)
         if form.is_valid():
             subject = Subject.objects.filter(uscc=normalise_code(form.cleaned_data["uscc"])).first()
             if subject is None:

@@ -12,7 +12,7 @@ from apps.commitments.models import Commitment
 from apps.evaluation.models import SubjectGrade
 from apps.lists.models import ListEntry
 from apps.records.models import Record
-from apps.subjects.choices import OperatingStatus
+from apps.subjects.choices import OperatingStatus, SubjectKind
 from apps.subjects.models import Subject
 from apps.subjects.selectors import subject_find_by_code
 
@@ -144,10 +144,26 @@ def bank_demand(*, bank: Bank):
     return FinancingNeed.objects.filter(status=NeedStatus.OPEN, subject_id__in=authorised).select_related("subject")
 
 
+SUMMARY_REFUSED = "该企业未授权贵行查询其信用信息。"
+
+
+def credit_summary_by_code(*, bank: Bank, code: str) -> dict:
+    """The summary of the enterprise a bank names by code.
+
+    An unknown code, a natural person's ID number (信易贷 serves enterprises only) and an enterprise
+    that has not authorised the bank all get the same refusal: a different answer for "not on file"
+    would let a bank test which codes — or, from a masked one, which full ID numbers — are registered.
+    """
+    subject = subject_find_by_code(code)
+    if subject is None or subject.kind == SubjectKind.PERSON:
+        raise PermissionDenied(SUMMARY_REFUSED)
+    return credit_summary(bank=bank, subject=subject)
+
+
 def credit_summary(*, bank: Bank, subject: Subject) -> dict:
     """The enterprise's credit summary for a bank — refused without its authorisation."""
     if not is_authorised(bank=bank, subject_id=subject.pk):
-        raise PermissionDenied("该企业未授权贵行查询其信用信息。")
+        raise PermissionDenied(SUMMARY_REFUSED)
     facts = subject_facts(subject)
     loan = Scenario.objects.filter(code=LOAN_SCENARIO).first()
     eligible, reasons = evaluate(loan.rule, facts) if loan else (None, [])

@@ -43,18 +43,20 @@ def test_subject_registers_claims_and_center_approves(enterprise, center, client
     user = User.objects.get(username="haichuan")
     assert user.role == Role.SUBJECT and user.subject is None
 
+    # A claim whose name does not match is filed like any other (the answer tells nothing); the center rejects it.
     wrong = client.post(
         reverse("accounts:claim_list"), {"code": enterprise.uscc, "subject_name": "别的公司", "evidence": "本人"}
     )
-    assert "未找到与该代码和名称一致的主体" in wrong.content.decode()
+    assert wrong.status_code == 302
+    assert SubjectClaim.objects.get(user=user, subject_name="别的公司").subject is None
 
     response = client.post(
         reverse("accounts:claim_list"),
         {"code": enterprise.uscc.lower(), "subject_name": enterprise.name, "evidence": "法定代表人本人申请"},
     )
     assert response.status_code == 302
-    claim = SubjectClaim.objects.get(user=user)
-    assert claim.status == ClaimStatus.PENDING
+    claim = SubjectClaim.objects.get(user=user, subject_name=enterprise.name)
+    assert claim.status == ClaimStatus.PENDING and claim.subject == enterprise and claim.matched
 
     reviewer = client_for(center)
     assert enterprise.name in reviewer.get(reverse("accounts:claim_review")).content.decode()

@@ -68,6 +68,39 @@ def test_department_records_paper_commitment(template, clerk_a, dept_a):
     assert c.channel == "paper" and c.entered_by == clerk_a and c.signed_by is None
 
 
+def test_a_department_cannot_enter_a_commitment_another_department_supervises(template, clerk_b, dept_b):
+    """Paper entry and import are scoped to the clerk's own department's templates, even called directly."""
+    from apps.commitments.services import commitments_import
+
+    subject = make_subject()
+    with pytest.raises(ValidationError) as exc:
+        commitment_sign(template=template, subject=subject, user=clerk_b, channel=Channel.PAPER, department=dept_b)
+    assert "只能由该部门录入" in exc.value.messages[0] and template.supervising_department.name in exc.value.messages[0]
+    row = {
+        "统一社会信用代码": subject.uscc,
+        "承诺类型": "容缺受理型",
+        "承诺事项": template.matter,
+        "承诺日期": "2024-05-06",
+    }
+    with pytest.raises(ValidationError) as exc:
+        commitments_import(rows=[row], user=clerk_b, department=dept_b)
+    assert exc.value.messages[0].startswith("第2行：") and "只能由该部门导入" in exc.value.messages[0]
+    assert not Commitment.objects.exists()
+
+
+def test_paper_form_offers_only_the_clerks_department_templates(template, clerk_a, clerk_b, center, client_for):
+    from apps.commitments.forms import PaperForm
+
+    assert list(PaperForm(department=clerk_b.department).fields["template"].queryset) == []
+    assert template in PaperForm(department=clerk_a.department).fields["template"].queryset
+    assert list(PaperForm(department=None).fields["template"].queryset) == []
+    subject = make_subject()
+    data = {"template": template.pk, "uscc": subject.uscc, "signed_on": "2024-05-06"}
+    refused = client_for(clerk_b).post("/commitments/paper/", data)
+    assert refused.status_code == 400 and "请选择本部门监管的承诺事项" in refused.content.decode()
+    assert not Commitment.objects.exists()
+
+
 def test_fulfilment_by_a_non_supervising_department_is_refused(template, company, subject_user, clerk_b):
     c = commitment_sign(template=template, subject=company, user=subject_user)
     with pytest.raises(ValidationError, match="监管部门"):

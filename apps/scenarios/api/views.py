@@ -11,10 +11,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.subjects.selectors import subject_find_by_code
-
 from ..models import Bank, FinancingNeed, Scenario
-from ..services import bank_demand, credit_summary, loan_offer_record, scenario_check
+from ..services import bank_demand, credit_summary, credit_summary_by_code, loan_offer_record, scenario_check
 
 SCENARIO_SCOPE = "scenario-check"
 BANK_SCOPE = "loan-bank"
@@ -107,11 +105,8 @@ class SummaryView(APIView):
     @extend_schema(summary="信易贷：企业信用摘要（需企业授权）", responses=OpenApiTypes.OBJECT)
     def get(self, request, code):
         bank = _bank(request)
-        subject = subject_find_by_code(code)
-        if subject is None:
-            return Response({"detail": "未找到该主体。"}, status=status.HTTP_404_NOT_FOUND)
         try:
-            return Response(credit_summary(bank=bank, subject=subject))
+            return Response(credit_summary_by_code(bank=bank, code=code))
         except DjangoDenied as exc:
             raise PermissionDenied(str(exc)) from None
 

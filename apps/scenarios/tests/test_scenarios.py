@@ -117,6 +117,27 @@ def test_bank_is_refused_without_the_enterprises_authorisation(graded, subject_u
     assert figures["registered"] == 1 and figures["granted"] == Decimal("100") and figures["lent"] == Decimal("80")
 
 
+def test_bank_summary_answers_alike_for_unknown_codes_persons_and_unauthorised_enterprises(graded, bank):
+    """No oracle on codes: a registered person's full ID number, an unregistered one, an unknown USCC and an
+    enterprise that has not authorised the bank all get the same answer."""
+    from stdnum.cn import ric
+
+    from apps.subjects.codes import build_uscc
+    from apps.subjects.services import subject_create
+
+    good, _ = graded
+    registered = "37108319900101451" + ric.calc_check_digit("371083199001014510")
+    unregistered = "37108319900101452" + ric.calc_check_digit("371083199001014520")
+    subject_create(kind="person", name="王小明", id_number=registered)
+    _, raw = bank
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    codes = [registered, unregistered, build_uscc("91", "371083", "MA3Y9999"), good.uscc]
+    answers = [client.get(f"/api/v1/loans/subjects/{code}/summary/") for code in codes]
+    assert {(r.status_code, r.content) for r in answers} == {(answers[0].status_code, answers[0].content)}
+    assert answers[0].status_code == 403 and "未授权" in answers[0].json()["detail"]
+
+
 def test_figures_page(center, client_for):
     assert client_for(center).get("/scenarios/figures/").status_code == 200
     assert loan_figures()["target"] == 0.03  # a policy row, not a constant

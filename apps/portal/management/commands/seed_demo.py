@@ -750,6 +750,7 @@ class Command(BaseCommand):
             subject=subject,
             code=subject.uscc or subject.id_number_masked,
             subject_name=subject.name,
+            matched=True,
             evidence="演示数据：本人持营业执照/身份证到信用中心窗口现场核验。",
             status=ClaimStatus.APPROVED,
             reviewed_by=center,
