@@ -1063,17 +1063,24 @@ def upload_create(*, uploaded_file, record_type, department, user, original_name
         )
         upload.file.save(f"{uuid.uuid4().hex}{extension_of(name)}", uploaded_file, save=False)
         upload.save()
-        transaction.on_commit(lambda: _enqueue(upload.pk))
+        transaction.on_commit(lambda: _enqueue_new(upload.pk))
     return upload
 
 
-def _enqueue(upload_id: int) -> None:
+def _enqueue(upload_id: int) -> bool:
+    """Send the upload's import to the queue; False (logged) when the broker cannot take it."""
     from .tasks import import_upload
 
     try:
         import_upload.delay(upload_id)
-    except Exception:  # noqa: BLE001 — a broker outage must not leave the upload "queued" for ever
+    except Exception:  # noqa: BLE001 — the caller decides what a broker outage means
         logger.exception("上传批次 %s 无法加入任务队列", upload_id)
+        return False
+    return True
+
+
+def _enqueue_new(upload_id: int) -> None:
+    if not _enqueue(upload_id):  # a broker outage must not leave a new upload "queued" for ever
         Upload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
             status=UploadStatus.FAILED,
             error="任务队列暂时不可用，文件未能开始处理，请稍后重新上传。",
@@ -1122,7 +1129,7 @@ def uploads_sweep(*, now=None) -> dict:
         elif still_stuck.update(attempts=attempts + 1, active_at=now):
             logger.warning("上传批次 %s 长时间无进展，第 %s 次重新排队", pk, attempts + 1)
             requeued.append(pk)
-            _requeue(pk)
+            _enqueue(pk)  # the broker down: the next sweep tries again (and counts it)
     return {"requeued": requeued, "failed": failed}
 
 
@@ -1136,12 +1143,3 @@ def uploads_needing_attention(*, now=None, limit: int = 50):
         .filter(_no_sign_of_life_since(cutoff) | (Q(attempts__gt=0) & ~Q(status=UploadStatus.DONE)))
         .order_by("-created_at")[:limit]
     )
-
-
-def _requeue(upload_id: int) -> None:
-    from .tasks import import_upload
-
-    try:
-        import_upload.delay(upload_id)
-    except Exception:  # noqa: BLE001 — the broker is down: the next sweep tries again (and counts it)
-        logger.exception("上传批次 %s 无法重新加入任务队列", upload_id)

@@ -89,8 +89,6 @@ def in_child(work, timeout=120):
         pytest.fail(f"the reader ran over {timeout} s")
     result = parent.recv()
     process.join(10)
-    # The child's peak as the kernel reports it to the parent too (includes the forked test process).
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0
     return result
 
 
