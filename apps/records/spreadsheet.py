@@ -5,9 +5,9 @@ An .xlsx is a zip of XML parts. A hostile one is small on disk and huge inflated
 reader of spreadsheets (record uploads, the commitments import, batch credit checks, the provincial
 grade import) reads through ``XlsxSource`` in ``uploads.py``, which uses the three guards here:
 
-* ``check_package`` — the zip's directories only, nothing inflated: the member count from the end
-  record (before ``zipfile`` builds an object per member), then each member's declared inflated size
-  and compression ratio. Cheap enough for the web request, which runs it before anything else.
+* ``check_member_count`` and ``check_package`` — the zip's directories only, nothing inflated: the
+  member count from the end record (before ``zipfile`` builds an object per member), then each
+  member's declared inflated size and compression ratio. Cheap enough for the web request, which runs it before anything else.
 * ``open_part`` — one part opened with hard caps while it inflates: the inflated bytes (the declared
   size is checked first; Python's zipfile never yields more than it, the count here is kept anyway)
   and the longest stretch between two ``<``. That stretch bounds every text node and every tag, so
@@ -51,7 +51,8 @@ class UploadError(Exception):
 
 
 class SpreadsheetRefused(UploadError):
-    """A limit of this module was hit: the file is refused, whatever was read of it is dropped."""
+    """A limit of this module was hit. Treated as a damaged file: refused in the upload form; in the
+    worker the import stops there (rows stored before it are kept and said so, as for any damage)."""
 
 
 REBUILD = "请在 Excel 或 WPS 中打开后“另存为” .xlsx 再上传；如确有这么多数据，请拆分成多个文件。"
