@@ -14,7 +14,7 @@ per page and had 2-3× the p99 — the GIL gives threads nothing to overlap but 
 
 Environment overrides: ``WEB_CONCURRENCY`` (workers), ``GUNICORN_THREADS`` (> 1: gthread
 workers), ``GUNICORN_BIND``, ``GUNICORN_ACCESSLOG`` ("" for none), ``GUNICORN_MAX_REQUESTS``,
-``GUNICORN_CONTROL_SOCKET``.
+``GUNICORN_CONTROL_SOCKET``, ``GUNICORN_MAX_REQUESTS_JITTER``, ``GUNICORN_MAX_WORKER_MEMORY_MB``.
 """
 
 import os
@@ -33,7 +33,10 @@ preload_app = True
 # A worker is replaced after this many requests (a leak cannot grow for ever); the jitter keeps
 # the workers from restarting together.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# ...and sooner when it has grown: CPython seldom hands freed memory back to the system, so a worker
+# that once read a large spreadsheet would keep that size until its 2,000th request.
+max_worker_memory_mb = int(os.environ.get("GUNICORN_MAX_WORKER_MEMORY_MB", "600"))
 timeout = 60
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # The access log names the client as the throttles and the audit trail do (TRUSTED_PROXY_COUNT).
@@ -45,3 +48,25 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
     os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir(),
     f"gunicorn-{re.sub(r'[^0-9A-Za-z.-]+', '_', bind)}-{os.getpid()}.ctl",
 )
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory now (Linux /proc), or None where there is no /proc."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def post_request(worker, req, environ, resp):
+    """Replace this worker after the request it just served if it has grown past the memory limit."""
+    if not max_worker_memory_mb:
+        return
+    rss = resident_mb()
+    if rss is not None and rss > max_worker_memory_mb:
+        worker.log.info(
+            "worker %s at %.0f MB (limit %s MB): replaced after this request", worker.pid, rss, max_worker_memory_mb
+        )
+        worker.alive = False  # finishes this request, then exits; the master starts a fresh one

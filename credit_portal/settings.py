@@ -144,6 +144,9 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another worker
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child whose resident memory passed this (KB) after a task is replaced by a fresh one: a big
+# import's shared-strings table or a leak does not stay with the process. 0: never.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD_MB", 600, minimum=0) * 1024 or None
 # A task whose worker died unannounced (kill -9, power loss) is handed out again after this many
 # seconds; it must exceed the longest task (CELERY_TASK_TIME_LIMIT) or a slow task would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1)}
@@ -185,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
     "evaluation-nightly-grades": {
         "task": "apps.evaluation.tasks.nightly_evaluation",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Uploads whose queue message was lost (or whose worker stalled) are queued again, then failed.
+    "records-sweep-stuck-uploads": {
+        "task": "apps.records.tasks.sweep_stuck_uploads",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
@@ -254,6 +262,23 @@ RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreads
 IMPORT_STAGED = env_bool("IMPORT_STAGED", True)
 # Rows per segment: one transaction each, and the file's reader runs one segment ahead in a thread.
 IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1)
+# An upload queued or running with no sign of life (started, a batch stored) for this long is queued again
+# by the sweeper (records-sweep-stuck-uploads); after this many times it is failed with a message to the
+# clerk. Longer than the bulk queue's usual wait and than one batch of the slowest import.
+UPLOAD_STUCK_MINUTES = env_int("UPLOAD_STUCK_MINUTES", 30, minimum=1)
+UPLOAD_MAX_REQUEUES = env_int("UPLOAD_MAX_REQUEUES", 3, minimum=0)
+# Zip-bomb guards of every .xlsx reader (apps/records/spreadsheet.py). A real workbook has a few dozen
+# parts compressed 5-20:1; a hostile one is small on disk and inflates to gigabytes. Checked on the zip
+# directory before anything is inflated, and again while each part inflates.
+SPREADSHEET_MAX_MEMBERS = env_int("SPREADSHEET_MAX_MEMBERS", 1000, minimum=10)
+# Inflated size of any one part; worksheets are read row by row, so this bounds time, not memory.
+SPREADSHEET_MAX_MEMBER_MB = env_int("SPREADSHEET_MAX_MEMBER_MB", 500, minimum=1)
+# The shared-strings table is held whole by every xlsx reader (~2.5x its XML in memory).
+SPREADSHEET_MAX_SHARED_STRINGS_MB = env_int("SPREADSHEET_MAX_SHARED_STRINGS_MB", 200, minimum=1)
+# Inflated/compressed size of a part over 1 MB.
+SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 100, minimum=2)
+# Characters in one cell (Excel's own limit is 32,767).
+SPREADSHEET_MAX_CELL_CHARS = env_int("SPREADSHEET_MAX_CELL_CHARS", 32_767, minimum=256)
 # Batch credit checks (逢办必查 by file) run in the request: these bound its time.
 CREDIT_CHECK_BATCH_MAX_ROWS = env_int("CREDIT_CHECK_BATCH_MAX_ROWS", 20_000, minimum=1)
 CREDIT_CHECK_BATCH_MAX_MB = env_int("CREDIT_CHECK_BATCH_MAX_MB", 10, minimum=1)

@@ -109,3 +109,34 @@ def test_gunicorn_settings_default_to_one_sync_worker_per_cpu(monkeypatch):
     monkeypatch.setenv("GUNICORN_ACCESSLOG", "")
     conf = importlib.reload(gunicorn_conf)
     assert (conf.workers, conf.threads, conf.worker_class, conf.accesslog) == (3, 4, "gthread", None)
+
+
+def test_web_and_celery_workers_are_replaced_once_they_have_grown(monkeypatch):
+    """A worker that once read a large spreadsheet keeps its size (CPython seldom returns memory): replaced."""
+    import importlib
+    import logging
+    from types import SimpleNamespace
+
+    from django.conf import settings
+
+    from credit_portal import gunicorn_conf
+    from credit_portal.celery import app
+
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS_JITTER", "50")
+    monkeypatch.setenv("GUNICORN_MAX_WORKER_MEMORY_MB", "1")  # any Python process is above 1 MB
+    conf = importlib.reload(gunicorn_conf)
+    assert conf.max_requests_jitter == 50 and conf.resident_mb() > 1
+    worker = SimpleNamespace(alive=True, pid=os.getpid(), log=logging.getLogger("gunicorn.error"))
+    conf.post_request(worker, None, {}, None)
+    assert worker.alive is False  # ends after this request; the master starts a fresh worker
+    monkeypatch.setenv("GUNICORN_MAX_WORKER_MEMORY_MB", "1000000")
+    conf = importlib.reload(gunicorn_conf)
+    worker.alive = True
+    conf.post_request(worker, None, {}, None)
+    assert worker.alive is True
+    monkeypatch.delenv("GUNICORN_MAX_WORKER_MEMORY_MB")
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS_JITTER")
+    importlib.reload(gunicorn_conf)
+    # Celery reads the limit (KB) from the settings: CELERY_WORKER_MAX_MEMORY_PER_CHILD_MB in the environment.
+    assert settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 600 * 1024
+    assert app.conf.worker_max_memory_per_child == 600 * 1024

@@ -1,6 +1,6 @@
 """Bulk commitment import from a spreadsheet: the template, and reading an uploaded .xlsx / .csv into rows.
 
-Reading reuses the records intake readers (``XlsxSource`` / ``CsvSource``: content
+Reading reuses the records intake readers (``XlsxSource`` with its zip-bomb guards / ``CsvSource``: content
 checked, not the extension; streamed). The rows go to ``commitments_import``, which
 checks every row and writes nothing unless all are good.
 """

@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from openpyxl import load_workbook
 
+from apps.catalog.normalise import parse_date
+from apps.records.spreadsheet import SpreadsheetRefused, UploadError
+from apps.records.uploads import xlsx_rows
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 
@@ -51,6 +53,8 @@ def _as_date(value):
         return value
     if value in (None, ""):
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return parse_date(value)  # a date cell: Excel's serial day number
     return datetime.date.fromisoformat(str(value).strip()[:10])
 
 
@@ -61,17 +65,19 @@ def provincial_grades_import(*, file, original_name: str, user, today: datetime.
     codes = {g["code"] for g in model.grades} if model else set()
     labels = {g["label"]: g["code"] for g in model.grades} if model else {}
     try:
-        sheet = load_workbook(file, read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # noqa: BLE001 — anything unreadable is the same answer to the user
+        # The platform's guarded reader (zip-bomb limits), read whole here: the import is all or nothing.
+        rows = [(row.number, row.values) for row in xlsx_rows(file)]
+    except SpreadsheetRefused as exc:
+        raise ValidationError(exc.messages) from exc
+    except UploadError as exc:  # anything else unreadable is the same answer to the user
         raise ValidationError("文件不是有效的 .xlsx 工作簿。") from exc
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, [])]
+    header = [str(h or "").strip() for h in (rows[0][1] if rows else [])]
     missing = [h for h in PROVINCIAL_HEADERS if h not in header and h != "有效期至"]
     if missing:
         raise ValidationError(f"表头缺少：{'、'.join(missing)}。")
     index = {PROVINCIAL_HEADERS[h]: i for i, h in enumerate(header) if h in PROVINCIAL_HEADERS}
     parsed, problems = [], []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows[1:]:
         if not any(v not in (None, "") for v in row):
             continue
 

@@ -38,13 +38,15 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.evaluation.selectors import grade_summaries
 from apps.records.export import XLSX_CONTENT_TYPE, neutralise
 from apps.records.selectors import mask_ids_in_text, public_records
+from apps.records.spreadsheet import SpreadsheetRefused, UploadError
+from apps.records.uploads import xlsx_rows
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number, normalise_code
 from apps.subjects.models import Subject
@@ -764,11 +766,12 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _rows_to_queries(rows: Iterable) -> list[BatchQuery]:
+def _rows_to_queries(rows: Iterable[tuple[int, list]]) -> list[BatchQuery]:
+    """``rows``: (row number in the file, values) pairs."""
     code_col = name_col = None
     queries = []
     header_row = None
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:
         row = list(row or ())
         if header_row is None:
             if number > HEADER_SEARCH_ROWS:
@@ -834,24 +837,18 @@ def batch_queries_read(uploaded) -> list[BatchQuery]:
     if not data:
         raise ValidationError("上传的文件是空的。", code="empty")
     if name.endswith(".csv"):
-        return _rows_to_queries(_csv_rows(data))
+        return _rows_to_queries(enumerate(_csv_rows(data), start=1))
     if not data.startswith(b"PK\x03\x04"):
         raise ValidationError("文件不是有效的 .xlsx 工作簿（可能是改了扩展名的其他文件），请重新导出后上传。")
+    # The platform's guarded reader (zip-bomb limits, streamed), not openpyxl.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # untrusted bytes: zip, XML and openpyxl errors alike
-        raise ValidationError("无法读取该 .xlsx 文件（文件已损坏或不是 Excel 工作簿），请重新导出后上传。") from exc
-    try:
-        if not workbook.worksheets:
-            raise ValidationError("工作簿中没有工作表。", code="empty")
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        return _rows_to_queries(rows)
-    except ValidationError:
-        raise
-    except Exception as exc:
-        raise ValidationError("无法读取该 .xlsx 文件（文件已损坏），请重新导出后上传。") from exc
-    finally:
-        workbook.close()
+        return _rows_to_queries((row.number, row.values) for row in xlsx_rows(io.BytesIO(data)))
+    except SpreadsheetRefused as exc:
+        raise ValidationError(exc.messages, code="refused") from exc
+    except UploadError as exc:
+        raise ValidationError(
+            "无法读取该 .xlsx 文件（文件已损坏或不是 Excel 工作簿），请重新导出后上传。", code="unreadable"
+        ) from exc
 
 
 BATCH_RESULT_HEADER = [

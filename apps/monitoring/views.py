@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -15,6 +16,7 @@ from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as FieldRole
 from apps.catalog.models import FieldSpec, Policy
 from apps.records.models import ZeroReport
+from apps.records.uploads import uploads_needing_attention
 from apps.workdays.services import workdays_add
 
 from . import selectors, services
@@ -240,7 +242,14 @@ class DashboardView(CenterRequiredMixin, TemplateView):
             for line in card.lines
             if line.trend
         }
-        return super().get_context_data(card=card, charts=charts, **kwargs)
+        return super().get_context_data(
+            card=card,
+            charts=charts,
+            stuck_uploads=uploads_needing_attention(),
+            stuck_minutes=settings.UPLOAD_STUCK_MINUTES,
+            max_requeues=settings.UPLOAD_MAX_REQUEUES,
+            **kwargs,
+        )
 
 
 def _drill_href(url_name: str) -> str:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from .choices import Action, Severity, Source, Status, UploadStatus
 
@@ -148,11 +149,21 @@ class Upload(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life (queued again, started, a batch stored); empty: none since created_at. The
+    # sweeper (uploads_sweep) re-queues an unfinished upload without one for UPLOAD_STUCK_MINUTES.
+    active_at = models.DateTimeField("最近进展", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("自动重新排队次数", default=0)
 
     class Meta:
         verbose_name = "上传批次"
         verbose_name_plural = "上传批次"
         ordering = ["-created_at"]
+        # The sweeper's and the dashboard's look at unfinished uploads, every few minutes: a handful of rows.
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(status__in=["queued", "running"]), name="records_upload_unfinished"
+            )
+        ]
 
     def __str__(self):
         return f"{self.original_name}（{self.get_status_display()}）"

@@ -25,6 +25,7 @@ body for a web upload.
 
 import codecs
 import csv
+import datetime
 import hashlib
 import io
 import itertools
@@ -40,6 +41,7 @@ from xml.etree.ElementTree import ParseError, XMLPullParser
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, reset_queries, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.catalog.choices import FieldType, Role
@@ -49,6 +51,16 @@ from apps.catalog.spec import Problem, TypeSpec
 from .choices import Outcome, Severity, Source, UploadStatus
 from .models import Submission, Upload
 from .services import Ingest, IngestSummary
+from .spreadsheet import (
+    MAX_ELEMENTS_PER_ROW,
+    Limits,
+    UploadError,  # defined with the guards; the other readers import it from here
+    cell_too_long,
+    check_member_count,
+    check_package,
+    open_part,
+    too_many_elements,
+)
 from .staged import StagedImport, staged_available
 
 logger = logging.getLogger(__name__)
@@ -62,16 +74,9 @@ MAX_SHEETS_SCANNED = 20
 # number, a long document number) has already lost digits when we see it.
 _LOST_PRECISION = 1e15
 _CHUNK = 1 << 16
+_STRINGS_STEP = 8192
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class UploadError(Exception):
-    """The file cannot be read (or cannot be read as this record type); the message is for the clerk."""
-
-    def __init__(self, *messages: str):
-        self.messages = [m for m in messages if m]
-        super().__init__("；".join(self.messages))
 
 
 def max_upload_bytes() -> int:
@@ -180,8 +185,13 @@ class XlsxSource:
             raise UploadError(
                 "文件扩展名是 .xlsx，但内容不是 Excel 工作簿（可能是改了扩展名的其他文件，或文件已损坏）：请在 Excel 或 WPS 中打开后“另存为” .xlsx。"
             )
+        # Zip-bomb guards (spreadsheet.py): the directory first, nothing inflated yet; every part is then
+        # opened with hard caps on what it inflates to.
+        self.limits = Limits.current()
+        check_member_count(fileobj, self.limits)
         try:
             self.zip = zipfile.ZipFile(fileobj)
+            check_package(self.zip, self.limits)
             self.names = set(self.zip.namelist())
             self.sheets = self._sheets()
         except (zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError, zlib.error) as exc:
@@ -190,7 +200,10 @@ class XlsxSource:
             ) from exc
         if not self.sheets:
             raise UploadError("工作簿中没有工作表。")
-        self._strings: list[str] | None = None
+        # Shared strings are read as far as the rows read so far need (the header check of an upload
+        # needs only the first few), the rest when a row refers to them.
+        self._strings: list[str] = []
+        self._strings_left = None
         self._strings_path = self._shared_strings_path
         self.sheet = self.sheets[0]
         self._prescanned: dict[str, tuple[int, dict]] = {}
@@ -198,7 +211,7 @@ class XlsxSource:
     # workbook structure
 
     def _xml(self, name):
-        with self.zip.open(name) as handle:
+        with open_part(self.zip, name, self.limits.structure_bytes, self.limits) as handle:
             parser = XMLPullParser(events=("end",))
             parser.feed(handle.read())
             parser.close()
@@ -248,27 +261,45 @@ class XlsxSource:
                 return path
         return None
 
-    def strings(self) -> list[str]:
-        if self._strings is None:
-            self._strings = []
-            if self._strings_path:
-                self._strings = list(self._iter_shared_strings())
-        return self._strings
+    def shared_string(self, index: int, row: int) -> str:
+        """Shared string ``index``, reading the table on as far as it; a bad index is a damaged file."""
+        strings = self._strings
+        if index < 0:
+            raise IndexError(index)
+        if index >= len(strings) and self._strings_path:
+            if self._strings_left is None:
+                self._strings_left = self._iter_shared_strings()
+            # In steps of a few thousand: a row's new string is usually the next one, and resuming the
+            # parser for each would cost the import a noticeable share of its time.
+            strings.extend(itertools.islice(self._strings_left, max(index + 1 - len(strings), _STRINGS_STEP)))
+        try:
+            return strings[index]
+        except IndexError:
+            raise UploadError(f"第{row}行：工作簿的共享字符串表损坏，无法读取。") from None
 
     def _iter_shared_strings(self):
-        with self.zip.open(self._strings_path) as handle:
+        limits = self.limits
+        with open_part(self.zip, self._strings_path, limits.shared_strings_bytes, limits) as handle:
             parser = XMLPullParser(events=("start", "end"))
             root = ns = None
+            opened = 0  # elements since the last string ended: its runs are held until it does
             while chunk := handle.read(_CHUNK):
                 parser.feed(chunk)
                 for event, el in parser.read_events():
                     if event == "start":
                         if root is None:
                             root, ns = el, _ns(el.tag)
+                        opened += 1
                         continue
                     if el.tag == ns + "si":
-                        yield _rich_text(el, ns)
+                        text = _rich_text(el, ns)
+                        if len(text) > limits.cell_chars:
+                            raise cell_too_long(f"共享字符串表第{len(self._strings) + 1}项", len(text), limits)
+                        opened = 0
+                        yield text
                         root.clear()
+                if opened > MAX_ELEMENTS_PER_ROW:
+                    raise too_many_elements(f"共享字符串表第{len(self._strings) + 1}项")
             parser.close()
 
     def select(self, sheet: _Sheet):
@@ -284,11 +315,12 @@ class XlsxSource:
         if self.sheet.path in self._prescanned:
             return self._prescanned[self.sheet.path]
         rows, merges, carry = 0, {}, b""
-        with self.zip.open(self.sheet.path) as handle:
+        with open_part(self.zip, self.sheet.path, self.limits.member_bytes, self.limits) as handle:
             while chunk := handle.read(_CHUNK * 4):
                 buffer = carry + chunk
                 cut = buffer.rfind(b">") + 1
-                carry, buffer = buffer[cut:], buffer[:cut]
+                # Only a tag cut in two is carried over; a longer stretch without ">" holds no tag we count.
+                carry, buffer = buffer[cut:][-_CHUNK:], buffer[:cut]
                 rows += len(_ROW_TAG.findall(buffer))
                 for first, last in _MERGE_TAG.findall(buffer):
                     self._add_merge(merges, first.decode(), (last or first).decode())
@@ -309,25 +341,35 @@ class XlsxSource:
 
     def rows(self, *, with_merges: bool = True) -> Iterator[RawRow]:
         merges = self.prescan()[1] if with_merges else {}
-        strings = None
+        strings = self._strings  # grows as rows refer to later shared strings (shared_string)
+        limits = self.limits
+        cell_chars = limits.cell_chars
         column_cache: dict[str, int] = {}
-        with self.zip.open(self.sheet.path) as handle:
+        with open_part(self.zip, self.sheet.path, limits.member_bytes, limits) as handle:
             parser = XMLPullParser(events=("start", "end"))
             ns = None
             sheet_data = None
             previous = 0
+            # Elements opened since the last row ended: a row is held whole until it ends, so one
+            # with more than any real row could have is refused (checked once per chunk read).
+            opened = 0
             while chunk := handle.read(_CHUNK):
                 parser.feed(chunk)
                 for event, el in parser.read_events():
                     if event == "start":
+                        opened += 1
                         if ns is None:
                             ns = _ns(el.tag)
                             ROW, V, F, IS = ns + "row", ns + "v", ns + "f", ns + "is"  # noqa: N806
-                        elif el.tag == ns + "sheetData":
+                            SHEET_DATA = ns + "sheetData"  # noqa: N806
+                        elif sheet_data is None and el.tag == SHEET_DATA:
                             sheet_data = el
                         continue
                     if el.tag != ROW:
+                        if el is sheet_data:
+                            return  # nothing after the rows is read (merged ranges come from prescan)
                         continue
+                    opened = 0
                     number = int(el.get("r") or previous + 1)
                     previous = number
                     values: list = []
@@ -347,6 +389,8 @@ class XlsxSource:
                         if kind == "inlineStr":
                             inline = cell.find(IS)
                             value = _rich_text(inline, ns) if inline is not None else None
+                            if value is not None and len(value) > cell_chars:
+                                raise cell_too_long(_cell_name(number, position), len(value), limits)
                         else:
                             v = cell.find(V)
                             if v is None:
@@ -355,12 +399,14 @@ class XlsxSource:
                                     problems[position] = FORMULA_WITHOUT_VALUE
                             else:
                                 text = v.text or ""
+                                if len(text) > cell_chars:
+                                    raise cell_too_long(_cell_name(number, position), len(text), limits)
                                 if kind == "s":
-                                    if strings is None:
-                                        strings = self.strings()
                                     try:
                                         value = strings[int(text)]
-                                    except (ValueError, IndexError):
+                                    except IndexError:
+                                        value = self.shared_string(int(text), number)
+                                    except ValueError:
                                         raise UploadError(
                                             f"第{number}行：工作簿的共享字符串表损坏，无法读取。"
                                         ) from None
@@ -387,7 +433,13 @@ class XlsxSource:
                     else:
                         el.clear()
                     yield RawRow(number, values, problems, merged)
+                if opened > MAX_ELEMENTS_PER_ROW:
+                    raise too_many_elements(f"工作表“{self.sheet.name}”第{previous + 1}行")
             parser.close()
+
+
+def _cell_name(row: int, position: int) -> str:
+    return f"第{row}行{column_letters(position)}列"
 
 
 def _rich_text(el, ns) -> str:
@@ -706,6 +758,15 @@ def open_table(fileobj, name: str, spec: TypeSpec) -> Table:
         raise UploadError(DAMAGED_MESSAGE) from exc
 
 
+def xlsx_rows(fileobj) -> Iterator[RawRow]:
+    """The first visible sheet of an .xlsx, row by row (numbered as in the sheet) through the guarded
+    reader: the readers of other apps take this instead of openpyxl. Raises UploadError."""
+    try:
+        yield from XlsxSource(fileobj).rows(with_merges=False)
+    except DAMAGED as exc:
+        raise UploadError(DAMAGED_MESSAGE) from exc
+
+
 def inspect_file(fileobj, name: str, size: int | None, spec: TypeSpec) -> Table:
     """Everything that can be refused before the file is stored: what the upload form and the command run first."""
     check_name_and_size(name, size)
@@ -912,7 +973,14 @@ def upload_process(upload_id: int) -> dict:
         logger.warning("上传批次 %s 在处理中被重新投递，重新处理", upload.pk)
         Submission.objects.filter(upload=upload).delete()
     Upload.objects.filter(pk=upload.pk).update(
-        status=UploadStatus.RUNNING, processed_rows=0, accepted=0, rejected=0, duplicates=0, error="", problems=[]
+        status=UploadStatus.RUNNING,
+        processed_rows=0,
+        accepted=0,
+        rejected=0,
+        duplicates=0,
+        error="",
+        problems=[],
+        active_at=timezone.now(),
     )
     progress = Progress()
     notes: list[str] = []
@@ -928,7 +996,10 @@ def upload_process(upload_id: int) -> dict:
                 nonlocal progress
                 progress = p
                 Upload.objects.filter(pk=upload.pk).update(
-                    processed_rows=p.processed, total_rows=max(estimate, p.processed), **p.as_dict()
+                    processed_rows=p.processed,
+                    total_rows=max(estimate, p.processed),
+                    active_at=timezone.now(),  # a sign of life for the sweeper
+                    **p.as_dict(),
                 )
 
             progress, _ = import_table(
@@ -992,19 +1063,83 @@ def upload_create(*, uploaded_file, record_type, department, user, original_name
         )
         upload.file.save(f"{uuid.uuid4().hex}{extension_of(name)}", uploaded_file, save=False)
         upload.save()
-        transaction.on_commit(lambda: _enqueue(upload.pk))
+        transaction.on_commit(lambda: _enqueue_new(upload.pk))
     return upload
 
 
-def _enqueue(upload_id: int) -> None:
+def _enqueue(upload_id: int) -> bool:
+    """Send the upload's import to the queue; False (logged) when the broker cannot take it."""
     from .tasks import import_upload
 
     try:
         import_upload.delay(upload_id)
-    except Exception:  # noqa: BLE001 — a broker outage must not leave the upload "queued" for ever
+    except Exception:  # noqa: BLE001 — the caller decides what a broker outage means
         logger.exception("上传批次 %s 无法加入任务队列", upload_id)
+        return False
+    return True
+
+
+def _enqueue_new(upload_id: int) -> None:
+    if not _enqueue(upload_id):  # a broker outage must not leave a new upload "queued" for ever
         Upload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
             status=UploadStatus.FAILED,
             error="任务队列暂时不可用，文件未能开始处理，请稍后重新上传。",
             finished_at=timezone.now(),
         )
+
+
+# --- the sweeper ------------------------------------------------------------------------------------------
+
+
+def _no_sign_of_life_since(cutoff) -> Q:
+    return Q(status__in=(UploadStatus.QUEUED, UploadStatus.RUNNING)) & (
+        Q(active_at__lt=cutoff) | Q(active_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def stuck_failure_message(attempts: int, processed: int) -> str:
+    kept = f"此前已处理的 {processed} 行结果已保存，再次上传时这些行会识别为重复，不会重复入库。" if processed else ""
+    return (
+        f"导入未能完成：文件长时间没有处理进展，系统已自动重新排队 {attempts} 次仍未完成，已停止处理。{kept}"
+        "请重新上传该文件；如仍出现此情况，请联系信用中心。"
+    )
+
+
+def uploads_sweep(*, now=None) -> dict:
+    """Queue again every upload stuck 排队中/处理中 (a lost queue message, a stalled worker), failing it after
+    UPLOAD_MAX_REQUEUES times.
+
+    Running one twice is safe: ``upload_process`` returns at once for a finished upload, and a second run
+    of an unfinished one finds the rows already stored as duplicates. Each change is a conditional update,
+    so an upload that showed a sign of life meanwhile (or that another sweep took) is left alone.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=settings.UPLOAD_STUCK_MINUTES)
+    most = settings.UPLOAD_MAX_REQUEUES
+    requeued, failed = [], []
+    stuck = Upload.objects.filter(_no_sign_of_life_since(cutoff)).values_list("pk", "attempts", "processed_rows")
+    for pk, attempts, processed in stuck:
+        still_stuck = Upload.objects.filter(_no_sign_of_life_since(cutoff), pk=pk, attempts=attempts)
+        if attempts >= most:
+            if still_stuck.update(
+                status=UploadStatus.FAILED, error=stuck_failure_message(attempts, processed), finished_at=now
+            ):
+                logger.error("上传批次 %s 重新排队 %s 次后仍无进展，已标记失败", pk, attempts)
+                failed.append(pk)
+        elif still_stuck.update(attempts=attempts + 1, active_at=now):
+            logger.warning("上传批次 %s 长时间无进展，第 %s 次重新排队", pk, attempts + 1)
+            requeued.append(pk)
+            _enqueue(pk)  # the broker down: the next sweep tries again (and counts it)
+    return {"requeued": requeued, "failed": failed}
+
+
+def uploads_needing_attention(*, now=None, limit: int = 50):
+    """For the credit center's dashboard: unfinished uploads without a sign of life past the threshold,
+    and every upload the sweeper queued again that did not end done (still retried, or failed by it)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=settings.UPLOAD_STUCK_MINUTES)
+    return (
+        Upload.objects.select_related("department", "record_type")
+        .filter(_no_sign_of_life_since(cutoff) | (Q(attempts__gt=0) & ~Q(status=UploadStatus.DONE)))
+        .order_by("-created_at")[:limit]
+    )
