@@ -422,6 +422,7 @@ PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
 PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
 PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
 PORTAL_RATE_PASSWORD_RESET = env_str("PORTAL_RATE_PASSWORD_RESET") or "5/h"  # reset e-mails asked for (apps.accounts)
+SCENARIO_CHECK_RATE = env_str("SCENARIO_CHECK_RATE") or "600/h"  # 信易+ partner checks per API key (apps.scenarios)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""

@@ -13,6 +13,7 @@ from apps.evaluation.models import SubjectGrade
 from apps.lists.models import ListEntry
 from apps.records.models import Record
 from apps.subjects.choices import OperatingStatus, SubjectKind
+from apps.subjects.codes import check_id_number, mask_id_number
 from apps.subjects.models import Subject
 from apps.subjects.selectors import subject_find_by_code
 
@@ -75,23 +76,36 @@ def scenarios_for_subject(*, subject: Subject, user=None, log: bool = True) -> l
     return result
 
 
+# The facts of a natural person with nothing on file (see scenario_check).
+UNKNOWN_PERSON_FACTS = {
+    "grade": "", "black_lists": 0, "watch_lists": 0, "red_lists": 0, "serious_records": 0, "general_records": 0,
+    "breached_commitments": 0, "subject_kind": "person", "operating": True,
+}  # fmt: skip
+
+
 def scenario_check(*, scenario: Scenario, query: str, api_key) -> dict:
     """A partner's check through the API: eligible or not with the reasons; logged and counted."""
     if scenario.partners.exists() and not scenario.partners.filter(pk=api_key.pk).exists():
         raise PermissionDenied(f"该 API Key 不是场景“{scenario.name}”的合作方。")
     subject = subject_find_by_code(query)
-    if subject is None:
+    person = check_id_number(query).valid
+    if person:
+        # A person is answered from credit facts alone: someone the platform has never heard of gets
+        # the answer of a person with nothing on file, and no name comes back, so a partner cannot
+        # use the check to confirm which full ID numbers belong to a registered person.
+        eligible, reasons = evaluate(scenario.rule, subject_facts(subject) if subject else UNKNOWN_PERSON_FACTS)
+    elif subject is None:
         eligible, reasons = False, [f"未找到代码为“{query}”的信用主体。"]
     else:
         eligible, reasons = evaluate(scenario.rule, subject_facts(subject))
     ScenarioUse.objects.create(
-        scenario=scenario, subject=subject, channel=UseChannel.API, api_key=api_key, query=query[:64],
-        eligible=eligible, reasons=reasons,
+        scenario=scenario, subject=subject, channel=UseChannel.API, api_key=api_key,
+        query=mask_id_number(query) if person else query[:64], eligible=eligible, reasons=reasons,
     )  # fmt: skip
     return {
         "scenario": scenario.code,
         "name": scenario.name,
-        "subject": {"name": subject.name, "code": subject.public_code} if subject else None,
+        "subject": {"name": subject.name, "code": subject.public_code} if subject and not person else None,
         "eligible": eligible,
         "reasons": reasons,
         "benefits": scenario.benefits if eligible else "",

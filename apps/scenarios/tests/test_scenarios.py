@@ -82,6 +82,49 @@ def test_partner_api_check_is_logged_and_counted(graded):
     assert client.post("/api/v1/scenarios/xyd_credit_loan/check/", {"code": good.uscc}).status_code == 403
 
 
+def _partner_client():
+    key, raw = ApiKey.issue(name="乳山市图书馆", scopes=["scenario-check"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return key, client
+
+
+def test_partner_check_of_a_person_does_not_confirm_a_registered_id_number(db):
+    """A registered person with nothing on file and an ID number nobody registered get the same answer."""
+    from stdnum.cn import ric
+
+    from apps.subjects.choices import SubjectKind
+    from apps.subjects.services import subject_create
+
+    registered_id, unknown_id = (f + ric.calc_check_digit(f + "0") for f in ("37108319900101123", "37108319900102456"))
+    subject_create(name="王某", kind=SubjectKind.PERSON, id_number=registered_id)
+    key, client = _partner_client()
+    url = "/api/v1/scenarios/xyd_credit_loan/check/"
+    registered = client.post(url, {"code": registered_id}, format="json")
+    unknown = client.post(url, {"code": unknown_id}, format="json")
+    assert registered.status_code == unknown.status_code == 200
+    assert registered.json() == unknown.json() and registered.json()["subject"] is None
+    assert "王某" not in registered.content.decode()
+    # The use log keeps masked numbers only.
+    assert set(ScenarioUse.objects.filter(api_key=key).values_list("query", flat=True)) == {
+        registered_id[:6] + "********" + registered_id[-4:],
+        unknown_id[:6] + "********" + unknown_id[-4:],
+    }
+
+
+def test_partner_checks_are_rate_limited_per_key(graded, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SCENARIO_CHECK_RATE = "2/m"
+    good, _ = graded
+    _, client = _partner_client()
+    url = "/api/v1/scenarios/xyd_credit_loan/check/"
+    statuses = [client.post(url, {"code": good.uscc}, format="json").status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    cache.clear()
+
+
 @pytest.fixture
 def bank():
     key, raw = ApiKey.issue(name="乳山农商银行", scopes=["loan-bank"])
