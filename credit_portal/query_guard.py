@@ -20,8 +20,10 @@ from django.shortcuts import render
 
 # C0 controls except tab, LF and CR (a pasted search text may carry those), DEL and the C1 block.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# More digits than any bigint (and than any code of this platform: IDs and USCCs have 18 characters).
+# More digits than any bigint. Only for the parameters that are counts or positions: a 20-digit
+# commitment code is a legitimate search term.
 _HUGE_NUMBER = re.compile(r"^\s*[+-]?\d{19,}\s*$")
+INTEGER_PARAMETERS = frozenset({"page", "limit", "offset", "page_size", "days", "year", "month", "pk", "id"})
 
 
 def query_problem(query_string: str) -> str | None:
@@ -43,7 +45,7 @@ def query_problem(query_string: str) -> str | None:
     for key, value in pairs:
         if _CONTROL.search(key) or _CONTROL.search(value):
             return f"查询参数“{_CONTROL.sub('', key)[:40]}”含有不可见的控制字符。"
-        if _HUGE_NUMBER.match(value):
+        if key in INTEGER_PARAMETERS and _HUGE_NUMBER.match(value):
             return f"查询参数“{key[:40]}”的数值超出范围。"
     return None
 

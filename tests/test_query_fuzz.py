@@ -24,7 +24,7 @@ NAMES = [
 # Values that pass the query-string guard and reach the views (the guard's own refusals are tested below).
 HOSTILE = [
     "99999999999", "-1", "0", "1e309", "NaN", "２０２６", "2026-99-99", "99999-01-01", "乳" * 2000,
-    "'\"<script>%_\\", "[]", "371083199001011235",
+    "'\"<script>%_\\", "[]", "371083199001011235", "9" * 30, "-" + "9" * 25,
 ]  # fmt: skip
 ROLES = ("anon", "clerk_a", "center")
 # Routes whose GET is not a page: the logout (POST only), the schema and API docs (no parameters read).
@@ -62,4 +62,5 @@ def test_search_and_api_refuse_bad_bytes_with_a_chinese_400(client_for, center, 
 
 def test_ordinary_text_passes():
     assert query_problem(urlencode({"q": "乳山市\t鑫源 水产", "code": "371083199001011235", "page": "2"})) is None
+    assert query_problem(urlencode({"q": "20261207000000012345"})) is None  # a commitment code
     assert query_problem("q=" + "%E4%B9%B3" * 10) is None
