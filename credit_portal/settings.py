@@ -231,6 +231,9 @@ RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreads
 IMPORT_STAGED = env_bool("IMPORT_STAGED", True)
 # Rows per segment: one transaction each, and the file's reader runs one segment ahead in a thread.
 IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1)
+# Stored rows with a note for the clerk (an ID or mobile number in a name…) listed on the upload page;
+# the rest are counted. Bounds the memory and the upload's JSON on a file where every row has one.
+UPLOAD_MAX_WARNED_ROWS = env_int("UPLOAD_MAX_WARNED_ROWS", 1000, minimum=1)
 # Batch credit checks (逢办必查 by file) run in the request: these bound its time.
 CREDIT_CHECK_BATCH_MAX_ROWS = env_int("CREDIT_CHECK_BATCH_MAX_ROWS", 20_000, minimum=1)
 CREDIT_CHECK_BATCH_MAX_MB = env_int("CREDIT_CHECK_BATCH_MAX_MB", 10, minimum=1)

@@ -12,7 +12,7 @@ from apps.subjects.models import Subject
 from .forms import ReportRequestForm, VerifyForm
 from .models import CreditReport
 from .pdf import report_pdf
-from .services import report_issue, report_verify
+from .services import public_snapshot, report_issue, report_verify
 
 SESSION_KEY = "issued_reports"
 SESSION_KEEP = 20
@@ -78,4 +78,5 @@ def verify(request):
     form = VerifyForm(request.GET or None)
     if form.is_bound and form.is_valid():
         outcome = report_verify(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
-    return render(request, "reports/verify.html", {"form": form, "outcome": outcome})
+    snapshot = public_snapshot(outcome.report.snapshot) if outcome is not None and outcome.verified else None
+    return render(request, "reports/verify.html", {"form": form, "outcome": outcome, "snapshot": snapshot})
