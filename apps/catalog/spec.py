@@ -238,7 +238,9 @@ def personal_number_warning(text: str) -> str:
     kinds = {number.kind for number in personal_numbers(text)}
     parts = []
     if ID_KIND in kinds:
-        parts.append("含有身份证号码，公示时将脱敏显示（如 371083********123X）；证件号码请填写在“证件号码”栏，不要写在此处")
+        parts.append(
+            "含有身份证号码，公示时将脱敏显示（如 371083********123X）；证件号码请填写在“证件号码”栏，不要写在此处"
+        )
     if MOBILE_KIND in kinds:
         parts.append("含有手机号码，公示时将隐去中间四位（如 138****5678）；联系电话不予公示，请勿填写在此处")
     return "；".join(parts)

@@ -931,7 +931,13 @@ def upload_process(upload_id: int) -> dict:
         logger.warning("上传批次 %s 在处理中被重新投递，重新处理", upload.pk)
         Submission.objects.filter(upload=upload).delete()
     Upload.objects.filter(pk=upload.pk).update(
-        status=UploadStatus.RUNNING, processed_rows=0, accepted=0, rejected=0, duplicates=0, error="", problems=[],
+        status=UploadStatus.RUNNING,
+        processed_rows=0,
+        accepted=0,
+        rejected=0,
+        duplicates=0,
+        error="",
+        problems=[],
         warnings={},
     )
     progress = Progress()

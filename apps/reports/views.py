@@ -79,4 +79,7 @@ def verify(request):
     if form.is_bound and form.is_valid():
         outcome = report_verify(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
     snapshot = public_snapshot(outcome.report.snapshot) if outcome is not None and outcome.verified else None
-    return render(request, "reports/verify.html", {"form": form, "outcome": outcome, "snapshot": snapshot})
+    # The records the report listed: a 专用版's penalties, else the standard report's records.
+    rows = ((snapshot.get("special") or {}).get("penalties") or snapshot.get("records") or []) if snapshot else []
+    context = {"form": form, "outcome": outcome, "snapshot": snapshot, "rows": rows}
+    return render(request, "reports/verify.html", context)
