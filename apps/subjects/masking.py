@@ -9,7 +9,8 @@ the report's ``public_snapshot``), and the intake warns the clerk through
 ``personal_numbers``.
 
 What counts as a number, matched on an NFKC-folded copy of the text (full-width
-digits and spaces fold to ASCII) while the rest of the text stays as written:
+digits and spaces fold to ASCII, character by character) while the rest of the
+text stays as written:
 
 * digit groups may be split by one space, tab, hyphen or dash between any two
   digits (``371083 19900101 1235``, ``139-1234-5678``, full-width ``　``);
@@ -37,6 +38,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.db.models import Q
 from stdnum.cn import ric as stdnum_ric
 
 from .codes import USCC_ALPHABET, uscc_check_char
@@ -53,10 +55,15 @@ _MOBILE = rf"(?<![0-9])(?:(?:\+|00)?86{_SEP}?)?(?P<mobile>1[3-9](?:{_SEP}?[0-9])
 _NUMBERS = re.compile(rf"(?P<id18>{_ID18})|(?P<id15>{_ID15})|{_MOBILE}")
 _MOBILES = re.compile(_MOBILE)
 _SEPARATORS = re.compile(_SEP)
-# Cheap first look on the text as written: eleven digits (any script's, full-width included) in a row,
-# one separator allowed between two. Most values (names, document numbers, dates, amounts) stop here.
-_MAYBE = re.compile(r"\d(?:[\s\-\u2010-\u2015\u2212\uff0d]?\d){10}")
 _PROVINCE_DIGITS = "12345678"
+_PROVINCE_DIGITS = "12345678"
+# The same first look as a database regular expression (PostgreSQL and SQLite's REGEXP alike): eleven digits,
+# ASCII or full-width, one separator allowed between two. Public filters that match text by substring decline
+# the rows it finds for a term holding a digit, so masked digits cannot be probed one query at a time.
+LONG_NUMBER_SQL_REGEX = (
+    "[0-9\uff10-\uff19\U0001d7ce-\U0001d7ff]"
+    "([ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\uff0d\u2010-\u2015\u2212-]?[0-9\uff10-\uff19\U0001d7ce-\U0001d7ff]){10}"
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +74,62 @@ class PersonalNumber:
     masked: str
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """NFKC per character, with the position in ``text`` of every folded character."""
-    folded, index = [], []
-    for position, char in enumerate(text):
-        piece = char if char < "\x80" else unicodedata.normalize("NFKC", char)
-        folded.append(piece)
-        index.extend([position] * len(piece))
-    return "".join(folded), index
+def _fold_table() -> dict[int, str]:
+    """Every character NFKC turns into one character a number is made of (a digit, X, +, a space or a hyphen).
+
+    Full-width ``３`` and ``Ｘ``, the ideographic space, mathematical and superscript digits, ``①``…
+    Folding one character into one keeps every position of the text as written, so the folded copy
+    is matched and the original is masked at the same places. (A character NFKC turns into several,
+    such as ``⑩`` → ``10``, is left alone.)
+    """
+    wanted = set("0123456789Xx+- \t")
+    blocks = [(0x00A0, 0x0100), (0x2000, 0x2190), (0x2460, 0x2500), (0x3000, 0x3001), (0xFE50, 0xFE70),
+              (0xFF00, 0xFF70), (0x1D7CE, 0x1D800), (0x1FBF0, 0x1FBFA)]  # fmt: skip
+    table = {}
+    for first, last in blocks:
+        for code in range(first, last):
+            folded = unicodedata.normalize("NFKC", chr(code))
+            if len(folded) == 1 and folded in wanted:
+                table[code] = folded
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def _class(codes) -> str:
+    """A bracket-expression body for code points, consecutive ones as ranges (a short class is a fast one).
+
+    A hyphen goes last, where PostgreSQL and Python both read it as itself."""
+    codes = sorted(set(codes))
+    hyphen = ord("-") in codes
+    codes = [c for c in codes if c != ord("-")]
+    parts, start = [], 0
+    for i in range(1, len(codes) + 1):
+        if i == len(codes) or codes[i] != codes[i - 1] + 1:
+            first, last = codes[start], codes[i - 1]
+            parts.append(chr(first) if first == last else f"{chr(first)}-{chr(last)}")
+            start = i
+    return "".join(parts) + ("-" if hyphen else "")
+
+
+def _long_number_sql_regex() -> str:
+    """Eleven digits in a row, one separator allowed between two, on the text as written: every character
+    the fold turns into a digit or a separator is in its classes, so it finds every value the masking
+    changes (and more)."""
+    digits = _class([*map(ord, "0123456789"), *(c for c, f in _FOLD.items() if f.isdigit())])
+    separators = _class(
+        [*map(ord, " \t-"), *(c for c, f in _FOLD.items() if f in " \t-"), *range(0x2010, 0x2016), 0x2212]
+    )
+    return f"[{digits}]([{separators}]?[{digits}]){{10}}"
+
+
+# Public filters that match text by substring decline the rows this finds for a term holding a digit, so
+# masked digits cannot be probed one query at a time (PostgreSQL and SQLite's REGEXP read it alike).
+LONG_NUMBER_SQL_REGEX = _long_number_sql_regex()
+# The same cheap first look on the text as written: most values (names, document numbers, dates,
+# amounts) stop here, before any folding.
+_MAYBE = re.compile(LONG_NUMBER_SQL_REGEX)
 
 
 def _birth_plausible(year: int, month: int, day: int) -> bool:
@@ -127,14 +182,25 @@ def _found(folded: str):
 
 def personal_numbers(text) -> list[PersonalNumber]:
     """Every ID or mobile number in ``text``, with its place in the text as written and its masked form."""
-    if not text or not isinstance(text, str) or not _MAYBE.search(text):
+    if not text or not isinstance(text, str):
         return []
-    if text.isascii():
-        return [PersonalNumber(kind, start, end, masked) for kind, start, end, masked in _found(text)]
-    folded, index = _fold(text)
-    return [
-        PersonalNumber(kind, index[start], index[end - 1] + 1, masked) for kind, start, end, masked in _found(folded)
-    ]
+    if not _MAYBE.search(text):
+        return []
+    folded = text if text.isascii() else text.translate(_FOLD)
+    return [PersonalNumber(*found) for found in _found(folded)]
+
+
+def public_contains(field: str, term: str) -> Q:
+    """``field`` contains ``term`` as the public reads the field.
+
+    A term holding a digit does not match inside a value that carries a long number (masked
+    for the public): otherwise ``身份证37108319880`` finding a row or not would tell the
+    hidden digits one by one. Coarser than the masking (any eleven digits), never looser.
+    """
+    q = Q(**{f"{field}__icontains": term})
+    if any(char.isdigit() for char in term):
+        q &= ~Q(**{f"{field}__regex": LONG_NUMBER_SQL_REGEX})
+    return q
 
 
 def mask_personal_numbers(text) -> str:

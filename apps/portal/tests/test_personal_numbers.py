@@ -16,6 +16,10 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import Department
+from apps.catalog.models import RecordType
+from apps.commitments.models import Commitment, CommitmentTemplate
+from apps.records.export import csv_lines
+from apps.records.filtersets import StaffRecordFilterSet
 from apps.records.models import Record
 from apps.records.tests.factories import penalty_row
 from apps.reports.pdf import report_pdf
@@ -176,3 +180,49 @@ def test_masked_digits_cannot_be_found_by_searching_for_them(numbers):
     # What the public can read still finds the subject.
     for q in ("赵六", "身份证371083", "8888", "赵记水产 5678"):
         assert client.get(reverse("portal:search"), {"q": q}).context["outcome"].hits, q
+
+
+def test_public_filters_cannot_probe_masked_digits_but_staff_filters_can(numbers):
+    client = Client()
+    zhao, shop = numbers
+
+    def listed(url, **query):
+        return client.get(url, query).content.decode()
+
+    page = reverse("records_public:list")
+    for query in ({"name": "身份证3710831988"}, {"name": "1988"}, {"number": "1391234"}, {"name": "电话1381234"}):
+        assert "371083********8888" not in listed(page, **query) and "138****5678" not in listed(page, **query)
+        assert client.get("/api/v1/records/public/", query).json()["count"] == 0, query
+    # What the public can read still finds the records.
+    assert "赵六（身份证371083********8888）" in listed(page, name="赵六")
+    assert client.get("/api/v1/records/public/", {"number": "〔2024〕88号"}).json()["count"] == 1
+    # Staff read the values in full, and search them in full.
+    staff = StaffRecordFilterSet({"name": "1988"}, queryset=Record.objects.all())
+    assert list(staff.qs.values_list("subject_id", flat=True)) == [zhao.pk]
+
+
+def test_commitments_public_page_masks_matter_and_name_and_cannot_be_probed(numbers, dept_a):
+    _zhao, shop = numbers
+    template = CommitmentTemplate.objects.get(type="tolerance", matter="市场主体登记容缺受理")
+    Commitment.objects.create(
+        code="37108320241010000001", template=template, type=template.type, subject=shop,
+        matter="容缺受理（联系人电话13812345678）", text="……", signed_on=datetime.date(2024, 10, 9),
+        due_on=datetime.date(2024, 12, 9), channel="paper", supervising_department=dept_a,
+        fulfilment_deadline=datetime.date(2024, 12, 18),
+    )  # fmt: skip
+    client = Client()
+    page = client.get(reverse("commitments:public")).content.decode()
+    assert not _leaks(page)
+    assert "容缺受理（联系人电话138****5678）" in page and "乳山市赵记水产经营部（电话138****5678）" in page
+    assert "赵记水产" in client.get(reverse("commitments:public"), {"q": "赵记水产"}).content.decode()
+    assert "赵记水产" not in client.get(reverse("commitments:public"), {"q": "1381234"}).content.decode()
+    profile = client.get(reverse("portal:profile", args=[shop.pk])).content.decode()
+    assert "容缺受理（联系人电话138****5678）" in profile and not _leaks(profile)
+
+
+def test_provincial_export_masks_names_document_numbers_and_free_text(numbers):
+    penalty = RecordType.objects.get(code="penalty")
+    specs = list(penalty.fields.order_by("order"))
+    text = "".join(csv_lines(Record.objects.filter(record_type=penalty), specs))
+    assert not _leaks(text), text
+    assert "赵六（身份证371083********8888）" in text and "乳市监罚〔2024〕88号（电话139****5678）" in text
