@@ -5,8 +5,12 @@ typed (staff see it in full); the public sees it masked. Form, upload (both the
 staged path and the pipeline) and API all say so.
 """
 
+import json
+from io import StringIO
+
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 
 from apps.catalog.spec import TypeSpec
@@ -119,3 +123,18 @@ def test_api_answer_carries_the_warning(dept_a, key_a):  # noqa: F811
     assert result["outcome"] == "accepted"
     assert [(w["field"], w["label"]) for w in result["warnings"]] == [("CF_FRDB", "法定代表人")]
     assert MOBILE_WARNING in result["warnings"][0]["message"]
+
+
+def test_import_command_prints_the_warned_rows_before_the_summary(tmp_path, dept_a):
+    path = tmp_path / "处罚.csv"
+    rows = [labels(), penalty_cells(dept_a, 1), penalty_cells(dept_a, 2, CF_XDR_MC="乳山市某某商贸有限公司13812345678")]
+    path.write_bytes(csv_bytes(rows, encoding="utf-8-sig"))
+    out = StringIO()
+    call_command(
+        "import_records", str(path), "--type", "penalty", "--department", dept_a.code, stdout=out, stderr=StringIO()
+    )
+    lines = out.getvalue().splitlines()
+    assert json.loads(lines[-1]) == {"accepted": 2, "rejected": 0, "duplicates": 0}
+    assert lines[:-1] == [
+        f"第3行（乳市监罚〔2024〕2号）已接收，提示：行政相对人名称：{MOBILE_WARNING}（如 138****5678）；联系电话不予公示，请勿填写在此处"
+    ]
