@@ -52,11 +52,14 @@ def test_pipeline_warns_per_field_and_stores_the_row_as_typed(dept_a):
     assert record.subject_name == "乳山市某某商贸有限公司（电话139-1234-5678）"
 
 
-def test_plain_rows_and_old_codes_carry_no_warning(dept_a):
+def test_only_names_and_free_text_with_a_number_are_warned_about(dept_a):
     spec = TypeSpec.load("penalty")
-    # A 15-digit 工商注册号 is a number by nature; the document number and dates are no personal numbers.
-    row = penalty_row(dept_a, 1, CF_XDR_GSZC="371083900101123")
-    assert spec.validate(row, today=FROZEN.date()).warnings == []
+    # A 15-digit 工商注册号 is a number by nature; the document number, dates and amounts are no personal numbers.
+    plain = penalty_row(dept_a, 1, CF_XDR_GSZC="371083900101123")
+    assert spec.validate(plain, today=FROZEN.date()).warnings == []
+    carrying = penalty_row(dept_a, 2, CF_XDR_GSZC="371083900101123", BZ="经营者371083900101123")
+    warnings = spec.validate(carrying, today=FROZEN.date()).warnings
+    assert [(w.field, w.message.split("，")[0]) for w in warnings] == [("BZ", "含有身份证号码")]
 
 
 def test_web_form_saves_and_warns(client_for, clerk_a, dept_a):
