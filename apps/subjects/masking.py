@@ -46,8 +46,8 @@ from .codes import USCC_ALPHABET, uscc_check_char
 ID_KIND = "身份证号码"
 MOBILE_KIND = "手机号码"
 
-# Between two digits of one number: one space, tab, hyphen or dash (after NFKC: U+3000 and U+00A0 are a space,
-# U+FF0D a hyphen-minus).
+# Between two digits of one number (in the folded copy: U+3000 and U+00A0 are a space there, U+FF0D a
+# hyphen-minus): one space, tab, hyphen or dash.
 _SEP = r"[ \t\-\u2010-\u2015\u2212]"
 _ID18 = rf"(?<![0-9])[0-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx](?![0-9])"
 _ID15 = rf"(?<![0-9])[0-9](?:{_SEP}?[0-9]){{14}}(?![0-9])"
@@ -56,14 +56,6 @@ _NUMBERS = re.compile(rf"(?P<id18>{_ID18})|(?P<id15>{_ID15})|{_MOBILE}")
 _MOBILES = re.compile(_MOBILE)
 _SEPARATORS = re.compile(_SEP)
 _PROVINCE_DIGITS = "12345678"
-_PROVINCE_DIGITS = "12345678"
-# The same first look as a database regular expression (PostgreSQL and SQLite's REGEXP alike): eleven digits,
-# ASCII or full-width, one separator allowed between two. Public filters that match text by substring decline
-# the rows it finds for a term holding a digit, so masked digits cannot be probed one query at a time.
-LONG_NUMBER_SQL_REGEX = (
-    "[0-9\uff10-\uff19\U0001d7ce-\U0001d7ff]"
-    "([ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\uff0d\u2010-\u2015\u2212-]?[0-9\uff10-\uff19\U0001d7ce-\U0001d7ff]){10}"
-)
 
 
 @dataclass(frozen=True)
