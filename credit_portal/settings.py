@@ -279,6 +279,9 @@ SPREADSHEET_MAX_SHARED_STRINGS_MB = env_int("SPREADSHEET_MAX_SHARED_STRINGS_MB",
 SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 100, minimum=2)
 # Characters in one cell (Excel's own limit is 32,767).
 SPREADSHEET_MAX_CELL_CHARS = env_int("SPREADSHEET_MAX_CELL_CHARS", 32_767, minimum=256)
+# Stored rows with a note for the clerk (an ID or mobile number in a name…) listed on the upload page;
+# the rest are counted. Bounds the memory and the upload's JSON on a file where every row has one.
+UPLOAD_MAX_WARNED_ROWS = env_int("UPLOAD_MAX_WARNED_ROWS", 1000, minimum=1)
 # Batch credit checks (逢办必查 by file) run in the request: these bound its time.
 CREDIT_CHECK_BATCH_MAX_ROWS = env_int("CREDIT_CHECK_BATCH_MAX_ROWS", 20_000, minimum=1)
 CREDIT_CHECK_BATCH_MAX_MB = env_int("CREDIT_CHECK_BATCH_MAX_MB", 10, minimum=1)

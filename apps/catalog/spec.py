@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from apps.subjects.codes import check_id_number, check_uscc
+from apps.subjects.masking import ID_KIND, MOBILE_KIND, personal_numbers
 
 from .choices import FieldType, Role
 from .lookups import choices_for
@@ -153,6 +154,11 @@ class TypeSpec:
         text = clean_text(value)
         if spec.max_length and len(text) > spec.max_length:
             raise ValueProblem(f"长度{len(text)}超过上限{spec.max_length}个字符")
+        # Old codes (工商注册号, a 个体工商户's 税务登记号) are numbers by nature: no warning there.
+        if spec.role != Role.LEGACY_CODE:
+            warning = personal_number_warning(text)
+            if warning:
+                result.warnings.append(Problem(spec.code, spec.label, warning))
         return text
 
     def _check_presence(self, result: RowResult):
@@ -221,6 +227,23 @@ class TypeSpec:
                 result.problems.append(Problem(number_code, self.by_code[number_code].label, "；".join(check.errors)))
             else:
                 result.values[number_code] = check.code
+
+
+def personal_number_warning(text: str) -> str:
+    """The clerk's warning for an ID or mobile number inside a name or free-text value, or "".
+
+    A warning, not a problem: a natural person's 行政相对人名称 is legitimately a name, and
+    the row is stored. The number itself is not repeated (the message reaches API answers and pages).
+    """
+    kinds = {number.kind for number in personal_numbers(text)}
+    parts = []
+    if ID_KIND in kinds:
+        parts.append(
+            "含有身份证号码，公示时将脱敏显示（如 371083********123X）；证件号码请填写在“证件号码”栏，不要写在此处"
+        )
+    if MOBILE_KIND in kinds:
+        parts.append("含有手机号码，公示时将隐去中间四位（如 138****5678）；联系电话不予公示，请勿填写在此处")
+    return "；".join(parts)
 
 
 @functools.lru_cache(maxsize=65536)

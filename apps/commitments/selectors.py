@@ -5,16 +5,17 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from apps.subjects.masking import mask_personal_numbers
 from credit_portal.prepared import PreparedQuery
 
 from .models import Commitment
 
 
 def public_subject_name(subject) -> str:
-    """A natural person's name shows its first character only; an organisation's in full."""
+    """A natural person's name shows its first character only; an organisation's in full, numbers in it masked."""
     if subject.kind == "person" and subject.name:
         return subject.name[0] + "*" * (len(subject.name) - 1)
-    return subject.name
+    return mask_personal_numbers(subject.name)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def public_commitment(c: Commitment) -> PublicCommitment:
         subject_name=public_subject_name(c.subject),
         subject_code=c.subject.public_code,
         type_label=c.get_type_display(),
-        matter=c.matter,
+        matter=mask_personal_numbers(c.matter),
         signed_on=c.signed_on,
         due_on=c.due_on,
         status_label=c.get_status_display(),
@@ -81,7 +82,7 @@ def public_commitments(*, subject, on: datetime.date | None = None) -> list[Publ
             subject_name=name,
             subject_code=code,
             type_label=types.get(kind, kind),
-            matter=matter,
+            matter=mask_personal_numbers(matter),
             signed_on=signed_on,
             due_on=due_on,
             status_label=statuses.get(status, status),

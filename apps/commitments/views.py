@@ -12,6 +12,7 @@ from django.views import View
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.subjects.codes import normalise_code
+from apps.subjects.masking import public_contains
 from apps.subjects.models import Subject
 
 from .choices import Channel
@@ -30,7 +31,8 @@ class PublicListView(View):
         q = (request.GET.get("q") or "").strip()
         if q:
             # A person's name is masked here, so it is not searchable either (no confirming who is behind a row).
-            by_name = Q(subject__name__icontains=q) & ~Q(subject__kind="person")
+            # An organisation's name is shown with ID and mobile numbers masked: matched as shown.
+            by_name = public_contains("subject__name", q) & ~Q(subject__kind="person")
             qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         rows = [

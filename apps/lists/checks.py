@@ -44,11 +44,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.evaluation.selectors import grade_summaries
 from apps.records.export import XLSX_CONTENT_TYPE, neutralise
-from apps.records.selectors import mask_ids_in_text, public_records
+from apps.records.selectors import public_records
 from apps.records.spreadsheet import SpreadsheetRefused, UploadError
 from apps.records.uploads import xlsx_rows
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number, normalise_code
+from apps.subjects.masking import mask_personal_numbers
 from apps.subjects.models import Subject
 from apps.subjects.pii import id_number_hash
 from apps.subjects.selectors import subject_find_by_code
@@ -127,7 +128,7 @@ def _logged_query(raw: str, code: str, subject: Subject | None) -> str:
     if _ID_FORM.fullmatch(code) and not (subject is not None and subject.uscc == code):
         if check_id_number(code).valid or (subject is not None and subject.kind == SubjectKind.PERSON):
             return mask_id_number(code)
-    return mask_ids_in_text(text)[:QUERY_MAX]
+    return mask_personal_numbers(text)[:QUERY_MAX]
 
 
 def _name_variants(name: str) -> list[str]:
@@ -370,7 +371,7 @@ def _list_dict(row: dict) -> dict:
         "recognised_on": _iso(row["recognised_on"]),
         "valid_until": _iso(row["valid_until"]),
         "legal_basis": row["basis"] or row["list_type__legal_basis"],
-        "reason": mask_ids_in_text(row["reason"] or ""),
+        "reason": mask_personal_numbers(row["reason"] or ""),
         "decision_number": row["record__decision_number"],
         "legal_representative": row["legal_representative"],
         "triggers_measures": row["list_type__triggers_measures"],

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from apps.accounts.models import Department
 from apps.subjects.codes import check_id_number, normalise_code
+from apps.subjects.masking import public_contains
 from apps.subjects.pii import id_number_hash
 
 from .choices import EntryState, ListColor
@@ -76,7 +77,7 @@ class EntryFilterSet(django_filters.FilterSet):
 class PublicEntryFilterSet(django_filters.FilterSet):
     name = django_filters.CharFilter(
         field_name="record__subject_name",
-        lookup_expr="icontains",
+        method="filter_name",
         label="主体名称",
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "名称包含的文字"}),
@@ -101,6 +102,10 @@ class PublicEntryFilterSet(django_filters.FilterSet):
     class Meta:
         model = ListEntry
         fields = ("name", "code", "color", "type")
+
+    def filter_name(self, queryset, name, value):
+        # Names are shown masked (ID and mobile numbers): matched as shown.
+        return queryset.filter(public_contains(name, value)) if value else queryset
 
     def filter_code(self, queryset, name, value):
         # The public code column holds USCCs and masked ID numbers only: an exact match,

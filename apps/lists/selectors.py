@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from apps.accounts.permissions import CENTER_ROLES, has_role
-from apps.records.selectors import mask_ids_in_text
 from apps.subjects.codes import check_id_number, mask_id_number
+from apps.subjects.masking import mask_personal_numbers
 from credit_portal.prepared import PreparedQuery
 
 from .choices import EntryState, ListColor
@@ -157,19 +157,19 @@ def public_view(entry: ListEntry, *, with_details: bool = False) -> PublicEntry:
     )  # fmt: skip
     return PublicEntry(
         pk=entry.pk,
-        subject_name=record.subject_name,
+        subject_name=mask_personal_numbers(record.subject_name),
         subject_code=public_code(record.subject_code),
         subject_kind=record.subject_kind,
         list_type=entry.list_type.name,
         color=entry.list_type.color,
         color_label=ListColor(entry.list_type.color).label,
         department=entry.department.name,
-        decision_number=record.decision_number,
+        decision_number=mask_personal_numbers(record.decision_number),
         recognised_on=entry.recognised_on,
         valid_until=entry.valid_until,
-        legal_basis=mask_ids_in_text(str(data.get(LEGAL_BASIS_CODE) or "")),
-        reason=mask_ids_in_text(str(data.get(REASON_CODE) or "")),
-        legal_representative=mask_ids_in_text(entry.legal_representative) if show_rep else "",
+        legal_basis=mask_personal_numbers(str(data.get(LEGAL_BASIS_CODE) or "")),
+        reason=mask_personal_numbers(str(data.get(REASON_CODE) or "")),
+        legal_representative=mask_personal_numbers(entry.legal_representative) if show_rep else "",
         under_objection=record.under_objection,
         under_repair=record.under_repair,
     )
@@ -211,14 +211,14 @@ def subject_public_entries(*, subject_id: int, on: datetime.date) -> list[Public
         entries.append(
             PublicEntry(
                 pk=pk,
-                subject_name=name,
+                subject_name=mask_personal_numbers(name),
                 subject_code=public_code(code),
                 subject_kind=kind,
                 list_type=list_type,
                 color=color,
                 color_label=ListColor(color).label,
                 department=department,
-                decision_number=number,
+                decision_number=mask_personal_numbers(number),
                 recognised_on=recognised,
                 valid_until=valid,
                 legal_basis="",

@@ -6,7 +6,10 @@ Nothing here decides what is public: records come from
 the end of a publicity window take effect here exactly as on the 双公示 and
 list pages. Identity is shown in its public form only (USCC, or the masked ID
 number of a natural person); no query here loads ``id_number_encrypted`` or a
-record's ``private_data``.
+record's ``private_data``. The dataclasses built here are public read models:
+names, document numbers and summaries are masked as they are built
+(``mask_personal_numbers``), so the profile page and the credit report (which
+snapshots them) show the same masked text.
 """
 
 import datetime
@@ -25,9 +28,10 @@ from apps.accounts.models import Department
 from apps.catalog.models import RecordType
 from apps.lists.selectors import PublicEntry, public_code, public_entries, subject_public_entries
 from apps.records.models import Record
-from apps.records.selectors import cached_public_field_specs, mask_ids_in_text, public_records, public_value
+from apps.records.selectors import cached_public_field_specs, public_records, public_value
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import normalise_code, region_name
+from apps.subjects.masking import mask_personal_numbers
 from apps.subjects.models import Subject
 from credit_portal.policy_cache import policy_cache
 from credit_portal.prepared import PreparedQuery
@@ -182,7 +186,7 @@ def public_subject_search(*, query: str, on: datetime.date, limit: int | None = 
     limit = limit or settings.PORTAL_SEARCH_MAX_RESULTS
     text = (query or "").strip()[:100]
     # The page echoes the query; an ID number typed in is echoed masked, like everywhere else.
-    outcome = SearchOutcome(query=mask_ids_in_text(text))
+    outcome = SearchOutcome(query=mask_personal_numbers(text))
     if not text:
         return outcome
     organisations = Subject.objects.exclude(kind=SubjectKind.PERSON).only(*SUBJECT_PUBLIC_FIELDS)
@@ -206,6 +210,9 @@ def public_subject_search(*, query: str, on: datetime.date, limit: int | None = 
         with _no_jit():
             rows = list(name_candidates(terms=terms, on=on, persons=False)[: limit + 1])
             rows += list(name_candidates(terms=terms, on=on, persons=True)[: limit + 1])
+        # A name is matched as the public sees it: the digits masked in a name (``赵六（身份证371083…）``)
+        # must not be found one by one by searching for them.
+        rows = [s for s in rows if all(t.lower() in mask_personal_numbers(s.name).lower() for t in terms)]
         rows.sort(key=lambda s: _rank(s.name, text))
     outcome.truncated = len(rows) > limit
     rows = rows[:limit]
@@ -219,7 +226,7 @@ def public_subject_search(*, query: str, on: datetime.date, limit: int | None = 
     outcome.hits = [
         SearchHit(
             pk=s.pk,
-            name=s.name,
+            name=mask_personal_numbers(s.name),
             kind=SubjectKind(s.kind).label,
             code=subject_public_code(s),
             status=OperatingStatus(s.status).label if s.status in OperatingStatus.values else s.status,
@@ -293,14 +300,14 @@ def public_identity(subject: Subject) -> PublicIdentity:
     legacy = [] if person else [(label, getattr(subject, name)) for name, label in LEGACY_CODE_FIELDS]
     return PublicIdentity(
         pk=subject.pk,
-        name=subject.name,
+        name=mask_personal_numbers(subject.name),
         kind=subject.kind,
         kind_label=SubjectKind(subject.kind).label,
         code=subject_public_code(subject),
         code_label="身份证号码" if person else "统一社会信用代码",
-        legacy_codes=[(label, value) for label, value in legacy if value],
+        legacy_codes=[(label, mask_personal_numbers(value)) for label, value in legacy if value],
         # A natural person has no legal representative; an organisation's is public registration data.
-        legal_representative="" if person else subject.legal_representative,
+        legal_representative="" if person else mask_personal_numbers(subject.legal_representative),
         region=(region_name(subject.region_code) or "") if subject.region_code else "",
         status=OperatingStatus(subject.status).label if subject.status in OperatingStatus.values else subject.status,
     )
@@ -317,7 +324,7 @@ def _record_row(specs, *, pk, record_type_id, record_type, record_type_code, dec
         pk=pk,
         record_type=record_type,
         record_type_code=record_type_code,
-        decision_number=decision_number,
+        decision_number=mask_personal_numbers(decision_number),
         decision_date=decision_date,
         department=department,
         department_id=department_id,

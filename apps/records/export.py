@@ -13,7 +13,9 @@ the same values. Amounts (万元, never negative on this platform) are numbers i
 the workbook and plain decimal text in the CSV.
 
 ID numbers are exported masked, exactly as stored in ``data``; the encrypted
-full numbers are never read here.
+full numbers are never read here. The file is published by the provincial
+platform, so ID and mobile numbers typed into names, document numbers and free
+text are masked too (``mask_personal_numbers``), as on the portal.
 """
 
 import csv
@@ -29,6 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from apps.catalog.choices import FieldType
 from apps.subjects.codes import mask_id_number
+from apps.subjects.masking import mask_personal_numbers
 
 from .selectors import MULTI_JOIN
 
@@ -47,7 +50,7 @@ def neutralise(text):
 
 
 def cell_text(spec, value) -> str:
-    """A stored value as template text: lists joined, ID numbers masked, formulas neutralised."""
+    """A stored value as template text: lists joined, ID (and in free text mobile) numbers masked, formulas neutralised."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -56,6 +59,8 @@ def cell_text(spec, value) -> str:
         text = str(value)
     if spec.field_type == FieldType.ID_NUMBER and text and "*" not in text:
         text = mask_id_number(text.upper())  # stored masked already; never let a full number out
+    else:
+        text = mask_personal_numbers(text)
     return neutralise(text)
 
 

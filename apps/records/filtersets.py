@@ -12,6 +12,7 @@ from django import forms
 from apps.accounts.models import Department
 from apps.catalog.models import RecordType
 from apps.subjects.codes import check_id_number, normalise_code
+from apps.subjects.masking import public_contains
 from apps.subjects.pii import id_number_hash
 
 from .choices import Status
@@ -28,7 +29,7 @@ def _active_departments():
 class RecordFilterSet(django_filters.FilterSet):
     name = django_filters.CharFilter(
         field_name="subject_name",
-        lookup_expr="icontains",
+        method="filter_public_text",
         label="行政相对人名称",
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "名称包含的文字", "size": 24}),
@@ -41,7 +42,7 @@ class RecordFilterSet(django_filters.FilterSet):
     )
     number = django_filters.CharFilter(
         field_name="decision_number",
-        lookup_expr="icontains",
+        method="filter_public_text",
         label="决定文书号",
         max_length=64,
         widget=forms.TextInput(attrs={"placeholder": "决定书文号", "size": 20}),
@@ -71,6 +72,10 @@ class RecordFilterSet(django_filters.FilterSet):
         model = Record
         fields = ("name", "code", "number", "type", "department", "decided_from", "decided_to")
 
+    def filter_public_text(self, queryset, name, value):
+        # Names and document numbers are shown masked (ID and mobile numbers): matched as shown.
+        return queryset.filter(public_contains(name, value)) if value else queryset
+
     def filter_code(self, queryset, name, value):
         # The public code column holds USCCs and masked ID numbers only: an exact match,
         # so a full ID number typed here finds nothing publicly.
@@ -95,6 +100,21 @@ class StaffRecordFilterSet(RecordFilterSet):
     )
     code = django_filters.CharFilter(
         method="filter_code", label="统一社会信用代码或身份证号码", max_length=30, widget=forms.TextInput()
+    )
+    # Staff read names and document numbers in full: a plain substring match.
+    name = django_filters.CharFilter(
+        field_name="subject_name",
+        lookup_expr="icontains",
+        label="行政相对人名称",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "名称包含的文字", "size": 24}),
+    )
+    number = django_filters.CharFilter(
+        field_name="decision_number",
+        lookup_expr="icontains",
+        label="决定文书号",
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": "决定书文号", "size": 20}),
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label="状态", empty_label="全部状态")
     timely = django_filters.BooleanFilter(label="按时报送")

@@ -145,6 +145,9 @@ class Upload(models.Model):
     rejected = models.PositiveIntegerField("拒收", default=0)
     duplicates = models.PositiveIntegerField("重复", default=0)
     problems = models.JSONField("问题行", default=list, blank=True)
+    # Rows stored with a note for the clerk (e.g. an ID or mobile number in a name):
+    # {"total": n, "rows": [{row, decision_number, outcome, warnings}, …]} (the first UPLOAD_MAX_WARNED_ROWS).
+    warnings = models.JSONField("提示行", default=dict, blank=True)
     error = models.TextField("失败原因", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,7 +5,6 @@ read path for the public, the API or the export ever loads it.
 """
 
 import datetime
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,7 +13,8 @@ from django.db.models import QuerySet
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.catalog.choices import Family, FieldType
 from apps.catalog.models import FieldSpec, RecordType
-from apps.subjects.codes import check_id_number, mask_id_number
+from apps.subjects.codes import mask_id_number
+from apps.subjects.masking import mask_personal_numbers
 from credit_portal.policy_cache import policy_cache
 
 from .choices import Status
@@ -27,10 +27,6 @@ PUBLIC_FAMILIES = (Family.DOUBLE_PUBLICITY, Family.ADMINISTRATIVE)
 EXPORT_STATUSES = (Status.PUBLISHED, Status.EXPIRED)
 OPEN_ENDED = "2099-12-31"
 MULTI_JOIN = ";"
-
-
-# An 18-character resident ID number inside free text (a clerk typing one into 违法事实, say).
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 
 
 # --- public ---------------------------------------------------------------------
@@ -76,18 +72,8 @@ cached_public_field_specs = policy_cache.register(
 )
 
 
-def mask_ids_in_text(text: str) -> str:
-    """Mask every valid resident ID number found inside a free-text value."""
-
-    def repl(match):
-        number = match.group(0).upper()
-        return mask_id_number(number) if check_id_number(number).valid else match.group(0)
-
-    return _ID_IN_TEXT.sub(repl, text)
-
-
 def public_value(spec: FieldSpec, value) -> str:
-    """A field value as shown to the public: lists joined, 长期 for open-ended, ID numbers masked."""
+    """A field value as shown to the public: lists joined, 长期 for open-ended, ID and mobile numbers masked."""
     if value is None or value == "":
         return ""
     if isinstance(value, list):
@@ -99,7 +85,7 @@ def public_value(spec: FieldSpec, value) -> str:
     if spec.field_type == FieldType.ID_NUMBER:
         # Stored masked already; never trust that for a public page.
         return text if "*" in text else mask_id_number(text.upper())
-    return mask_ids_in_text(text)
+    return mask_personal_numbers(text)
 
 
 @dataclass(frozen=True)

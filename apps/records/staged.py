@@ -56,6 +56,7 @@ from apps.catalog.normalise import ValueProblem, clean_text, fold, parse_date
 from apps.catalog.spec import ID_CARD, INDIVIDUAL_BUSINESS_KIND, PERSON_KIND, RowResult, _uscc_verdict
 from apps.subjects.choices import OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number
+from apps.subjects.masking import personal_numbers
 from apps.subjects.models import Subject
 from apps.subjects.pii import encrypt, id_number_hash
 
@@ -309,6 +310,10 @@ class StagedImport:
         self.col = self.plan.col
         self.date_cols = {i for i, f in enumerate(self.fields) if f.field_type in DATE_TYPES}
         self.uscc_cols = [i for i, f in enumerate(self.fields) if f.field_type == FieldType.USCC]
+        # Text cells the pipeline looks at for ID and mobile numbers (TypeSpec._clean warns about them).
+        self.warn_cols = [
+            i for i, f in enumerate(self.fields) if f.field_type == FieldType.TEXT and f.role != Role.LEGACY_CODE
+        ]
         # ID-number fields with the position of their 证件类型 field (TypeSpec._check_id), and the subject's own.
         types = {Role.PERSON_ID: Role.PERSON_ID_TYPE, Role.LEGAL_REP_ID: Role.LEGAL_REP_ID_TYPE}
         positions = {f.code: i for i, f in enumerate(self.fields)}
@@ -404,6 +409,11 @@ class StagedImport:
                 person_hash = id_number_hash(v)
         return [person_hash, *extra]
 
+    def _warned(self, cells) -> bool:
+        """An ID or mobile number in a name or free-text cell: the pipeline warns the clerk, so that row goes
+        the Python way. One look over the row's text cells joined (the separator ends any number)."""
+        return bool(personal_numbers(_JOIN.join([cells[i] for i in self.warn_cols if cells[i] is not None])))
+
     def _create_tables(self) -> None:
         cursor = connection.cursor()
         columns = ", ".join(f"c{i} text" for i in range(len(self.fields)))
@@ -441,6 +451,8 @@ class StagedImport:
                 yield [raw.number, True, *(clean_text(held.get(f.code)) or None for f in self.fields), *blank_codes]
                 continue
             extra = self._codes(cells)
+            if extra is not None and self._warned(cells):
+                extra = None
             yield [raw.number, extra is None, *cells, *(extra or blank_codes)]
 
     def _segments(self, table, size: int):

@@ -844,6 +844,8 @@ class Progress:
     rejected: int = 0
     duplicates: int = 0
     rejected_rows: list[dict] = field(default_factory=list)
+    warned: int = 0  # stored rows with notes for the clerk; the first UPLOAD_MAX_WARNED_ROWS are listed
+    warned_rows: list[dict] = field(default_factory=list)
 
     def as_dict(self):
         return {"accepted": self.accepted + self.updated, "rejected": self.rejected, "duplicates": self.duplicates}
@@ -873,6 +875,7 @@ def import_table(
         today=today,
     )
     progress = Progress()
+    warned_limit = settings.UPLOAD_MAX_WARNED_ROWS
     pending: dict[int, str] = {}  # row → document number as written, until its batch is done
 
     def rows(source):
@@ -883,6 +886,19 @@ def import_table(
     def on_batch(new: list):
         for outcome in new:
             number = pending.pop(outcome.row_number, "")
+            if outcome.warnings and outcome.outcome != Outcome.REJECTED:
+                progress.warned += 1
+            if outcome.warnings and outcome.outcome != Outcome.REJECTED and progress.warned <= warned_limit:
+                progress.warned_rows.append(
+                    {
+                        "row": outcome.row_number,
+                        "decision_number": outcome.decision_number or number,
+                        "outcome": outcome.outcome,
+                        "warnings": [
+                            {"field": p.field, "label": p.label, "message": p.message} for p in outcome.warnings
+                        ],
+                    }
+                )
             if outcome.outcome == Outcome.ACCEPTED:
                 progress.accepted += 1
             elif outcome.outcome == Outcome.UPDATED:
@@ -897,6 +913,9 @@ def import_table(
                         "decision_number": outcome.decision_number or number,
                         "problems": [
                             {"field": p.field, "label": p.label, "message": p.message} for p in outcome.problems
+                        ],
+                        "warnings": [
+                            {"field": p.field, "label": p.label, "message": p.message} for p in outcome.warnings
                         ],
                     }
                 )
@@ -981,6 +1000,7 @@ def upload_process(upload_id: int) -> dict:
         error="",
         problems=[],
         active_at=timezone.now(),
+        warnings={},
     )
     progress = Progress()
     notes: list[str] = []
@@ -1035,6 +1055,7 @@ def _finish(upload, progress: Progress, notes, *, status, error=""):
         "error": error,
         "processed_rows": progress.processed,
         "problems": problems,
+        "warnings": {"total": progress.warned, "rows": progress.warned_rows},
         "finished_at": timezone.now(),
         **progress.as_dict(),
     }

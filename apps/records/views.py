@@ -101,6 +101,9 @@ class _EntryMixin(RoleRequiredMixin):
             severity=form.cleaned_data.get("_severity") or Severity.GENERAL,
         )  # fmt: skip
         outcome = summary.outcomes[0]
+        # Non-blocking notes (an ID or mobile number in a name, a doubtful code) are shown whatever the outcome.
+        for warning in outcome.warnings:
+            messages.warning(self.request, f"提示：{warning}")
         if outcome.outcome == Outcome.REJECTED:
             form.add_problems(outcome.problems)
             return None

@@ -177,6 +177,8 @@ class UploadDetailView(UploadAccessMixin, DetailView):
         context.update(
             progress=progress,
             notes=[e["note"] for e in entries if e.get("row") is None and e.get("note")],
+            warned_rows=(upload.warnings or {}).get("rows", []),
+            warned_total=(upload.warnings or {}).get("total", 0),
             page_obj=page,
             is_paginated=page.has_other_pages(),
             counts={

@@ -1,7 +1,8 @@
 """The report PDF, rendered from the issued snapshot (reportlab, CJK font embedded, QR code by segno).
 
-Rendering reads nothing but ``report.snapshot``: a re-download months later
-gives the same content as the first, whatever happened to the records since.
+Rendering reads nothing but ``report.snapshot`` (through ``public_snapshot``,
+which masks personal numbers in names and free text): a re-download months
+later gives the same content as the first, whatever happened to the records since.
 """
 
 import io
@@ -18,6 +19,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from credit_portal.pdf import cjk_font_name
 
 from .choices import ReportKind
+from .services import public_snapshot
 
 
 def _styles():
@@ -85,7 +87,8 @@ def _qr_image(url: str) -> Image:
 
 
 def report_pdf(report) -> bytes:
-    snap = report.snapshot
+    # Names, document numbers and free text with ID and mobile numbers masked (reports issued earlier too).
+    snap = public_snapshot(report.snapshot)
     styles = _styles()
     body, small, h2 = styles["body"], styles["small"], styles["h2"]
     buffer = io.BytesIO()

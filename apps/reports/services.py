@@ -8,6 +8,7 @@ checks the code in constant time and recomputes the hash, so the verify page
 shows what the report said when it was issued, not what the data says today.
 """
 
+import copy
 import datetime
 import hashlib
 import json
@@ -22,6 +23,7 @@ from django.utils import timezone
 from apps.accounts.models import Department
 from apps.portal.selectors import PENALTY_TYPE, SubjectProfile, public_repairs, record_rows, subject_profile
 from apps.records.selectors import public_records
+from apps.subjects.masking import mask_personal_numbers
 
 from .choices import Purpose, ReportKind
 from .models import CreditReport
@@ -42,6 +44,37 @@ def snapshot_hash(snapshot: dict) -> str:
     """SHA-256 over canonical JSON: sorted keys, no whitespace, UTF-8."""
     canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def public_snapshot(snapshot: dict) -> dict:
+    """A copy of the snapshot with ID and mobile numbers masked in every name and free-text value.
+
+    Reports issued now are built from the masked public read models already; reports issued
+    before free text was masked hold the numbers as typed, and the PDF, the verify page and
+    the verify API show every report through here. The stored snapshot (and its hash) stays
+    as issued.
+    """
+    snap = copy.deepcopy(snapshot)
+    mask = mask_personal_numbers
+    snap["purpose_note"] = mask(snap.get("purpose_note") or "")
+    subject = snap.get("subject") or {}
+    for key in ("name", "legal_representative"):
+        if key in subject:
+            subject[key] = mask(subject[key])
+    subject["legacy_codes"] = [[label, mask(value)] for label, value in subject.get("legacy_codes") or []]
+    for entry in snap.get("entries") or []:
+        entry["decision_number"] = mask(entry.get("decision_number"))
+    snap["commitments"] = [
+        mask(c) if isinstance(c, str) else {**c, "matter": mask(c.get("matter"))} for c in snap.get("commitments") or []
+    ]
+    special = snap.get("special")
+    rows = [*(snap.get("records") or []), *((special or {}).get("penalties") or [])]
+    for row in rows:
+        row["decision_number"] = mask(row.get("decision_number"))
+        row["summary"] = mask(row.get("summary"))
+    if special:
+        special["statement"] = mask(special.get("statement"))
+    return snap
 
 
 def normalise_number(raw: str) -> str:
@@ -218,7 +251,7 @@ def report_issue(
                     verification_code=code,
                     kind=kind,
                     subject=subject,
-                    subject_name=profile.identity.name,
+                    subject_name=profile.identity.name,  # masked: the public read model
                     subject_code=profile.identity.code,
                     purpose=purpose,
                     purpose_note=purpose_note,

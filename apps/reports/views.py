@@ -13,7 +13,7 @@ from credit_portal.client_ip import client_ip_or_none
 from .forms import ReportRequestForm, VerifyForm
 from .models import CreditReport
 from .pdf import report_pdf
-from .services import report_issue, report_verify
+from .services import public_snapshot, report_issue, report_verify
 
 SESSION_KEY = "issued_reports"
 SESSION_KEEP = 20
@@ -75,4 +75,8 @@ def verify(request):
     form = VerifyForm(request.GET or None)
     if form.is_bound and form.is_valid():
         outcome = report_verify(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
-    return render(request, "reports/verify.html", {"form": form, "outcome": outcome})
+    snapshot = public_snapshot(outcome.report.snapshot) if outcome is not None and outcome.verified else None
+    # The records the report listed: a 专用版's penalties, else the standard report's records.
+    rows = ((snapshot.get("special") or {}).get("penalties") or snapshot.get("records") or []) if snapshot else []
+    context = {"form": form, "outcome": outcome, "snapshot": snapshot, "rows": rows}
+    return render(request, "reports/verify.html", context)

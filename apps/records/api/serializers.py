@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from apps.subjects.api.fields import MaskedCharField
+
 from ..models import Record
 from ..selectors import MULTI_JOIN, public_fields
 
@@ -204,6 +206,8 @@ class PublicRecordSerializer(serializers.ModelSerializer):
     record_type_name = serializers.CharField(source="record_type.name", read_only=True)
     department = serializers.CharField(source="department.code", read_only=True, help_text="决定部门代码")
     department_name = serializers.CharField(source="department.name", read_only=True)
+    subject_name = MaskedCharField(help_text="行政相对人名称（其中的身份证号码、手机号码已脱敏）")
+    decision_number = MaskedCharField(help_text="决定文书号（其中的身份证号码、手机号码已脱敏）")
     data = serializers.SerializerMethodField(help_text="公开字段，键为国家标准字段代码，按目录顺序")
     labels = serializers.SerializerMethodField(help_text="公开字段的中文名称，键为字段代码")
 

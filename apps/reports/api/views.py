@@ -4,8 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.portal.ratelimits import LIMIT_MESSAGE, over_limit
+from apps.subjects.masking import mask_personal_numbers
 
-from ..services import report_verify
+from ..services import public_snapshot, report_verify
 from .serializers import VerifyQuerySerializer, VerifyResultSerializer
 
 
@@ -40,9 +41,9 @@ class ReportVerifyView(APIView):
                 number=report.number,
                 kind=report.get_kind_display(),
                 issued_at=report.issued_at,
-                subject_name=report.subject_name,
+                subject_name=mask_personal_numbers(report.subject_name),
                 subject_code=report.subject_code,
                 snapshot_hash=report.snapshot_hash,
-                content=report.snapshot,
+                content=public_snapshot(report.snapshot),
             )
         return Response(VerifyResultSerializer(body).data, status=200 if outcome.verified else 404)

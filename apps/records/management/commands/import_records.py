@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="要导入的 .xlsx 或 .csv 文件")
         parser.add_argument("--type", required=True, dest="type_code", help="信息类型代码，如 penalty、license")
         parser.add_argument("--department", required=True, help="报送部门代码（/api/v1/departments/ 中的 code）")
-        parser.add_argument("--no-rejected", action="store_true", help="不逐行列出拒收的行，只输出汇总")
+        parser.add_argument("--no-rejected", action="store_true", help="不逐行列出拒收的行和有提示的行，只输出汇总")
 
     def handle(self, *args, file, type_code, department, no_rejected=False, **options):
         record_type = RecordType.objects.filter(code=type_code, is_active=True).first()
@@ -82,6 +82,14 @@ class Command(BaseCommand):
                     f"{p['label']}：{p['message']}" if p["label"] else p["message"] for p in entry["problems"]
                 )
                 self.stdout.write(f"第{entry['row']}行{number}拒收：{problems}")
+            for entry in progress.warned_rows:
+                number = f"（{entry['decision_number']}）" if entry["decision_number"] else ""
+                notes = "；".join(
+                    f"{w['label']}：{w['message']}" if w["label"] else w["message"] for w in entry["warnings"]
+                )
+                self.stdout.write(f"第{entry['row']}行{number}已接收，提示：{notes}")
+            if progress.warned > len(progress.warned_rows):
+                self.stdout.write(f"另有 {progress.warned - len(progress.warned_rows)} 行已接收并有提示，未逐行列出。")
         self.stdout.write(json.dumps(progress.as_dict(), ensure_ascii=False))
         if failure is not None:
             raise CommandError(read_failure_message(failure, progress.processed)) from failure
