@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0003_fewer_duplicate_heavy_indexes'),
+        ('records', '0004_upload_sweeper'),
     ]
 
     operations = [
