@@ -6,13 +6,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views import View
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
+from credit_portal.pagination import bounded_page
 
 from .choices import Channel
 from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
@@ -25,6 +26,8 @@ from .services import commitment_coverage, commitment_fulfil, commitment_sign, c
 class PublicListView(View):
     """信用承诺公示: code, subject (a person's name and ID masked), type, matter, date, fulfilment."""
 
+    public_query = True  # statement timeout (credit_portal/public_queries.py)
+
     def get(self, request):
         qs = public_commitments_qs()
         q = (request.GET.get("q") or "").strip()
@@ -32,11 +35,14 @@ class PublicListView(View):
             # A person's name is masked here, so it is not searchable either (no confirming who is behind a row).
             by_name = Q(subject__name__icontains=q) & ~Q(subject__kind="person")
             qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        page = bounded_page(qs, request.GET.get("page"), per_page=50)
         rows = [
             {"c": c, "name": public_subject_name(c.subject), "code": c.subject.public_code} for c in page.object_list
         ]
-        return render(request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q})
+        querystring = urlencode({"q": q}) if q else ""
+        return render(
+            request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q, "querystring": querystring}
+        )
 
 
 class MyCommitmentsView(RoleRequiredMixin, View):

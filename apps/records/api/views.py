@@ -15,6 +15,7 @@ from apps.accounts.models import Department
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
+from credit_portal.pagination import KeysetPagination
 
 from ..choices import Source
 from ..filtersets import RecordFilterSet, StaffRecordFilterSet
@@ -318,6 +319,7 @@ class RecordDetailView(generics.RetrieveAPIView):
 
 
 class _PublicMixin:
+    public_query = True  # statement timeout (credit_portal/public_queries.py)
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
@@ -332,6 +334,8 @@ class _PublicMixin:
 @extend_schema(tags=[TAG])
 class PublicRecordListView(_PublicMixin, generics.ListAPIView):
     filterset_class = RecordFilterSet
+    # Newest first by cursor, at most PUBLIC_PAGE_SIZE_MAX a page, no count (credit_portal/pagination.py).
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         return public_records(on=timezone.localdate())
@@ -342,7 +346,9 @@ class PublicRecordListView(_PublicMixin, generics.ListAPIView):
         description=(
             "行政许可、行政处罚等在公示期内的信息，只含目录中标为公开的字段，个人证件号码不公开。"
             "已信用修复、已撤销、公示期满、依规不予公示的信息不在其中。"
-            "under_objection / under_repair 表示异议处理中 / 信用修复中。"
+            "under_objection / under_repair 表示异议处理中 / 信用修复中。\n\n"
+            "按决定日期从新到旧分页：每页 limit 条（默认值与上限见参数说明，超过上限按上限返回），"
+            "下一页取响应中的 next 地址（cursor 游标分页），不提供总条数。"
         ),
     )
     def get(self, request, *args, **kwargs):
