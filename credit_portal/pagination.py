@@ -146,7 +146,7 @@ class KeysetPagination(BasePagination):
         self.request = request
         self.limit = _clamped_limit(
             request.query_params.get(self.limit_query_param),
-            default=settings.PUBLIC_PAGE_SIZE,
+            default=min(settings.PUBLIC_PAGE_SIZE, settings.PUBLIC_PAGE_SIZE_MAX),
             maximum=settings.PUBLIC_PAGE_SIZE_MAX,
         )
         cursor = self.decode_cursor(request.query_params.get(self.cursor_query_param))
