@@ -73,8 +73,16 @@ class PublicQueryTimeoutMiddleware:
         try:
             with transaction.atomic():
                 with connection.cursor() as cursor:
-                    # set_config(…, true) is SET LOCAL with a bound parameter.
-                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{int(timeout)}ms"])
+                    # set_config(…, true) is SET LOCAL with a bound parameter. No parallel workers either:
+                    # a public page reads a few dozen rows down an index, where starting workers costs
+                    # more than it saves, and a slow query must not take more of the CPUs than one.
+                    # JIT off: a bad estimate can pass jit_above_cost and spend a second compiling a query
+                    # that then reads twenty rows.
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true), "
+                        "set_config('max_parallel_workers_per_gather', %s, true), set_config('jit', 'off', true)",
+                        [f"{int(timeout)}ms", str(settings.PUBLIC_PARALLEL_WORKERS)],
+                    )
                 response = self.get_response(request)
                 if getattr(response, "public_query_timed_out", False):
                     raise _TimedOut

@@ -369,6 +369,8 @@ API_PAGE_SIZE_MAX = env_int("API_PAGE_SIZE_MAX", 1000, minimum=1)
 # Longest any one SQL statement of a public page or public API call may run on PostgreSQL before it is
 # cancelled and the visitor gets a 503 (credit_portal/public_queries.py); 0 switches the limit off.
 PUBLIC_STATEMENT_TIMEOUT_MS = env_int("PUBLIC_STATEMENT_TIMEOUT_MS", 2000, minimum=0)
+# Parallel workers a public read may start (max_parallel_workers_per_gather inside that transaction).
+PUBLIC_PARALLEL_WORKERS = env_int("PUBLIC_PARALLEL_WORKERS", 0, minimum=0)
 # Per-process copies of policy data (field specs, grade labels, report-form departments;
 # credit_portal/policy_cache.py): another worker sees an edit within RECHECK seconds; the TTL is the
 # backstop for writes that send no signal.

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header, urlencode
@@ -19,7 +18,7 @@ from .choices import Channel
 from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
 from .imports import read_rows, template_workbook
 from .models import Commitment, CommitmentTemplate
-from .selectors import public_commitments_qs, public_subject_name
+from .selectors import public_commitments_qs, public_commitments_search, public_subject_name
 from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
@@ -32,9 +31,7 @@ class PublicListView(View):
         qs = public_commitments_qs()
         q = (request.GET.get("q") or "").strip()
         if q:
-            # A person's name is masked here, so it is not searchable either (no confirming who is behind a row).
-            by_name = Q(subject__name__icontains=q) & ~Q(subject__kind="person")
-            qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
+            qs = public_commitments_search(qs, q)
         page = bounded_page(qs, request.GET.get("page"), per_page=50)
         rows = [
             {"c": c, "name": public_subject_name(c.subject), "code": c.subject.public_code} for c in page.object_list
