@@ -196,7 +196,8 @@ def test_a_public_page_sets_the_timeout_inside_its_transaction(settings, dept_a)
     assert not any("statement_timeout" in q["sql"] for q in queries.captured_queries)
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized like the other transactional tests: its flush must leave the data they restore.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.urls("tests.public_query_urls")
 def test_a_statement_past_the_timeout_is_a_chinese_503_and_the_connection_is_reset(settings):
     from credit_portal.public_queries import TIMEOUT_MESSAGE
