@@ -27,6 +27,7 @@ every page).
 import argparse
 import base64
 import datetime
+import gc
 import os
 import random
 import statistics
@@ -218,6 +219,13 @@ def measure(args):
     client = Client()
     only = [s for s in args.only.split(",") if s]
     results = []
+    # What gunicorn's master does after loading Django (credit_portal/gunicorn_conf.py, when_ready): the
+    # start-up objects go to the collector's permanent generation. Warm each page once first, so what the
+    # first request loads (URL resolvers, templates) is frozen too, as it mostly is in a preloaded worker.
+    for path in ("/", "/search/", "/articles/", "/publicity/", "/lists/public/", "/commitments/public/",
+                 "/api/v1/records/public/", "/api/v1/departments/"):  # fmt: skip
+        client.get(path)
+    gc.freeze()
     print(f"\n{'case':58} {'n':>3} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'status':>7} {'rows':>5}")
     for label, path, params in cases(rng):
         if only and not any(s in label for s in only):
