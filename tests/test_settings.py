@@ -99,3 +99,16 @@ def test_gunicorn_settings_default_to_one_sync_worker_per_cpu(monkeypatch):
     monkeypatch.setenv("GUNICORN_ACCESSLOG", "")
     conf = importlib.reload(gunicorn_conf)
     assert (conf.workers, conf.threads, conf.worker_class, conf.accesslog) == (3, 4, "gthread", None)
+
+
+def test_gunicorn_master_freezes_its_start_up_objects_before_forking():
+    import gc
+
+    from credit_portal import gunicorn_conf
+
+    gc.unfreeze()
+    try:
+        gunicorn_conf.when_ready(server=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
