@@ -17,6 +17,7 @@ workers), ``GUNICORN_BIND``, ``GUNICORN_ACCESSLOG`` ("" for none), ``GUNICORN_MA
 ``GUNICORN_CONTROL_SOCKET``, ``GUNICORN_MAX_REQUESTS_JITTER``, ``GUNICORN_MAX_WORKER_MEMORY_MB``.
 """
 
+import gc
 import os
 import re
 import tempfile
@@ -70,3 +71,14 @@ def post_request(worker, req, environ, resp):
             "worker %s at %.0f MB (limit %s MB): replaced after this request", worker.pid, rss, max_worker_memory_mb
         )
         worker.alive = False  # finishes this request, then exits; the master starts a fresh one
+
+
+def when_ready(server):
+    """The master has loaded Django (preload_app): freeze what it holds before the workers fork.
+
+    Every object loaded at start-up (modules, URL patterns, templates, settings) then sits in the
+    collector's permanent generation: a worker's full collections no longer walk them (measured in
+    process on the public records API at 10M records, bench/README.md: p99 135 → 66 ms at the same
+    p50), and the collector no longer writes to those pages, so forked workers keep sharing them.
+    """
+    gc.freeze()

@@ -33,4 +33,7 @@ def add_error_responses(result, generator, request, public):
             if method != "get" or operation.get("parameters"):
                 responses.setdefault("400", _error("请求内容有误"))
             responses.setdefault("429", _error("请求过于频繁"))
+            if method == "get":
+                # Public reads run under a statement timeout (credit_portal/public_queries.py).
+                responses.setdefault("503", _error("查询超时，请缩小查询范围或稍后再试"))
     return result

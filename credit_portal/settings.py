@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Public read views run in a transaction with a statement timeout (PostgreSQL only).
+    "credit_portal.public_queries.PublicQueryTimeoutMiddleware",
     # Axes must be last: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -303,7 +305,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit/offset with the limit clamped to API_PAGE_SIZE_MAX; the public list uses keyset pages.
+    "DEFAULT_PAGINATION_CLASS": "credit_portal.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE") or "120/min"},
@@ -410,6 +413,18 @@ CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {
 # --- Public portal and credit reports (apps.portal, apps.reports) ----------------------
 PORTAL_SEARCH_MAX_RESULTS = env_int("PORTAL_SEARCH_MAX_RESULTS", 200, minimum=1)
 PORTAL_PROFILE_MAX_RECORDS = env_int("PORTAL_PROFILE_MAX_RECORDS", 200, minimum=1)
+# Public lists over millions of rows (credit_portal/pagination.py): the public API's default and largest
+# page (a larger ?limit= is answered with this many rows), how many pages deep the public HTML lists go
+# (deeper needs a narrower search), and the largest ?limit= of the other API lists.
+PUBLIC_PAGE_SIZE = env_int("PUBLIC_PAGE_SIZE", 20, minimum=1)
+PUBLIC_PAGE_SIZE_MAX = env_int("PUBLIC_PAGE_SIZE_MAX", 100, minimum=1)
+PUBLIC_MAX_PAGES = env_int("PUBLIC_MAX_PAGES", 50, minimum=1)
+API_PAGE_SIZE_MAX = env_int("API_PAGE_SIZE_MAX", 1000, minimum=1)
+# Longest any one SQL statement of a public page or public API call may run on PostgreSQL before it is
+# cancelled and the visitor gets a 503 (credit_portal/public_queries.py); 0 switches the limit off.
+PUBLIC_STATEMENT_TIMEOUT_MS = env_int("PUBLIC_STATEMENT_TIMEOUT_MS", 2000, minimum=0)
+# Parallel workers a public read may start (max_parallel_workers_per_gather inside that transaction).
+PUBLIC_PARALLEL_WORKERS = env_int("PUBLIC_PARALLEL_WORKERS", 0, minimum=0)
 # Per-process copies of policy data (field specs, grade labels, report-form departments;
 # credit_portal/policy_cache.py): another worker sees an edit within RECHECK seconds; the TTL is the
 # backstop for writes that send no signal.

@@ -140,3 +140,16 @@ def test_web_and_celery_workers_are_replaced_once_they_have_grown(monkeypatch):
     # Celery reads the limit (KB) from the settings: CELERY_WORKER_MAX_MEMORY_PER_CHILD_MB in the environment.
     assert settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 600 * 1024
     assert app.conf.worker_max_memory_per_child == 600 * 1024
+
+
+def test_gunicorn_master_freezes_its_start_up_objects_before_forking():
+    import gc
+
+    from credit_portal import gunicorn_conf
+
+    gc.unfreeze()
+    try:
+        gunicorn_conf.when_ready(server=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -97,6 +97,8 @@ class Commitment(models.Model):
         verbose_name = "信用承诺"
         verbose_name_plural = "信用承诺"
         ordering = ["-signed_on", "-pk"]
+        # The 信用承诺公示 page's order: a page is an index scan, not a sort of every commitment.
+        indexes = [models.Index(fields=["-signed_on", "-id"], name="commitment_public_order_idx")]
         constraints = [
             # One open commitment per subject and matter: signing twice is refused.
             models.UniqueConstraint(

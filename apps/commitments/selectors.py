@@ -1,14 +1,36 @@
 """Reads of commitments for the public: the 信用承诺公示 rows (public fields only, persons masked)."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from apps.subjects.masking import mask_personal_numbers
+from apps.subjects.codes import normalise_code
+from apps.subjects.masking import mask_personal_numbers, public_contains
 from credit_portal.prepared import PreparedQuery
 
 from .models import Commitment
+
+# What a USCC, a legacy code or a commitment number looks like once normalised: letters and digits only.
+_CODE_LIKE = re.compile(r"[0-9A-Z]{8,20}")
+
+
+def public_commitments_search(qs: QuerySet, query: str) -> QuerySet:
+    """The 信用承诺公示 search box: a commitment number or subject code exactly, else an organisation's name.
+
+    A code is looked up by its indexes only: ``code = … OR subject.uscc = …`` written as one condition
+    across the join is answered by reading every commitment (1.5 s at 300,000), the two indexed look-ups
+    by id take a millisecond. A person's name is masked here, so it is not searchable either (no
+    confirming who is behind a row).
+    """
+    code = normalise_code(query)
+    if _CODE_LIKE.fullmatch(code):
+        by_code = Commitment.objects.filter(code=code).values("pk")
+        by_subject = Commitment.objects.filter(subject__uscc=code).values("pk")
+        return qs.filter(pk__in=by_code.union(by_subject))
+    # An organisation's name is shown with ID and mobile numbers masked: matched as shown (public_contains).
+    return qs.filter(public_contains("subject__name", query) & ~Q(subject__kind="person"))
 
 
 def public_subject_name(subject) -> str:

@@ -3,42 +3,43 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views import View
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.subjects.codes import normalise_code
-from apps.subjects.masking import public_contains
 from apps.subjects.models import Subject
+from credit_portal.pagination import bounded_page
 
 from .choices import Channel
 from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
 from .imports import read_rows, template_workbook
 from .models import Commitment, CommitmentTemplate
-from .selectors import public_commitments_qs, public_subject_name
+from .selectors import public_commitments_qs, public_commitments_search, public_subject_name
 from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
 class PublicListView(View):
     """信用承诺公示: code, subject (a person's name and ID masked), type, matter, date, fulfilment."""
 
+    public_query = True  # statement timeout (credit_portal/public_queries.py)
+
     def get(self, request):
         qs = public_commitments_qs()
         q = (request.GET.get("q") or "").strip()
         if q:
-            # A person's name is masked here, so it is not searchable either (no confirming who is behind a row).
-            # An organisation's name is shown with ID and mobile numbers masked: matched as shown.
-            by_name = public_contains("subject__name", q) & ~Q(subject__kind="person")
-            qs = qs.filter(by_name | Q(code=q) | Q(subject__uscc=normalise_code(q)))
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+            qs = public_commitments_search(qs, q)
+        page = bounded_page(qs, request.GET.get("page"), per_page=50)
         rows = [
             {"c": c, "name": public_subject_name(c.subject), "code": c.subject.public_code} for c in page.object_list
         ]
-        return render(request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q})
+        querystring = urlencode({"q": q}) if q else ""
+        return render(
+            request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q, "querystring": querystring}
+        )
 
 
 class MyCommitmentsView(RoleRequiredMixin, View):

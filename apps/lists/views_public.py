@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.views import View
 from django_filters.views import FilterView
 
+from credit_portal.pagination import BoundedPaginationMixin
+
 from .choices import ListColor
 from .filtersets import PublicEntryFilterSet
 from .models import ListEntry
@@ -14,13 +16,14 @@ from .selectors import public_entries, public_entry, public_view
 PAGE_SIZE = 20
 
 
-class PublicEntryListView(FilterView):
+class PublicEntryListView(BoundedPaginationMixin, FilterView):
     template_name = "lists/public_list.html"
     filterset_class = PublicEntryFilterSet
     context_object_name = "entries"
     paginate_by = PAGE_SIZE
     # No search is a valid search: the latest recognitions first.
     strict = False
+    public_query = True  # statement timeout (credit_portal/public_queries.py)
 
     def get_queryset(self):
         return public_entries(on=timezone.localdate())
@@ -52,6 +55,7 @@ def _with(query, **extra):
 
 class PublicEntryDetailView(View):
     template_name = "lists/public_detail.html"
+    public_query = True
 
     def get(self, request, pk):
         try:

@@ -13,6 +13,8 @@ from django.views.generic import TemplateView
 from apps.accounts.permissions import CenterRequiredMixin
 from apps.reports.forms import unbound_request_fields
 from apps.subjects.models import Subject
+from credit_portal.pagination import bounded_page
+from credit_portal.public_queries import public_query
 
 from .choices import ArticleCategory
 from .forms import ArticleForm
@@ -24,6 +26,7 @@ from .services import article_save, article_unpublish
 
 class HomeView(TemplateView):
     template_name = "portal/home.html"
+    public_query = True  # statement timeout (credit_portal/public_queries.py)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -31,6 +34,7 @@ class HomeView(TemplateView):
         return context
 
 
+@public_query
 @rate_limit("PORTAL_RATE_SEARCH")
 def search(request):
     """信用查询: by name fragment (2+ characters), USCC or legacy code."""
@@ -39,6 +43,8 @@ def search(request):
     return render(request, "portal/search.html", {"outcome": outcome, "q": outcome.query})
 
 
+# No statement timeout here: five indexed look-ups by key, capped at PORTAL_PROFILE_MAX_RECORDS, with a
+# query budget of its own (bench/README.md, portal).
 @rate_limit("PORTAL_RATE_PROFILE")
 def profile(request, pk):
     """A subject's public credit profile (信用档案)."""
@@ -90,6 +96,7 @@ def healthz(request):
 # --- articles: 政策法规, 信用动态, 诚信典型 -------------------------------------------------
 
 
+@public_query
 def articles(request):
     """The published articles, optionally of one category."""
     category = request.GET.get("category", "")
@@ -98,11 +105,12 @@ def articles(request):
         qs = qs.filter(category=category)
     else:
         category = ""
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = bounded_page(qs, request.GET.get("page"), per_page=20)
+    querystring = f"category={category}" if category else ""
     return render(
         request,
         "portal/articles.html",
-        {"page": page, "category": category, "categories": ArticleCategory.choices},
+        {"page": page, "category": category, "categories": ArticleCategory.choices, "querystring": querystring},
     )
 
 

@@ -100,6 +100,14 @@ class Record(models.Model):
             # Equality look-ups only (credit checks by code, staff lists by name): no LIKE-pattern twins.
             models.Index(fields=["subject_name"], name="record_subject_name_idx"),
             models.Index(fields=["subject_code"], name="record_subject_code_idx"),
+            # The public lists' order (public_records(): newest decision first) over what can be public:
+            # a page, or the page after an API cursor, is an index range scan of a few dozen entries.
+            # Partial, so drafts, revoked, expired and repaired records cost it nothing.
+            models.Index(
+                fields=["-decision_date", "-id"],
+                name="record_public_order_idx",
+                condition=models.Q(status="published", is_publicised=True, repaired=False),
+            ),
         ]
 
     def __str__(self):

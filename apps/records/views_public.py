@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.views import View
 from django_filters.views import FilterView
 
+from credit_portal.pagination import BoundedPaginationMixin
+
 from .filtersets import RecordFilterSet
 from .models import Record
 from .selectors import public_field_specs, public_fields, public_record, public_records
@@ -13,13 +15,14 @@ from .selectors import public_field_specs, public_fields, public_record, public_
 PAGE_SIZE = 20
 
 
-class PublicRecordListView(FilterView):
+class PublicRecordListView(BoundedPaginationMixin, FilterView):
     template_name = "records/public_list.html"
     filterset_class = RecordFilterSet
     context_object_name = "records"
     paginate_by = PAGE_SIZE
     # No search is a valid search: the latest publications first.
     strict = False
+    public_query = True  # statement timeout (credit_portal/public_queries.py)
 
     def get_queryset(self):
         return public_records(on=timezone.localdate())
@@ -34,6 +37,7 @@ class PublicRecordListView(FilterView):
 
 class PublicRecordDetailView(View):
     template_name = "records/public_detail.html"
+    public_query = True
 
     def get(self, request, pk):
         try:

@@ -13,6 +13,9 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DepartmentSerializer
     permission_classes = [AllowAny]
     authentication_classes = []
+    # A directory of a few dozen departments kept by the center: one unpaginated list, but still under the
+    # public statement timeout (credit_portal/public_queries.py).
+    public_query = True
     filterset_class = DepartmentFilterSet
     lookup_field = "code"
     pagination_class = None
