@@ -469,6 +469,20 @@ def _number(text: str):
 # --- csv ---------------------------------------------------------------------------
 
 
+# The csv module's messages (English, with internals such as the field limit) in the clerk's words.
+_CSV_REASONS = {
+    "field larger than field limit": "某个单元格内容过长",
+    "line contains nul": "文件中含有空字符（NUL），可能不是文本文件",
+    "new-line character seen in unquoted field": "单元格中的换行没有用引号括起来",
+    "unexpected end of data": "文件在引号内意外结束，请检查引号是否成对",
+}
+
+
+def csv_error_reason(exc: csv.Error) -> str:
+    text = str(exc).lower()
+    return next((reason for key, reason in _CSV_REASONS.items() if key in text), "请检查引号是否成对、分隔符是否一致")
+
+
 class CsvSource:
     kind = "csv"
     sheet = None
@@ -541,7 +555,7 @@ class CsvSource:
                 number += 1
                 yield RawRow(number, [v if v != "" else None for v in values])
         except csv.Error as exc:
-            raise UploadError(f"第{number + 1}行附近 CSV 格式有误（{exc}），请检查引号是否成对。") from exc
+            raise UploadError(f"第{number + 1}行附近 CSV 格式有误（{csv_error_reason(exc)}）。") from exc
 
 
 # --- header matching -----------------------------------------------------------------

@@ -208,3 +208,32 @@ def test_rows_are_streamed(spec, dept_a):
     records = table.records()
     assert next(records).row_number == 2  # a generator: nothing read ahead of need
     assert table.estimated_rows() == 300
+
+
+def test_broken_csv_is_explained_in_chinese_without_the_parsers_words(spec, dept_a):
+    """A field over the csv module's limit (131,072 characters) raised its English message into the page."""
+    rows = [",".join(str(v) for v in r) for r in (labels(), penalty_cells(dept_a))]
+    data = ("\n".join(rows) + "\n" + '"' + "长" * 140_000 + '"' + ",x" * (len(labels()) - 1) + "\n").encode("utf-8")
+    try:
+        table = table_of(data, "a.csv", spec)
+        with pytest.raises(UploadError) as caught:
+            list(table.records())
+        message = "\n".join(caught.value.messages)
+    except UploadError as exc:
+        message = "\n".join(exc.messages)
+    assert "CSV 格式有误" in message and "过长" in message
+    assert "field" not in message and "131072" not in message
+
+
+def test_every_csv_module_message_has_chinese_words():
+    import csv
+
+    from apps.records.uploads import csv_error_reason
+
+    for english in (
+        "line contains NUL",
+        "new-line character seen in unquoted field - do you need to open the file with newline=''?",
+        "unexpected end of data",
+    ):
+        reason = csv_error_reason(csv.Error(english))
+        assert reason and reason.isascii() is False and "NUL" not in reason.replace("（NUL）", "")
