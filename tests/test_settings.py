@@ -153,3 +153,17 @@ def test_gunicorn_master_freezes_its_start_up_objects_before_forking():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_embedded_default_serves_the_public_lists_and_refuses_hostile_queries(tmp_path):
+    """bin/dev's SQLite portal: the public-query timeout is a no-op there, the guard and the caps still hold."""
+    script = (
+        "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+        "from django.test import Client; c = Client();"
+        "print(c.get('/publicity/').status_code, c.get('/publicity/', {'page': '99999'}).status_code,"
+        " c.get('/api/v1/records/public/', {'limit': '1000000'}).status_code,"
+        " c.get('/search/?q=%00').status_code, c.get('/', HTTP_X_FORWARDED_FOR='203.0.113.9').status_code)"
+    )
+    result = _manage("shell", "-c", script, env_overrides={"DATABASE_URL": f"sqlite:///{tmp_path / 'dev.sqlite3'}"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1].split() == ["200", "200", "200", "400", "200"]
