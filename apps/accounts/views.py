@@ -8,7 +8,7 @@ from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
-from apps.portal.ratelimits import client_address, over_limit
+from apps.portal.ratelimits import account_key, client_address, over_limit
 
 from .choices import ClaimAttemptOutcome, ClaimStatus, Role
 from .forms import (
@@ -21,7 +21,6 @@ from .forms import (
 )
 from .models import Department, SubjectClaim, User
 from .permissions import AdminRequiredMixin, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin
-from .ratelimits import account_over_limit
 from .selectors import (
     claim_attempt_window_start,
     claim_attempts_by_account,
@@ -97,7 +96,7 @@ class ClaimListView(RoleRequiredMixin, FormView):
         address = client_address(None, request)
         # Both counters advance on every submission (no short-circuit), so a client spreading its tries over
         # accounts or addresses is still counted on the other side.
-        over = [over_limit(request, "CLAIM_RATE_ADDRESS"), account_over_limit(request, "CLAIM_RATE_ACCOUNT")]
+        over = [over_limit(request, "CLAIM_RATE_ADDRESS"), over_limit(request, "CLAIM_RATE_ACCOUNT", key=account_key)]
         if any(over) and not claims_locked(request.user):
             claim_attempt_record(user=request.user, client_address=address, outcome=ClaimAttemptOutcome.RATE_LIMITED)
             return render(request, "accounts/claim_rate_limited.html", {"message": CLAIM_RATE_MESSAGE}, status=429)

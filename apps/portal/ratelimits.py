@@ -26,12 +26,22 @@ def client_address(group, request) -> str:
     return client_ip(request)
 
 
-def over_limit(request, setting_name: str) -> bool:
-    """Count this request against the client's address; True once the setting's rate is exceeded."""
+def account_key(group, request) -> str:
+    """Key for forms that can be abused from many addresses (the subject claim): the signed-in account."""
+    return f"user:{request.user.pk}"
+
+
+def api_key_key(group, request) -> str:
+    """Key for partner API calls: the API key (DRF's ``request.auth``)."""
+    return f"key:{request.auth.pk}"
+
+
+def over_limit(request, setting_name: str, *, key=client_address) -> bool:
+    """Count this request (by client address, or by ``key``); True once the setting's rate is exceeded."""
     return is_ratelimited(
         request,
         group=f"portal.{setting_name}",
-        key=client_address,
+        key=key,
         rate=getattr(settings, setting_name),
         increment=True,
     )

@@ -1,10 +1,8 @@
 """Partner APIs: a scenario eligibility check (libraries, hospitals, banks …) and the bank side of 信易贷."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoDenied
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -12,6 +10,8 @@ from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.portal.ratelimits import api_key_key, over_limit
 
 from ..models import Bank, FinancingNeed, Scenario
 from ..services import bank_demand, credit_summary, credit_summary_by_code, loan_offer_record, scenario_check
@@ -65,10 +65,7 @@ class ScenarioCheckView(APIView):
     )
     def post(self, request, code):
         # Per partner key: bounds how many codes one partner can try (SCENARIO_CHECK_RATE).
-        if is_ratelimited(
-            request, group="scenarios.check", key=lambda group, req: f"key:{req.auth.pk}",
-            rate=settings.SCENARIO_CHECK_RATE, increment=True,
-        ):  # fmt: skip
+        if over_limit(request, "SCENARIO_CHECK_RATE", key=api_key_key):
             raise Throttled(detail="资格核验请求过于频繁，请稍后再试。")
         scenario = get_object_or_404(Scenario, code=code, is_active=True)
         data = CheckInput(data=request.data)

@@ -185,3 +185,14 @@ def test_figures_page(center, client_for):
     assert client_for(center).get("/scenarios/figures/").status_code == 200
     assert loan_figures()["target"] == 0.03  # a policy row, not a constant
     assert "信易贷·纯信用贷款" in client_for(center).get("/scenarios/").content.decode()
+
+
+def test_unknown_person_facts_name_every_fact_a_rule_may_read():
+    """The stand-in for an unregistered person must not drift from subject_facts (a rule would miss a fact)."""
+    from apps.scenarios.services import UNKNOWN_PERSON_FACTS, subject_facts
+
+    person = make_subject("某自然人", kind="person")
+    assert set(UNKNOWN_PERSON_FACTS) == set(subject_facts(person))
+    assert {k: v for k, v in subject_facts(person).items() if k != "grade"} == {
+        k: v for k, v in UNKNOWN_PERSON_FACTS.items() if k != "grade"
+    }
