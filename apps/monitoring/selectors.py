@@ -21,7 +21,10 @@ Definitions, for a month:
   declared 零报告 / pairs that must report. For a type this is "departments
   holding the power that reported / departments holding the power"; for a
   department, "its types reported / its types".
-- 及时率 = records reported with ``timely`` / records reported.
+- 及时率 = records published on time / records whose timeliness is known:
+  published ones (``timely`` is judged on ``published_at``, so a department's
+  review before publishing counts against its deadline — seed 003 按时上网公示)
+  and ones still waiting for review past their deadline (already late).
 - 合规率 = compliant submissions / all submissions.
 """
 
@@ -131,7 +134,8 @@ class Figures:
     covered: int = 0  # … of which reported a record or declared 零报告
     zero: int = 0  # … of which declared 零报告
     reported: int = 0  # records reported in the month
-    timely: int = 0  # … of which on time
+    judged: int = 0  # … of which published, or still unpublished past their deadline (certainly late)
+    timely: int = 0  # … of which published on time (按时上网公示)
     submitted: int = 0  # rows received in the month (every intake path)
     compliant: int = 0  # … of which compliant
 
@@ -144,7 +148,7 @@ class Figures:
 
     @property
     def timely_rate(self) -> float | None:
-        return _rate(self.timely, self.reported)
+        return _rate(self.timely, self.judged)
 
     @property
     def compliance_rate(self) -> float | None:
@@ -152,7 +156,7 @@ class Figures:
 
     @property
     def late(self) -> int:
-        return self.reported - self.timely
+        return self.judged - self.timely
 
     @property
     def non_compliant(self) -> int:
@@ -188,7 +192,8 @@ class Figures:
 SCORE_FORMULA = (
     "综合得分 = 上报率、及时率、合规率三项中当月有统计基数的各项的算术平均（满分 100）。"
     "上报率 = 已报送或已作零报告的（部门, 信息类型）数 / 依职权应报送的（部门, 信息类型）数；"
-    "及时率 = 在规定时限（默认为决定日期后 7 个工作日）内报送的记录数 / 当月报送的记录数；"
+    "及时率 = 在规定时限（默认为决定日期后 7 个工作日）内上网公示的记录数 / 当月报送的记录中已公示或已超期未公示的记录数"
+    "（部门审核后公示的，以审核通过、上网公示之日计）；"
     "合规率 = 全部校验通过的报送条数 / 当月报送的全部条数（含被拒收的条目）。"
     "当月既未报送任何记录或条目、也未作零报告的部门不计得分，排在最后。"
     "得分相同的，依次比较上报率、及时率、合规率、报送记录数。"
@@ -265,12 +270,16 @@ def month_figures(*, months: list[Month], department_ids=None) -> Cells:
         )
         .annotate(month=TruncMonth("reported_at", tzinfo=tz))
         .values("department_id", "record_type_id", "month")
-        .annotate(reported=Count("pk"), timely=Count("pk", filter=Q(timely=True)))
+        .annotate(
+            reported=Count("pk"),
+            judged=Count("pk", filter=Q(timely__isnull=False) | Q(report_deadline__lt=timezone.localdate())),
+            timely=Count("pk", filter=Q(timely=True)),
+        )
         .order_by()
     )
     for row in records:
         cell = cells[(row["department_id"], row["record_type_id"], _first_day(row["month"], tz))]
-        cell.reported, cell.timely = row["reported"], row["timely"]
+        cell.reported, cell.judged, cell.timely = row["reported"], row["judged"], row["timely"]
 
     # 3. Submissions (合规率 counts every row received).
     submissions = (

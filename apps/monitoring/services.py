@@ -156,7 +156,7 @@ def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) 
     headers = [
         "排名", "部门", "部门代码", "综合得分",
         "上报率", "应报类型数", "已报类型数（含零报告）", "零报告数",
-        "及时率", "报送记录数", "按时报送数",
+        "及时率", "应计时效记录数", "按时公示数",
         "合规率", "报送条数", "合规条数",
     ]  # fmt: skip
     sheet.append(headers)
@@ -176,7 +176,7 @@ def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) 
                 row["covered"],
                 row["zero"],
                 _percent(row["timely_rate"]),
-                row["reported"],
+                row.get("judged", row["reported"]),
                 row["timely"],
                 _percent(row["compliance_rate"]),
                 row["submitted"],
@@ -188,7 +188,7 @@ def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) 
         [
             "合计", "", "", None,
             _percent(total["reporting_rate"]), total["expected"], total["covered"], total["zero"],
-            _percent(total["timely_rate"]), total["reported"], total["timely"],
+            _percent(total["timely_rate"]), total.get("judged", total["reported"]), total["timely"],
             _percent(total["compliance_rate"]), total["submitted"], total["compliant"],
         ]
     )  # fmt: skip
@@ -211,7 +211,7 @@ def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) 
             "已报部门数（含零报告）",
             "上报率",
             "报送记录数",
-            "按时报送数",
+            "按时公示数",
             "及时率",
             "报送条数",
             "合规条数",

@@ -117,7 +117,7 @@ class StaffRecordFilterSet(RecordFilterSet):
         widget=forms.TextInput(attrs={"placeholder": "决定书文号", "size": 20}),
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label="状态", empty_label="全部状态")
-    timely = django_filters.BooleanFilter(label="按时报送")
+    timely = django_filters.BooleanFilter(label="按时公示")
     reported_from = django_filters.DateFilter(
         field_name="reported_at", lookup_expr="date__gte", label="报送日期自", widget=_DATE
     )

@@ -131,7 +131,7 @@ def _apply_postgresql(groups) -> int:
     for chunk in _chunks(groups, VALUES_CHUNK):
         values = ", ".join(["(%s::bigint, %s::date, %s::date, %s::varchar)"] * len(chunk))
         params = [item for group in chunk for item in group]
-        timely = f"CASE WHEN r.{q('reported_at')} IS NULL THEN NULL ELSE (r.{q('reported_at')} AT TIME ZONE %s)::date <= v.deadline END"
+        timely = f"CASE WHEN r.{q('published_at')} IS NULL THEN NULL ELSE (r.{q('published_at')} AT TIME ZONE %s)::date <= v.deadline END"
         sql = (
             f"UPDATE {table} AS r SET {q('report_deadline')} = v.deadline, "  # noqa: S608 — names from _meta
             f"{q('deadline_calendar')} = v.calendar, {q('timely')} = {timely}, {q('updated_at')} = %s "
@@ -158,17 +158,17 @@ def _apply_portable(scope, groups) -> int:
     now = timezone.now()
     for (deadline, calendar), where in by_deadline.items():
         timely = Case(
-            When(reported_at__isnull=True, then=Value(None)),
-            When(reported_at__date__lte=deadline, then=Value(True)),
+            When(published_at__isnull=True, then=Value(None)),
+            When(published_at__date__lte=deadline, then=Value(True)),
             default=Value(False),
         )
         stale = (
             ~Q(report_deadline=deadline)
             | Q(report_deadline__isnull=True)
             | ~Q(deadline_calendar=calendar)
-            | Q(reported_at__isnull=True, timely__isnull=False)
-            | Q(reported_at__date__lte=deadline) & ~Q(timely=True)
-            | Q(reported_at__date__gt=deadline) & ~Q(timely=False)
+            | Q(published_at__isnull=True, timely__isnull=False)
+            | Q(published_at__date__lte=deadline) & ~Q(timely=True)
+            | Q(published_at__date__gt=deadline) & ~Q(timely=False)
         )
         updated += (
             scope.filter(where)
@@ -186,9 +186,9 @@ def records_recompute_deadlines(*, since: datetime.date | None = None) -> Recomp
     precomputed working-day table and the deadline policy in force on the
     decision date, then written set-based: on PostgreSQL a single
     ``UPDATE … FROM (VALUES …)`` per 2,000 date groups, elsewhere one ``UPDATE``
-    per distinct deadline. ``timely`` is "reported on or before the deadline, by
-    the local (Asia/Shanghai) date of ``reported_at``"; unreported records get
-    ``NULL``. Rows that already hold the right values are not written, so a
+    per distinct deadline. ``timely`` is "published on or before the deadline, by
+    the local (Asia/Shanghai) date of ``published_at``" (按时上网公示); records
+    not yet published get ``NULL``. Rows that already hold the right values are not written, so a
     second run reports ``updated == 0``.
     """
     scope = Record.objects.all()

@@ -68,7 +68,10 @@ class Record(models.Model):
     report_deadline = models.DateField("报送期限", null=True, blank=True)
     deadline_calendar = models.CharField("期限所用日历", max_length=10, blank=True)
     reported_at = models.DateTimeField("报送时间", null=True, blank=True, db_index=True)
-    timely = models.BooleanField("按时报送", null=True)
+    # When the record went public (at submission, or at the department's approval where it reviews
+    # first): 及时率 judges 按时上网公示 (seed 003), so ``timely`` compares this with the deadline.
+    published_at = models.DateTimeField("上网公示时间", null=True, blank=True)
+    timely = models.BooleanField("按时公示", null=True)
     is_publicised = models.BooleanField("向社会公示", default=True)
     publicity_start = models.DateField("公示起始日", null=True, blank=True)
     publicity_min_end = models.DateField("最短公示期满日", null=True, blank=True)

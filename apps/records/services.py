@@ -233,7 +233,7 @@ class Ingest:
                         self._copy_into(old, record)
                         if old.reported_at is None and record.reported_at is not None:
                             old.reported_at, old.timely = record.reported_at, record.timely
-                            old.publicity_start = record.publicity_start
+                            old.published_at, old.publicity_start = record.published_at, record.publicity_start
                             changed_reported.append(old)
                         changed.append(old)
                         new_events.append(self._event(old, Action.CORRECT, before, old.data))
@@ -262,7 +262,9 @@ class Ingest:
             if changed:
                 Record.objects.bulk_update(changed, _UPDATABLE)
             if changed_reported:
-                Record.objects.bulk_update(changed_reported, ["reported_at", "timely", "publicity_start"])
+                Record.objects.bulk_update(
+                    changed_reported, ["reported_at", "published_at", "timely", "publicity_start"]
+                )
             bulk_insert(RecordEvent, new_events)
             by_number = {r.decision_number: r for r in new_records}
             for outcome, submission in zip(outcomes, submissions, strict=True):
@@ -319,9 +321,8 @@ class Ingest:
             _intake_status(department=self.department, submit=self.submit),
             now if self.submit else None,
         )
-        published_on = (
-            timezone.localtime(now).date() if status == Status.PUBLISHED and publicity.is_publicised else None
-        )
+        published_at = now if status == Status.PUBLISHED else None
+        published_on = timezone.localtime(now).date() if published_at and publicity.is_publicised else None
         return Record(
             record_type=self.record_type,
             catalog_version=self.record_type.version,
@@ -340,7 +341,8 @@ class Ingest:
             report_deadline=deadline.deadline,
             deadline_calendar=deadline.calendar,
             reported_at=reported_at,
-            timely=(timezone.localtime(now).date() <= deadline.deadline) if reported_at else None,
+            published_at=published_at,
+            timely=timely_on(published_at, deadline.deadline),
             is_publicised=publicity.is_publicised,
             publicity_start=published_on,
             publicity_min_end=publicity.min_end,
@@ -468,24 +470,41 @@ def _transition(record: Record, *, to: str, action: str, actor, reason: str = ""
     return record
 
 
+def timely_on(published_at, deadline) -> bool | None:
+    """按时上网公示: published on or before the deadline, by the local date; unknown until published.
+
+    Seed 003 judges departments on 按时上网公示, so where a department reviews
+    before publishing, the review's days count against its 7 working days.
+    """
+    if published_at is None or deadline is None:
+        return None
+    return timezone.localtime(published_at).date() <= deadline
+
+
+def _publish(record: Record, now) -> None:
+    record.published_at = now
+    record.timely = timely_on(now, record.report_deadline)
+    if record.is_publicised:
+        record.publicity_start = timezone.localtime(now).date()
+
+
 @transaction.atomic
 def record_submit(*, record: Record, actor) -> Record:
-    """Draft → reported: the moment that counts for timeliness."""
+    """Draft → reported (and published at once where the department does not review first)."""
     record = Record.objects.select_for_update().get(pk=record.pk)
     now = timezone.now()
     record.reported_at = now
-    record.timely = timezone.localtime(now).date() <= record.report_deadline if record.report_deadline else None
     to = _intake_status(department=record.department, submit=True)
-    if to == Status.PUBLISHED and record.is_publicised:
-        record.publicity_start = timezone.localdate()
+    if to == Status.PUBLISHED:
+        _publish(record, now)
     return _transition(record, to=to, action=Action.SUBMIT, actor=actor, allowed_from=(Status.DRAFT,))
 
 
 @transaction.atomic
 def record_approve(*, record: Record, reviewer) -> Record:
+    """Pending review → published: the moment that counts for timeliness."""
     record = Record.objects.select_for_update().get(pk=record.pk)
-    if record.is_publicised:
-        record.publicity_start = timezone.localdate()
+    _publish(record, timezone.now())
     return _transition(
         record, to=Status.PUBLISHED, action=Action.APPROVE, actor=reviewer, allowed_from=(Status.PENDING_REVIEW,)
     )
@@ -496,7 +515,7 @@ def record_return(*, record: Record, reviewer, reason: str) -> Record:
     if not reason.strip():
         raise ValidationError("退回时必须填写原因。")
     record = Record.objects.select_for_update().get(pk=record.pk)
-    record.reported_at, record.timely = None, None
+    record.reported_at, record.published_at, record.timely = None, None, None
     return _transition(
         record,
         to=Status.DRAFT,

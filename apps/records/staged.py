@@ -737,7 +737,9 @@ class StagedImport:
                 "report_deadline": ("b.deadline", None),
                 "deadline_calendar": ("b.calendar", None),
                 "reported_at": ("%s", now),
-                "timely": ("%s <= b.deadline", local_today),
+                # 及时率 judges 按时上网公示: a department that reviews first publishes later.
+                "published_at": ("%s::timestamptz", now if status == Status.PUBLISHED else None),
+                "timely": ("CASE WHEN %s THEN %s <= b.deadline END", [status == Status.PUBLISHED, local_today]),
                 "is_publicised": ("b.is_publicised", None),
                 "publicity_start": (
                     "CASE WHEN b.is_publicised AND %s THEN %s::date END",

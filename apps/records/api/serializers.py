@@ -178,6 +178,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "report_deadline",
             "deadline_calendar",
             "reported_at",
+            "published_at",
             "timely",
             "is_publicised",
             "publicity_start",

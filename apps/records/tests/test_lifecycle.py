@@ -149,7 +149,7 @@ def test_recompute_applies_the_policy_in_force_on_the_decision_date_and_respects
 def test_unreported_records_get_no_on_time_flag(dept_a):
     with at(2024, 10, 10, 10, 0):
         ingest(dept_a, [penalty_row(dept_a)])
-    Record.objects.update(status=Status.DRAFT, reported_at=None, timely=True, report_deadline=None)
+    Record.objects.update(status=Status.DRAFT, reported_at=None, published_at=None, timely=True, report_deadline=None)
     records_recompute_deadlines()
     record = Record.objects.get()
     assert record.timely is None
