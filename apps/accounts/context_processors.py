@@ -48,4 +48,7 @@ def navigation(request):
     if user is not None and user.is_authenticated:
         role = Role.ADMIN if user.is_superuser else user.role
         items = [{"label": label, "url": reverse(name)} for label, name, roles in _NAV if role in roles]
-    return {"nav_items": items, "site_name": settings.SITE_NAME, "region_name": settings.PLATFORM_REGION_NAME}
+    # ``portal_name``, not ``site_name``: Django's auth views put their own ``site_name`` (the request's
+    # host, "127.0.0.1:8101", when django.contrib.sites is not installed) into the context, and a view's
+    # context wins over a context processor — the login page named the server instead of the site.
+    return {"nav_items": items, "portal_name": settings.SITE_NAME, "region_name": settings.PLATFORM_REGION_NAME}
