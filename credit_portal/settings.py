@@ -27,6 +27,7 @@ SECRET_KEY = env_str("SECRET_KEY", required=PRODUCTION) or _DEV_SECRET
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "credit_portal.errors.csrf_failure"  # Django's own page is English and outside the layout
 if PRODUCTION and not ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured
 

@@ -41,7 +41,10 @@ urlpatterns = [
 admin.site.site_header = "公共信用信息平台 后台管理"
 admin.site.site_title = "公共信用信息平台"
 
+handler400 = "credit_portal.errors.bad_request"
+handler403 = "credit_portal.errors.permission_denied"
 handler404 = "credit_portal.errors.not_found"
+handler500 = "credit_portal.errors.server_error"
 urlpatterns += [
     path("repair/", include("apps.repair.urls")),
     path("notifications/", include("apps.notifications.urls")),
