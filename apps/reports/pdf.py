@@ -122,6 +122,8 @@ def report_pdf(report) -> bytes:
         author=snap["issuer"],
         invariant=True,
     )
+    # A 专用版 from version 3 on reads every penalty of the period, not only those in publicity.
+    every_penalty = report.kind == ReportKind.SPECIAL and snap.get("version", 1) >= 3
     story = [_p(snap["kind_label"], styles["title"])]
     meta = [
         [_p("报告编号", body), _p(snap["number"], body)],
@@ -183,7 +185,7 @@ def report_pdf(report) -> bytes:
         penalties = special["penalties"]
         if penalties:
             story.append(Spacer(1, 4))
-            if snap.get("version", 1) >= 3:
+            if every_penalty:
                 story.append(_special_table(penalties, styles))
             else:  # issued before version 3: publicised penalties only, no status column
                 story.append(_records_table(penalties, styles))
@@ -223,12 +225,15 @@ def report_pdf(report) -> bytes:
             for r in repairs
         ]  # fmt: skip
         story.append(_table(rows, [44 * mm, 40 * mm, 66 * mm, 30 * mm]))
-        story.append(_p("已修复的信息依规停止公示，不在本报告中列出其内容。", small))
+        if every_penalty:  # the 专用版 lists a repaired penalty of the period, marked 已信用修复
+            story.append(
+                _p("已修复的信息依规停止公示；查询期间内的已修复行政处罚在第四部分列出并注明“已信用修复”。", small)
+            )
+        else:
+            story.append(_p("已修复的信息依规停止公示，不在本报告中列出其内容。", small))
     else:
         story.append(_p("无信用修复记录。", body))
 
-    # A 专用版 from version 3 on reads every penalty of the period, not only those in publicity.
-    every_penalty = report.kind == ReportKind.SPECIAL and snap.get("version", 1) >= 3
     scope = (
         "；第四部分的行政处罚查询结果包括查询期间内作出的全部行政处罚（含未公示、公示期满和已信用修复的），"
         "已撤销的处罚决定不列入。"

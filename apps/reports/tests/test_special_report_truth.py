@@ -215,3 +215,23 @@ def test_verify_shows_what_the_holder_got_with_personal_numbers_masked(dept_a, c
     # The 警告 is on no public page: it was never publicised.
     profile = Client().get(reverse("portal:profile", args=[subject.pk])).content.decode()
     assert number(23) in profile and number(21) not in profile
+
+
+def test_a_special_report_issued_before_the_fix_still_renders_as_it_was(haiyun, dept_a, center):
+    """Version-2 snapshots listed penalties in publicity only, without status: the PDF must not
+    claim they cover every penalty."""
+    report = special(haiyun, center, [dept_a])
+    snapshot = report.snapshot
+    snapshot["version"] = 2
+    snapshot["special"]["penalties"] = [
+        {k: v for k, v in row.items() if k not in ("kind", "status", "status_text")}
+        for row in snapshot["special"]["penalties"]
+        if row["status"] == "公示中"
+    ]
+    snapshot["special"]["statement"] = "经查询，该主体在查询期间有行政处罚信息2条，详见下表。"
+    report.snapshot = snapshot
+    text = pdf_text(report).replace("\n", "")  # table cells wrap a long 文书号
+    assert number(17) in text and number(11) not in text
+    assert "第四部分的行政处罚查询结果包括" not in text and "未公示（轻微）" not in text
+    # A report issued now says so.
+    assert "第四部分的行政处罚查询结果包括" in pdf_text(special(haiyun, center, [dept_a]))
