@@ -95,7 +95,7 @@ def _special_table(rows, styles):
         ]
         for row in rows
     ]
-    return _table([head, *body], [20 * mm, 32 * mm, 32 * mm, 24 * mm, 46 * mm, 26 * mm])
+    return _table([head, *body], [20 * mm, 36 * mm, 30 * mm, 22 * mm, 46 * mm, 26 * mm])
 
 
 def _qr_image(url: str) -> Image:
