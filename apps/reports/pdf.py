@@ -79,6 +79,25 @@ def _records_table(rows, styles):
     return _table([head, *body], [26 * mm, 34 * mm, 20 * mm, 36 * mm, 64 * mm])
 
 
+def _special_table(rows, styles):
+    """The 专用版's penalties: each with its kind and its status, so the reader sees why an
+    unpublished or repaired one is listed (snapshots from version 3; older ones had no status)."""
+    cell = styles["cell"]
+    head = [_p(h, cell) for h in ("决定日期", "决定文书号", "决定部门", "处罚类别", "内容", "状态")]
+    body = [
+        [
+            _p(row["decision_date"], cell),
+            _p(row["decision_number"], cell),
+            _p(row["department"], cell),
+            _p(row.get("kind") or row["record_type"], cell),
+            _p(row["summary"], cell),
+            _p(row.get("status_text") or row.get("status") or "", cell),
+        ]
+        for row in rows
+    ]
+    return _table([head, *body], [20 * mm, 36 * mm, 30 * mm, 22 * mm, 46 * mm, 26 * mm])
+
+
 def _qr_image(url: str) -> Image:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=4, border=2)
@@ -103,6 +122,8 @@ def report_pdf(report) -> bytes:
         author=snap["issuer"],
         invariant=True,
     )
+    # A 专用版 from version 3 on reads every penalty of the period, not only those in publicity.
+    every_penalty = report.kind == ReportKind.SPECIAL and snap.get("version", 1) >= 3
     story = [_p(snap["kind_label"], styles["title"])]
     meta = [
         [_p("报告编号", body), _p(snap["number"], body)],
@@ -161,9 +182,13 @@ def report_pdf(report) -> bytes:
         special = snap["special"]
         story.append(_p("四、行政处罚信息查询结果（专用版）", h2))
         story.append(_p(special["statement"], body))
-        if special["penalties"]:
+        penalties = special["penalties"]
+        if penalties:
             story.append(Spacer(1, 4))
-            story.append(_records_table(special["penalties"], styles))
+            if every_penalty:
+                story.append(_special_table(penalties, styles))
+            else:  # issued before version 3: publicised penalties only, no status column
+                story.append(_records_table(penalties, styles))
     else:
         story.append(_p("四、公示期内的行政管理信息（双公示等）", h2))
         if snap["records"]:
@@ -200,14 +225,25 @@ def report_pdf(report) -> bytes:
             for r in repairs
         ]  # fmt: skip
         story.append(_table(rows, [44 * mm, 40 * mm, 66 * mm, 30 * mm]))
-        story.append(_p("已修复的信息依规停止公示，不在本报告中列出其内容。", small))
+        if every_penalty:  # the 专用版 lists a repaired penalty of the period, marked 已信用修复
+            story.append(
+                _p("已修复的信息依规停止公示；查询期间内的已修复行政处罚在第四部分列出并注明“已信用修复”。", small)
+            )
+        else:
+            story.append(_p("已修复的信息依规停止公示，不在本报告中列出其内容。", small))
     else:
         story.append(_p("无信用修复记录。", body))
 
+    scope = (
+        "；第四部分的行政处罚查询结果包括查询期间内作出的全部行政处罚（含未公示、公示期满和已信用修复的），"
+        "已撤销的处罚决定不列入。"
+        if every_penalty
+        else "。"
+    )
     story.append(Spacer(1, 8))
     story.append(
         _p(
-            f"说明：本报告依据截至{snap['as_of']}在本平台公示期内的公共信用信息生成。"
+            f"说明：本报告依据截至{snap['as_of']}在本平台公示期内的公共信用信息生成{scope}"
             "带删除线的信息正在进行信用修复；标注“异议处理中”的信息正在异议核实。"
             "自然人身份证号码已作脱敏处理。本报告仅供所列用途使用。",
             small,

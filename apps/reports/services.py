@@ -2,7 +2,9 @@
 
 A report's content is taken from the same public selectors as the subject's
 profile page (``apps.portal.selectors.subject_profile`` and
-``apps.records.selectors.public_records``), turned into plain JSON and stored
+``apps.records.selectors.public_records``) — except the 专用版's penalties, which
+are every penalty decided in the period whatever its publicity
+(``special_penalties``) — turned into plain JSON and stored
 with its SHA-256 at issuance. Verification looks the report up by number,
 checks the code in constant time and recomputes the hash, so the verify page
 shows what the report said when it was issued, not what the data says today.
@@ -13,23 +15,37 @@ import datetime
 import hashlib
 import json
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.choices import Role
 from apps.accounts.models import Department
-from apps.portal.selectors import PENALTY_TYPE, SubjectProfile, public_repairs, record_rows, subject_profile
-from apps.records.selectors import public_records
+from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.portal.selectors import (
+    PENALTY_TYPE,
+    PublicRecordRow,
+    SubjectProfile,
+    public_repairs,
+    record_rows,
+    subject_profile,
+)
+from apps.records.choices import Status
+from apps.records.models import Record
+from apps.records.selectors import cached_public_field_specs, public_value
 from apps.subjects.masking import mask_personal_numbers
 
 from .choices import Purpose, ReportKind
 from .models import CreditReport
 
 # 2: commitments as rows (code, type, matter, dates, fulfilment) and the repair history.
-SNAPSHOT_VERSION = 2
+# 3: the 专用版 reads every penalty decided in the period, each with its kind and status.
+SNAPSHOT_VERSION = 3
 # Unambiguous characters only (no 0/O, 1/I/L): numbers and codes are read off paper and typed in.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_RANDOM_CHARS = 10
@@ -72,6 +88,8 @@ def public_snapshot(snapshot: dict) -> dict:
     for row in rows:
         row["decision_number"] = mask(row.get("decision_number"))
         row["summary"] = mask(row.get("summary"))
+        if "kind" in row:  # 专用版 rows from version 3: the 处罚类别 field, free text from the department
+            row["kind"] = mask(row["kind"])
     if special:
         special["statement"] = mask(special.get("statement"))
     return snap
@@ -160,27 +178,124 @@ def _profile_json(profile: SubjectProfile) -> dict:
     }
 
 
-def special_penalties(*, subject_pk: int, on, department_ids, period_from, period_to) -> list:
-    """Penalties in publicity decided in the period by the chosen fields' departments."""
-    records = (
-        public_records(on=on)
-        .filter(
+# What a 专用版 reads: every penalty the department actually decided and reported, whatever its
+# publicity now. Drafts and records awaiting the department's review were never reported (the
+# department may still change or drop them); a revoked record (撤销) is a decision withdrawn, by the
+# department or after an objection, so it is no longer a penalty the subject has.
+SPECIAL_STATUSES = (Status.PUBLISHED, Status.EXPIRED)
+# The 处罚类别 field of the national template, shown as the kind of each penalty.
+KIND_CODE = "CF_CFLB"
+
+
+@dataclass(frozen=True)
+class SpecialPenalty:
+    row: PublicRecordRow
+    kind: str  # 处罚类别, as the public sees the field
+    status: str  # 公示中 / 未公示（轻微） / 公示期满 / 已信用修复
+
+    @property
+    def status_text(self) -> str:
+        """The status with the marks a reader must see: 信用修复中, 异议处理中."""
+        marks = [m for m, on in (("信用修复中", self.row.under_repair), ("异议处理中", self.row.under_objection)) if on]
+        return self.status + (f"（{'，'.join(marks)}）" if marks else "")
+
+
+def penalty_status(record: Record, *, on: datetime.date) -> str:
+    """Why a penalty is or is not on the public pages on a day, in the reader's words.
+
+    The 专用版 lists penalties the public pages do not show; this label tells the
+    reader why each one is there. The same flags as ``RecordQuerySet.in_publicity``.
+    """
+    if record.repaired:
+        return "已信用修复"
+    if not record.is_publicised:
+        return "未公示（轻微）"
+    if record.status == Status.EXPIRED or (record.publicity_end and record.publicity_end < on):
+        return "公示期满"
+    return "公示中"
+
+
+def special_penalties(*, subject_pk: int, on, department_ids, period_from, period_to) -> list[SpecialPenalty]:
+    """Every penalty decided in the period by the chosen fields' departments, whatever its publicity.
+
+    The 专用版 replaces the 无违法违规证明, so it must not say 无 because a penalty was
+    never publicised (警告 only), has left publicity (expired) or was repaired: those
+    are still penalties decided in the period. Revoked decisions, drafts and records
+    pending review are not (``SPECIAL_STATUSES``).
+    """
+    records = list(
+        Record.objects.filter(
             subject_id=subject_pk,
             record_type__code=PENALTY_TYPE,
+            status__in=SPECIAL_STATUSES,
             department_id__in=department_ids,
             decision_date__gte=period_from,
             decision_date__lte=period_to,
         )
-    )  # fmt: skip
-    return record_rows(list(records))
+        .select_related("record_type", "department")
+        .defer("private_data")
+        .order_by("-decision_date", "-pk")
+    )
+    specs = cached_public_field_specs()
+    kinds = {}
+    for record in records:
+        spec = next((s for s in specs.get(record.record_type_id, ()) if s.code == KIND_CODE), None)
+        kinds[record.pk] = public_value(spec, (record.data or {}).get(KIND_CODE)) if spec else ""
+    return [
+        SpecialPenalty(row=row, kind=kinds[record.pk], status=penalty_status(record, on=on))
+        for record, row in zip(records, record_rows(records), strict=True)
+    ]
 
 
-def _special_statement(*, name, fields, period_from, period_to, count) -> str:
+def _special_json(penalties: list[SpecialPenalty]) -> list[dict]:
+    rows = _rows_json([p.row for p in penalties])
+    for row, penalty in zip(rows, penalties, strict=True):
+        row.update(kind=penalty.kind, status=penalty.status, status_text=penalty.status_text)
+    return rows
+
+
+# Said with every 专用版 outcome: a reader comparing it with the public pages must know why it lists more.
+SPECIAL_REFUSED_MESSAGE = (
+    "专用信用报告含未公示的行政处罚信息，仅限主体本人登录已认领该主体的账号后申请，或到信用中心窗口办理。"
+)
+SPECIAL_SCOPE_NOTE = (
+    "查询范围为期间内作出的全部行政处罚决定，含未予公示、公示期满和已信用修复的；已撤销的处罚决定不列入"
+)
+
+
+def _special_statement(*, name, fields, period_from, period_to, penalties) -> str:
     period = f"{period_from:%Y年%m月%d日}至{period_to:%Y年%m月%d日}"
     scope = "、".join(fields)
-    if not count:
-        return f"经查询{settings.SITE_NAME}公共信用信息平台，{name}在{period}期间，在{scope}领域无行政处罚信息。"
-    return f"经查询{settings.SITE_NAME}公共信用信息平台，{name}在{period}期间，在{scope}领域有行政处罚信息{count}条，详见下表。"
+    head = f"经查询{settings.SITE_NAME}公共信用信息平台，{name}在{period}期间，在{scope}领域"
+    if not penalties:
+        return f"{head}无行政处罚信息（{SPECIAL_SCOPE_NOTE}）。"
+    # One item per penalty, so the statement read alone (verify page, API) says what the table says.
+    items = "；".join(
+        f"{i}. {p.row.decision_date:%Y年%m月%d日} {p.row.department} {p.row.decision_number}"
+        f"（{p.kind or p.row.record_type}，{p.status_text}）"
+        for i, p in enumerate(penalties, start=1)
+    )
+    breakdown = "、".join(f"{label}{n}条" for label, n in Counter(p.status for p in penalties).items())
+    return f"{head}有行政处罚信息{len(penalties)}条（{breakdown}）：{items}。{SPECIAL_SCOPE_NOTE}。"
+
+
+class SpecialReportRefused(PermissionDenied):
+    """The 专用版 asked for by someone other than the subject or the credit center."""
+
+
+def may_issue_special(*, requester, subject) -> bool:
+    """The subject's own (verified) account, or credit-center staff issuing at the window.
+
+    The 专用版 lists penalties the public may not see — never publicised, past their
+    publicity, repaired (a repaired record must leave every public view, DOMAIN.md §6) —
+    so it cannot be had by any visitor of the profile page as the standard report can.
+    The subject hands it, with its verification code, to whoever asked for the proof.
+    """
+    if requester is None or not requester.is_authenticated:
+        return False
+    if has_role(requester, CENTER_ROLES):
+        return True
+    return requester.role == Role.SUBJECT and requester.subject_id is not None and requester.subject_id == subject.pk
 
 
 def report_issue(
@@ -204,6 +319,8 @@ def report_issue(
     profile = subject_profile(pk=subject.pk, on=on)
     content = _profile_json(profile)
     params = {}
+    if kind == ReportKind.SPECIAL and not may_issue_special(requester=requester, subject=subject):
+        raise SpecialReportRefused(SPECIAL_REFUSED_MESSAGE)
     if kind == ReportKind.SPECIAL:
         departments = dict(Department.objects.filter(pk__in=department_ids or []).values_list("pk", "name"))
         fields = [departments[pk] for pk in sorted(departments)]
@@ -221,9 +338,9 @@ def report_issue(
                 fields=fields,
                 period_from=period_from,
                 period_to=period_to,
-                count=len(penalties),
+                penalties=penalties,
             ),
-            "penalties": _rows_json(penalties),
+            "penalties": _special_json(penalties),
         }
     else:
         content["records"] = _rows_json(profile.records)

@@ -13,7 +13,7 @@ from credit_portal.client_ip import client_ip_or_none
 from .forms import ReportRequestForm, VerifyForm
 from .models import CreditReport
 from .pdf import report_pdf
-from .services import public_snapshot, report_issue, report_verify
+from .services import SpecialReportRefused, public_snapshot, report_issue, report_verify
 
 SESSION_KEY = "issued_reports"
 SESSION_KEEP = 20
@@ -31,18 +31,22 @@ def issue(request, pk):
     if not form.is_valid():
         return render(request, "portal/profile.html", {"profile": profile, "report_form": form}, status=400)
     data = form.cleaned_data
-    report = report_issue(
-        subject=subject,
-        kind=data["kind"],
-        purpose=data["purpose"],
-        purpose_note=data["purpose_note"],
-        department_ids=data["departments"],
-        period_from=data["period_from"],
-        period_to=data["period_to"],
-        requester=request.user,
-        client_ip=client_ip_or_none(request),
-        base_url=request.build_absolute_uri("/"),
-    )
+    try:
+        report = report_issue(
+            subject=subject,
+            kind=data["kind"],
+            purpose=data["purpose"],
+            purpose_note=data["purpose_note"],
+            department_ids=data["departments"],
+            period_from=data["period_from"],
+            period_to=data["period_to"],
+            requester=request.user,
+            client_ip=client_ip_or_none(request),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except SpecialReportRefused as refused:
+        form.add_error("kind", str(refused))
+        return render(request, "portal/profile.html", {"profile": profile, "report_form": form}, status=403)
     # Only this browser may see the verification code again on the issued page.
     issued = [report.number, *request.session.get(SESSION_KEY, [])][:SESSION_KEEP]
     request.session[SESSION_KEY] = issued

@@ -123,13 +123,14 @@ def test_public_api_json_masks_names_and_document_numbers(numbers):
     assert not _leaks(json.dumps(listed, ensure_ascii=False))
 
 
-def test_credit_report_pdf_verify_page_and_api_show_no_full_number(numbers):
+def test_credit_report_pdf_verify_page_and_api_show_no_full_number(numbers, center):
     client = Client()
     for subject in numbers:
         for kind in ("standard", "special"):
             extra = {}
             if kind == "special":
                 extra = {
+                    "requester": center,  # the 专用版 is issued to the subject or at the center's window
                     "department_ids": list(Department.objects.values_list("pk", flat=True)),
                     "period_from": datetime.date(2024, 1, 1),
                     "period_to": datetime.date(2024, 10, 1),

@@ -127,10 +127,12 @@ def test_download_needs_the_code(county):
     assert Client().get(url, {"code": "AAAA2222"}).status_code == 404
 
 
-def test_special_report_states_penalties_in_chosen_fields_and_period(county):
+def test_special_report_states_penalties_in_chosen_fields_and_period(county, subject_user):
     dept_a, dept_b = county["dept_a"], county["dept_b"]
     subject = xinyuan()
-    kwargs = {"subject": subject, "purpose": "administration", "kind": ReportKind.SPECIAL}
+    subject_user.subject = subject  # the 专用版 is the subject's own (apps.reports.services.may_issue_special)
+    subject_user.save()
+    kwargs = {"subject": subject, "purpose": "administration", "kind": ReportKind.SPECIAL, "requester": subject_user}
     import datetime
 
     with_penalties = report_issue(
@@ -155,14 +157,17 @@ def test_special_report_states_penalties_in_chosen_fields_and_period(county):
     )
     assert other_field.snapshot["special"]["has_penalties"] is False
     assert "无行政处罚信息" in other_field.snapshot["special"]["statement"]
-    # The 2022 penalty is past its publicity window: a period covering it still finds nothing.
+    # The 2022 penalty is past its publicity window, but it was decided in the period: the 专用版 says so.
     old_period = report_issue(
         **kwargs,
         department_ids=[dept_a.pk],
         period_from=datetime.date(2022, 1, 1),
         period_to=datetime.date(2022, 12, 31),
     )
-    assert old_period.snapshot["special"]["has_penalties"] is False
+    assert old_period.snapshot["special"]["has_penalties"] is True
+    assert [(p["decision_number"], p["status"]) for p in old_period.snapshot["special"]["penalties"]] == [
+        ("乳市监罚〔2024〕4号", "公示期满")
+    ]
     text = pdf_text(report_pdf(with_penalties))
     assert "专用信用报告" in text and "有行政处罚信息3条" in text
 
