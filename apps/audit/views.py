@@ -3,6 +3,8 @@ from django.views.generic import ListView
 
 from apps.accounts.permissions import CenterRequiredMixin
 
+from .selectors import action_label, entry_changes
+
 
 class AuditLogView(CenterRequiredMixin, ListView):
     """Who changed what, when, with before/after — read-only for the credit center."""
@@ -17,6 +19,13 @@ class AuditLogView(CenterRequiredMixin, ListView):
         if model:
             qs = qs.filter(content_type__model=model)
         return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [
+            {"entry": e, "action": action_label(e), "changes": entry_changes(e)} for e in context["entries"]
+        ]
+        return context
 
 
 class PersonalDataAccessView(CenterRequiredMixin, ListView):

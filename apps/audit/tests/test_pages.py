@@ -25,3 +25,31 @@ def test_audit_log_shows_before_and_after(client_for, center, dept_a):
         dept_a.save()
     html = client_for(center).get(reverse("audit:log")).content.decode()
     assert "乳山市市场监督管理局（更名）" in html and "center" in html
+
+
+def test_audit_log_reads_in_chinese_with_local_times(client_for, center, dept_a):
+    """Labels, not field names; 是/否, not True/False; Asia/Shanghai, not UTC; 新增/修改, not create/update."""
+    import datetime
+
+    import time_machine
+    from auditlog.context import set_actor
+    from zoneinfo import ZoneInfo
+
+    from apps.accounts.models import User
+
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 1, 30, tzinfo=datetime.UTC), tick=False), set_actor(center):
+        dept_a.requires_review = True
+        dept_a.save()
+        user = User.objects.create(username="li_clerk", role="clerk", department=dept_a)
+        user.last_login = None
+        user.date_joined = datetime.datetime(2026, 12, 7, 1, 30, tzinfo=datetime.UTC)
+        user.save()
+    html = client_for(center).get(reverse("audit:log")).content.decode()
+    label = str(type(dept_a)._meta.get_field("requires_review").verbose_name)
+    assert f"<strong>{label}</strong>：否 → 是" in html
+    assert "requires_review" not in html and "True" not in html and "False" not in html and "None" not in html
+    assert "新增" in html and "修改" in html
+    for word in (">create<", ">update<"):
+        assert word not in html
+    local = datetime.datetime(2026, 12, 7, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert local.strftime("%Y-%m-%d %H:%M") in html
