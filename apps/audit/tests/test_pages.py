@@ -30,10 +30,10 @@ def test_audit_log_shows_before_and_after(client_for, center, dept_a):
 def test_audit_log_reads_in_chinese_with_local_times(client_for, center, dept_a):
     """Labels, not field names; 是/否, not True/False; Asia/Shanghai, not UTC; 新增/修改, not create/update."""
     import datetime
+    from zoneinfo import ZoneInfo
 
     import time_machine
     from auditlog.context import set_actor
-    from zoneinfo import ZoneInfo
 
     from apps.accounts.models import User
 
