@@ -11,6 +11,7 @@ from pathlib import Path
 
 import holidays
 import pytest
+import time_machine
 
 from apps.commitments.models import Commitment
 from apps.records.models import Record
@@ -189,3 +190,26 @@ def test_the_calculator_page_explains_the_estimated_calendar(client_for, center)
     # The coverage section names both libraries and what the estimate cannot know.
     assert f"holidays {holidays.__version__}" in page
     assert "调休上班的周末仍按休息日计" in page
+
+
+def test_a_record_decided_before_new_year_stores_and_shows_the_estimated_calendar(client_for, clerk_a, dept_a):
+    from django.urls import reverse
+
+    from apps.records.services import records_ingest
+    from apps.records.tests.factories import penalty_row
+
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    with time_machine.travel(datetime.datetime(2026, 12, 31, 10, 0, tzinfo=shanghai), tick=False):
+        records_ingest(
+            record_type="penalty",
+            department=dept_a,
+            rows=[(2, penalty_row(dept_a, CF_JDRQ="2026-12-30", CF_WSH="乳市监罚〔2026〕88号"))],
+        )
+        record = Record.objects.get()
+        # Thu 12-31, then 元旦 off: Mon 01-04 … Fri 01-08, Mon 01-11 is the 7th working day.
+        assert (record.report_deadline, record.deadline_calendar) == (D(2027, 1, 11), "estimated")
+        client = client_for(clerk_a)
+        detail = client.get(reverse("records:detail", args=[record.pk])).content.decode()
+        assert "2027-01-11（预估日历，未含调休）" in detail
+        listing = client.get(reverse("records:list")).content.decode()
+        assert 'title="该年度放假安排未公布，按法定节假日推算，未含调休">预估</span>' in listing
