@@ -12,9 +12,12 @@ from pathlib import Path
 import holidays
 import pytest
 import time_machine
+from django.urls import reverse
 
 from apps.commitments.models import Commitment
 from apps.records.models import Record
+from apps.records.services import records_ingest
+from apps.records.tests.factories import penalty_row
 from apps.repair.models import RepairApplication
 from apps.workdays import services
 from apps.workdays.choices import CalendarSource, OverrideKind
@@ -192,12 +195,14 @@ def test_the_calculator_page_explains_the_estimated_calendar(client_for, center)
     assert "调休上班的周末仍按休息日计" in page
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 22, 9, 0, tzinfo=datetime.UTC))
+def test_the_page_says_next_year_is_estimated_until_the_notice_is_entered(client_for, center):
+    page = client_for(center).get(PAGE).content.decode()
+    assert "2027 年国家放假安排尚未收录，目前按法定节假日预估（未含调休上班日）" in page
+    assert "目前按周一至周五推定" not in page
+
+
 def test_a_record_decided_before_new_year_stores_and_shows_the_estimated_calendar(client_for, clerk_a, dept_a):
-    from django.urls import reverse
-
-    from apps.records.services import records_ingest
-    from apps.records.tests.factories import penalty_row
-
     shanghai = datetime.timezone(datetime.timedelta(hours=8))
     with time_machine.travel(datetime.datetime(2026, 12, 31, 10, 0, tzinfo=shanghai), tick=False):
         records_ingest(
