@@ -8,4 +8,5 @@ class OverrideKind(models.TextChoices):
 
 class CalendarSource(models.TextChoices):
     OFFICIAL = "official", "官方日历"
+    ESTIMATED = "estimated", "预估日历（法定节假日推算，未含调休）"
     FALLBACK = "fallback", "推定日历（周一至周五）"

@@ -4,11 +4,20 @@ Sources, strongest first (DOMAIN.md §4):
 
 1. ``CalendarOverride`` rows entered by credit-center staff;
 2. the ``chinese_calendar`` library (State Council holiday notices, 2004–2026
-   in chinesecalendar 1.11.0);
-3. for a year the library does not cover: Monday–Friday are working days.
+   in chinesecalendar 1.11.0) — ``official``;
+3. for a year that library lacks: the ``holidays`` library (python-holidays),
+   which derives the statutory holidays of any year 1950–2100 from
+   《全国年节及纪念日放假办法》 and the lunar calendar, including the 补假
+   its article 6 grants when a holiday falls on a weekend — ``estimated``. It
+   cannot know the 调休 working weekends of a notice not yet published, so
+   those weekends count as days off;
+4. for a year neither library covers: Monday–Friday are working days —
+   ``fallback``.
 
-Any answer that needed rule 3 for some day is labelled ``fallback`` so the
-screens can say the deadline is provisional.
+An answer is labelled with the weakest source of the years it spans
+(official > estimated > fallback), so the screens can say how provisional the
+deadline is. Overrides do not change the label: a year with a few staff-entered
+days is still not a year whose whole notice is known.
 """
 
 import contextlib
@@ -25,11 +34,25 @@ from django.db import IntegrityError, transaction
 from .choices import CalendarSource, OverrideKind
 from .models import CalendarOverride
 
+try:
+    import holidays as estimated_library
+except ImportError:  # optional: without it, years beyond the official notices fall back to Mon–Fri
+    estimated_library = None
+
 # The library's own range check uses the span of its holiday table; read it the
 # same way so a library upgrade widens our range without a code change.
 OFFICIAL_FIRST_YEAR: int = min(day.year for day in official_constants.holidays)
 OFFICIAL_LAST_YEAR: int = max(day.year for day in official_constants.holidays)
 OFFICIAL_LIBRARY_VERSION: str = chinese_calendar.__version__
+
+# python-holidays states the span it computes China for; outside it (or without
+# the package) it answers nothing, which must not read as "no holidays".
+ESTIMATED_FIRST_YEAR: int | None = estimated_library.China.start_year if estimated_library else None
+ESTIMATED_LAST_YEAR: int | None = estimated_library.China.end_year if estimated_library else None
+ESTIMATED_LIBRARY_VERSION: str | None = estimated_library.__version__ if estimated_library else None
+
+# Weakest last: a deadline spanning several years takes the weakest year's label.
+_SOURCE_STRENGTH = {CalendarSource.OFFICIAL: 0, CalendarSource.ESTIMATED: 1, CalendarSource.FALLBACK: 2}
 
 # Upper bound for "N working days": ten years of working days is far beyond any
 # legal time limit, and keeps a public endpoint from being asked to walk forever.
@@ -56,11 +79,15 @@ class DeadlineResult:
     start: datetime.date
     days: int
     deadline: datetime.date
-    calendar: str  # CalendarSource value: "official" or "fallback"
+    calendar: str  # CalendarSource value: "official", "estimated" or "fallback"
 
     @property
     def is_fallback(self) -> bool:
         return self.calendar == CalendarSource.FALLBACK
+
+    @property
+    def is_estimated(self) -> bool:
+        return self.calendar == CalendarSource.ESTIMATED
 
     @property
     def calendar_label(self) -> str:
@@ -71,12 +98,30 @@ def official_calendar_covers(year: int) -> bool:
     return OFFICIAL_FIRST_YEAR <= year <= OFFICIAL_LAST_YEAR
 
 
-def calendar_source_for(*, start: datetime.date, end: datetime.date) -> str:
-    """``fallback`` if any year from start to end lacks the official calendar."""
-    first, last = sorted((_as_date(start), _as_date(end)))
-    if all(official_calendar_covers(year) for year in range(first.year, last.year + 1)):
+def estimated_calendar_covers(year: int) -> bool:
+    """The year is computed by python-holidays (it is not in the official notices)."""
+    if official_calendar_covers(year) or ESTIMATED_FIRST_YEAR is None:
+        return False
+    return ESTIMATED_FIRST_YEAR <= year <= ESTIMATED_LAST_YEAR
+
+
+@functools.lru_cache(maxsize=512)
+def calendar_source_of_year(year: int) -> str:
+    if official_calendar_covers(year):
         return CalendarSource.OFFICIAL
+    if estimated_calendar_covers(year):
+        return CalendarSource.ESTIMATED
     return CalendarSource.FALLBACK
+
+
+def calendar_source_for(*, start: datetime.date, end: datetime.date) -> str:
+    """The weakest source of the years from start to end (official > estimated > fallback)."""
+    first, last = sorted((_as_date(start), _as_date(end)))
+    if first.year == last.year:  # the common case, and a table of 100k rows asks per row
+        return calendar_source_of_year(first.year)
+    return max(
+        (calendar_source_of_year(year) for year in range(first.year, last.year + 1)), key=_SOURCE_STRENGTH.__getitem__
+    )
 
 
 def _as_date(value) -> datetime.date:
@@ -94,11 +139,33 @@ def _as_date(value) -> datetime.date:
 _BASE_CACHE_SIZE = 16384  # about 45 years of days
 
 
+# One python-holidays year costs about a millisecond to compute (lunar dates,
+# observance rules); memoise it per year like the per-day answer below.
+_ESTIMATED_CACHE_YEARS = 256
+
+
+@functools.lru_cache(maxsize=_ESTIMATED_CACHE_YEARS)
+def _estimated_year(year: int) -> tuple[frozenset[datetime.date], frozenset[datetime.date]]:
+    """(days off, weekend working days) of ``year`` by python-holidays, public
+    holidays only: the half-day category (妇女节, 青年节 …) is not a day off for all."""
+    china = estimated_library.country_holidays("CN", years=year, categories=("public",))
+    days_off = frozenset(day for day in china if day.year == year)
+    # Empty for a year without a published notice; kept so a library release
+    # that adds a notice's 调休 working weekends is honoured without a code change.
+    weekend_workdays = frozenset(day for day in china.weekend_workdays if day.year == year)
+    return days_off, weekend_workdays
+
+
 @functools.lru_cache(maxsize=_BASE_CACHE_SIZE)
 def _base_is_workday(day: datetime.date) -> bool:
     """The calendar without staff overrides."""
     if official_calendar_covers(day.year):
         return chinese_calendar.is_workday(day)
+    if estimated_calendar_covers(day.year):
+        days_off, weekend_workdays = _estimated_year(day.year)
+        if day in weekend_workdays:
+            return True
+        return day not in days_off and day.weekday() not in _WEEKEND
     return day.weekday() not in _WEEKEND
 
 

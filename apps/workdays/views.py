@@ -55,9 +55,12 @@ class OverridePageMixin(CenterRequiredMixin):
             "official_first_year": services.OFFICIAL_FIRST_YEAR,
             "official_last_year": services.OFFICIAL_LAST_YEAR,
             "official_library_version": services.OFFICIAL_LIBRARY_VERSION,
+            "estimated_first_year": services.ESTIMATED_FIRST_YEAR,
+            "estimated_last_year": services.ESTIMATED_LAST_YEAR,
+            "estimated_library_version": services.ESTIMATED_LIBRARY_VERSION,
             # This year and next are the ones deadlines are being computed for now.
             "uncovered_years": [
-                {"year": y, "count": counts.get(y, 0)}
+                {"year": y, "count": counts.get(y, 0), "estimated": services.estimated_calendar_covers(y)}
                 for y in (this_year, this_year + 1)
                 if not services.official_calendar_covers(y)
             ],

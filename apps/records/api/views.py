@@ -284,7 +284,7 @@ class RecordListView(generics.ListAPIView):
         description=(
             "部门系统（API Key，权限范围 `records:read` 或 `records:write`）及部门工作人员只能查询本部门记录；"
             "信用中心可查询全部。含报送期限 report_deadline、报送时间 reported_at、上网公示时间 published_at、是否按时公示 timely（以上网公示之日判定，未公示为 null）、"
-            "期限所用日历 deadline_calendar（official 国家日历 / fallback 按周一至周五推定）及公示截止日。"
+            "期限所用日历 deadline_calendar（official 国家日历 / estimated 按法定节假日预估、未含调休 / fallback 按周一至周五推定）及公示截止日。"
             "data 中的证件号码均已脱敏。"
         ),
     )

@@ -39,8 +39,9 @@ class DeadlineSerializer(serializers.Serializer):
     deadline = serializers.DateField(help_text="期限届满日：起算日之后的第 days 个工作日。")
     calendar = serializers.ChoiceField(
         choices=CalendarSource.choices,
-        help_text="official：全部日期都在国家放假安排已收录的年度；"
-        "fallback：涉及未收录年度，除信用中心录入的调整外按周一至周五推定。",
+        help_text="取所涉年度中最弱的来源。official：全部日期都在国家放假安排已收录的年度；"
+        "estimated：涉及未收录年度，按《全国年节及纪念日放假办法》推算法定节假日（含适逢周末的补假），"
+        "未含调休上班日；fallback：涉及两者都不覆盖的年度，除信用中心录入的调整外按周一至周五推定。",
     )
 
 

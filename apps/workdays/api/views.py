@@ -48,7 +48,8 @@ class DeadlineView(APIView):
         summary="计算工作日期限",
         description="“自决定之日起 N 个工作日内”：决定当日不计入，返回其后第 N 个工作日。"
         "按国家法定节假日及调休安排计算，信用中心录入的日历调整优先；"
-        "国家放假安排尚未收录的年度按周一至周五推定（calendar=fallback）。",
+        "国家放假安排尚未收录的年度按法定节假日推算、未含调休（calendar=estimated），"
+        "无法推算的年度按周一至周五推定（calendar=fallback）。",
         parameters=[DeadlineQuerySerializer],
         responses={200: DeadlineSerializer, 400: _VALIDATION_ERROR},
         examples=[
@@ -56,7 +57,12 @@ class DeadlineView(APIView):
                 "2024 年国庆",
                 value={"start": "2024-09-27", "days": 7, "deadline": "2024-10-12", "calendar": "official"},
                 response_only=True,
-            )
+            ),
+            OpenApiExample(
+                "跨入尚未公布放假安排的 2027 年",
+                value={"start": "2026-12-31", "days": 1, "deadline": "2027-01-04", "calendar": "estimated"},
+                response_only=True,
+            ),
         ],
     )
     def get(self, request):

@@ -74,36 +74,57 @@ def test_is_workday_follows_the_official_calendar():
 @pytest.mark.parametrize(
     ("start", "days", "deadline"),
     [
-        (D(2027, 1, 4), 5, D(2027, 1, 11)),  # Monday, first full week of an uncovered year
+        (D(2027, 1, 4), 5, D(2027, 1, 11)),  # Monday, first full week of a year without a notice
         (D(2030, 1, 2), 3, D(2030, 1, 7)),
-        (D(2099, 12, 30), 3, D(2100, 1, 4)),
-        (D(1990, 1, 2), 3, D(1990, 1, 5)),  # before the library starts
+        (D(2099, 12, 30), 3, D(2100, 1, 5)),  # Fri 2100-01-01 is 元旦
+        (D(1990, 1, 2), 3, D(1990, 1, 5)),  # before the official library starts
         (D(2003, 12, 30), 1, D(2003, 12, 31)),
     ],
 )
-def test_years_outside_the_library_fall_back_to_monday_to_friday(start, days, deadline):
+def test_years_outside_the_official_library_are_estimated(start, days, deadline):
+    result = workdays_add(start=start, days=days)
+    assert result.deadline == deadline
+    assert result.calendar == CalendarSource.ESTIMATED
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "deadline"),
+    [
+        (D(2101, 1, 3), 5, D(2101, 1, 10)),  # after python-holidays' last year (2100)
+        (D(1949, 1, 3), 3, D(1949, 1, 6)),  # before its first (1950)
+    ],
+)
+def test_years_outside_both_libraries_fall_back_to_monday_to_friday(start, days, deadline):
     result = workdays_add(start=start, days=days)
     assert result.deadline == deadline
     assert result.calendar == CalendarSource.FALLBACK
 
 
-def test_a_deadline_crossing_into_an_uncovered_year_is_fallback():
-    # Wed 2026-12-30: Dec 31 (official), then Fri Jan 1 and Mon Jan 4 2027 by fallback.
+def test_a_deadline_crossing_into_a_year_without_a_notice_is_estimated():
+    # Wed 2026-12-30: Dec 31 (official), Fri 2027-01-01 元旦 (estimated), Mon Jan 4, Tue Jan 5.
     result = workdays_add(start=D(2026, 12, 30), days=3)
-    assert result.deadline == D(2027, 1, 4)
+    assert result.deadline == D(2027, 1, 5)
+    assert result.calendar == CalendarSource.ESTIMATED
+
+
+def test_a_deadline_crossing_into_a_year_neither_library_covers_is_fallback():
+    # Thu 2100-12-30 (estimated) → Fri Dec 31, Mon 2101-01-03, Tue Jan 4 (Mon–Fri).
+    result = workdays_add(start=D(2100, 12, 30), days=3)
+    assert result.deadline == D(2101, 1, 4)
     assert result.calendar == CalendarSource.FALLBACK
 
 
 def test_only_examined_days_decide_the_calendar():
     # 2003-12-31 is the (uncounted) start; every day examined is in 2004.
     assert workdays_add(start=D(2003, 12, 31), days=1).calendar == CalendarSource.OFFICIAL
-    assert workdays_add(start=D(2030, 1, 2), days=0).calendar == CalendarSource.FALLBACK
+    assert workdays_add(start=D(2030, 1, 2), days=0).calendar == CalendarSource.ESTIMATED
+    assert workdays_add(start=D(2101, 1, 3), days=0).calendar == CalendarSource.FALLBACK
 
 
 def test_is_workday_never_crashes_outside_the_library():
     assert is_workday(D(2030, 1, 7)) is True
     assert is_workday(D(2030, 1, 5)) is False
-    assert is_workday(D(1990, 1, 1)) is True  # no data for 1990: a Monday counts
+    assert is_workday(D(1949, 1, 3)) is True  # no data for 1949: a Monday counts
     assert is_workday(datetime.datetime(2030, 1, 7, 9, 30)) is True
     assert is_workday(datetime.date.min) is True  # 0001-01-01 was a Monday
     assert is_workday(datetime.date.max) is True  # 9999-12-31 is a Friday
@@ -113,7 +134,7 @@ def test_overrides_change_an_uncovered_year(center):
     calendar_override_set(date=D(2027, 1, 5), kind=OverrideKind.HOLIDAY, note="元旦调整", user=center)
     result = workdays_add(start=D(2027, 1, 4), days=5)
     assert result.deadline == D(2027, 1, 12)
-    assert result.calendar == CalendarSource.FALLBACK  # still provisional: the year is not in the library
+    assert result.calendar == CalendarSource.ESTIMATED  # still provisional: the year is not in the official library
 
     calendar_override_set(date=D(2027, 1, 9), kind=OverrideKind.WORKDAY, note="调休上班", user=center)
     assert workdays_add(start=D(2027, 1, 4), days=5).deadline == D(2027, 1, 11)
@@ -131,7 +152,7 @@ def test_overrides_are_loaded_in_one_query(center, django_assert_num_queries):
         calendar_override_set(date=day, kind=OverrideKind.HOLIDAY, note="", user=center)
     with django_assert_num_queries(1):
         result = workdays_add(start=D(2027, 1, 1), days=250)
-    assert result.calendar == CalendarSource.FALLBACK
+    assert result.calendar == CalendarSource.ESTIMATED
     with django_assert_num_queries(1):
         workdays_between(start=D(2024, 1, 1), end=D(2027, 12, 31))
 
@@ -168,7 +189,7 @@ def test_days_must_be_an_integer():
 def test_the_largest_allowed_span_is_answered():
     result = workdays_add(start=D(2024, 1, 1), days=MAX_DAYS)
     assert result.deadline.year > 2036
-    assert result.calendar == CalendarSource.FALLBACK
+    assert result.calendar == CalendarSource.ESTIMATED
 
 
 def test_dates_past_the_end_of_the_calendar_give_a_chinese_error():
