@@ -14,6 +14,7 @@ from apps.catalog.spec import TypeSpec
 from apps.subjects.pii import decrypt
 
 from .choices import Outcome, Severity, Source, Status
+from .history import record_history
 from .forms import ReasonForm, RecordForm
 from .models import Record, Submission
 from .services import record_approve, record_return, record_revoke, record_submit, records_ingest
@@ -168,6 +169,7 @@ class RecordDetailView(StaffRequiredMixin, DetailView):
             can_edit=own and user.role in ENTRY_ROLES and record.status != Status.REVOKED,
             can_review=record.status == Status.PENDING_REVIEW and (user.is_center or (user.is_reviewer and own)),
             reason_form=ReasonForm(),
+            history=record_history(record, spec),
             **kwargs,
         )
 
