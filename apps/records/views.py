@@ -14,8 +14,8 @@ from apps.catalog.spec import TypeSpec
 from apps.subjects.pii import decrypt
 
 from .choices import Outcome, Severity, Source, Status
-from .history import record_history
 from .forms import ReasonForm, RecordForm
+from .history import record_history
 from .models import Record, Submission
 from .services import record_approve, record_return, record_revoke, record_submit, records_ingest
 
