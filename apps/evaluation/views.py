@@ -12,6 +12,7 @@ from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleReq
 from apps.records.export import XLSX_CONTENT_TYPE
 from apps.subjects.models import Subject
 
+from .choices import IndicatorSource
 from .export import sample_xlsx
 from .forms import InspectionTaskForm, ProvincialImportForm
 from .models import EvaluationRun, InspectionTask, ScoringModel, SupervisionPolicy
@@ -53,11 +54,24 @@ class ModelView(View):
     def get(self, request):
         today = timezone.localdate()
         model = ScoringModel.objects.in_force(on=today)
+        # The public reads the indicators by name and source in words; codes stay internal.
+        indicators = [
+            {**i, "source_label": _source_label(i.get("source"))} for i in (model.indicators if model else [])
+        ]
         return render(
             request,
             "evaluation/model.html",
-            {"model": model, "versions": ScoringModel.objects.all(), "runs": EvaluationRun.objects.all()[:10]},
+            {
+                "model": model,
+                "indicators": indicators,
+                "versions": ScoringModel.objects.all(),
+                "runs": EvaluationRun.objects.all()[:10],
+            },
         )
+
+
+def _source_label(source) -> str:
+    return IndicatorSource(source).label if source in IndicatorSource.values else (source or "—")
 
 
 class ProvincialImportView(CenterRequiredMixin, View):
