@@ -49,8 +49,10 @@ class UserAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.instance.pk and not cleaned.get("password"):
             self.add_error("password", "新建账号必须设置初始密码。")
-        if cleaned.get("role") in DEPARTMENT_ROLES and not cleaned.get("department"):
-            self.add_error("department", "部门填报员和部门审核员必须指定所属部门。")
+        # The department rule is the model's (User.clean, run next by the ModelForm): stating it here too
+        # showed the message twice. A role without a department just drops a department left selected.
+        if cleaned.get("role") and cleaned["role"] not in DEPARTMENT_ROLES:
+            cleaned["department"] = None
         if cleaned.get("password"):
             from django.contrib.auth.password_validation import validate_password
 
@@ -64,8 +66,6 @@ class UserAdminForm(forms.ModelForm):
         user = super().save(commit=False)
         if self.cleaned_data.get("password"):
             user.set_password(self.cleaned_data["password"])
-        if user.role not in DEPARTMENT_ROLES:
-            user.department = None
         if commit:
             user.save()
         return user

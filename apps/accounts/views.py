@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -201,7 +202,8 @@ class UserListView(AdminRequiredMixin, ListView):
         return User.objects.select_related("department").order_by("role", "username")
 
 
-class UserCreateView(AdminRequiredMixin, CreateView):
+class UserCreateView(SuccessMessageMixin, AdminRequiredMixin, CreateView):
+    success_message = "已新建用户“%(username)s”。"
     model = User
     form_class = UserAdminForm
     template_name = "accounts/form.html"
@@ -209,7 +211,8 @@ class UserCreateView(AdminRequiredMixin, CreateView):
     extra_context = {"title": "新建用户"}
 
 
-class UserUpdateView(AdminRequiredMixin, UpdateView):
+class UserUpdateView(SuccessMessageMixin, AdminRequiredMixin, UpdateView):
+    success_message = "已保存用户“%(username)s”。"
     model = User
     form_class = UserAdminForm
     template_name = "accounts/form.html"
@@ -225,7 +228,8 @@ class DepartmentListView(StaffRequiredMixin, ListView):
         return Department.objects.prefetch_related("powers")
 
 
-class DepartmentCreateView(CenterRequiredMixin, CreateView):
+class DepartmentCreateView(SuccessMessageMixin, CenterRequiredMixin, CreateView):
+    success_message = "已新建部门“%(name)s”。"
     model = Department
     form_class = DepartmentForm
     template_name = "accounts/form.html"
@@ -233,7 +237,8 @@ class DepartmentCreateView(CenterRequiredMixin, CreateView):
     extra_context = {"title": "新建部门"}
 
 
-class DepartmentUpdateView(CenterRequiredMixin, UpdateView):
+class DepartmentUpdateView(SuccessMessageMixin, CenterRequiredMixin, UpdateView):
+    success_message = "已保存部门“%(name)s”。"
     model = Department
     form_class = DepartmentForm
     template_name = "accounts/form.html"
