@@ -1,6 +1,5 @@
-"""Read-only API for department systems: their open repair applications and objections."""
-
-import json
+"""API for department systems: their open repair applications and objections (read-only), and the
+信用修复告知书 of their penalties with its service (两书同达)."""
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,8 +9,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -154,17 +154,15 @@ class CanUseNotices(BasePermission):
         return has_role(user, STAFF_ROLES)
 
 
-class PdfRenderer(BaseRenderer):
-    """Lets a client ask for ``Accept: application/pdf``; an error answer is still JSON text."""
+class _PdfOrJsonErrors(BaseContentNegotiation):
+    """The PDF is returned whatever the client accepts (``Accept: application/pdf`` included); an error
+    answer is always JSON, so a client asking for the PDF never gets a 406 instead of the reason."""
 
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, ensure_ascii=False).encode()
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def _notice_record(request, record_pk):
@@ -179,7 +177,8 @@ def _notice_record(request, record_pk):
 @extend_schema(tags=[TAG])
 class NoticePdfAPIView(APIView):
     permission_classes = [CanUseNotices]
-    renderer_classes = [JSONRenderer, PdfRenderer]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _PdfOrJsonErrors
 
     @extend_schema(
         operation_id="repair_notice_pdf",

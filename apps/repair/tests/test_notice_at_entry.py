@@ -11,6 +11,7 @@ import time_machine
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
@@ -22,6 +23,7 @@ from apps.records.services import record_revoke, records_ingest
 from apps.records.tests.factories import penalty_row
 from apps.records.tests.test_upload_support import labels, penalty_cells, xlsx_bytes
 from apps.repair.choices import BatchState
+from apps.repair.documents import NOTICE_TEMPLATE, notice_context
 from apps.repair.models import NoticeBatch, NoticeService
 from apps.repair.selectors import notice_coverage
 from apps.repair.services import notice_service_record
@@ -73,6 +75,9 @@ def test_a_draft_saved_by_the_form_gets_its_notice_at_once(client_for, clerk_a, 
     text = pdf_text(pdf.content)
     assert "乳市监罚〔2024〕4号" in text and "信用修复告知书" in text
     assert client_for(clerk_b).get(pdf_url).status_code == 404
+    # Not yet published: the notice does not invent a publication date (served before the record is reported).
+    text = render_to_string(NOTICE_TEMPLATE, notice_context(record))
+    assert "公示起始日：本信息在平台公示之日。" in text and "最长公示期至 2025年9月27日 届满" in text
 
     # Revoked: the decision was withdrawn, nothing to serve.
     record_revoke(record=record, actor=clerk_a, reason="决定已撤回")
