@@ -204,6 +204,10 @@ MATRIX = {
     "portal:article_unpublish":           "login   403     403     403     403     405     405",
     "commitments:import":                 "login   403     ok      ok      ok      ok      ok",
     "commitments:import_template":        "login   403     ok      ok      ok      ok      ok",
+    "repair:notice_serve":                "login   403     405     405     405     405     405",
+    "repair:upload_notices":              "login   403     ok      404     ok      ok      ok",
+    "api-v1:repair-notice-pdf":           "401     403     ok      404     ok      ok      ok",
+    "api-v1:repair-notice-service":       "401     403     ok      404     ok      ok      ok",
 }
 # fmt: on
 
@@ -376,6 +380,7 @@ PK_OF = {
     "records:action": "draft",
     "records:fix_submission": "submission",
     "records_upload:detail": "upload",
+    "repair:upload_notices": "upload",
     "records_upload:progress": "upload",
     "records_upload:file": "upload",
     "records_upload:result": "upload",
@@ -425,6 +430,9 @@ ARGS = {
     "repair:objection_action": lambda w: {"pk": w["objection"].pk, "action": "accept"},
     "repair:commitment_pdf": lambda w: {"record_pk": w["record"].pk},
     "repair:notice_pdf": lambda w: {"record_pk": w["record"].pk},
+    "repair:notice_serve": lambda w: {"record_pk": w["record"].pk},
+    "api-v1:repair-notice-pdf": lambda w: {"record_pk": w["record"].pk},
+    "api-v1:repair-notice-service": lambda w: {"record_pk": w["record"].pk},
     "repair:objection_create": lambda w: {"record_pk": w["record"].pk},
     "reports:issued": lambda w: {"number": w["report"].number},
     "reports:download": lambda w: {"number": w["report"].number},
@@ -587,6 +595,8 @@ def test_other_department_cannot_change_department_a_objects(world, clients):
         ("records:fix_submission", {"pk": submission.pk}, {"submit": ""}),
         ("lists:entry_remove", {"pk": entry.pk}, {"reason": "越权移出"}),
         ("lists:interview_create", {"pk": entry.pk}, {"held_on": "2024-10-09", "summary": "越权"}),
+        ("repair:notice_serve", {"record_pk": draft.pk}, {"served_on": "2024-09-27", "method": "in_person"}),
+        ("repair:upload_notices", {"pk": world["upload"].pk}, {"action": "zip"}),
     ]
     for name, kwargs, data in attempts:
         response = client.post(reverse(name, kwargs=kwargs), data)
@@ -600,6 +610,12 @@ def test_other_department_cannot_change_department_a_objects(world, clients):
         content_type="application/json",
     )
     assert feedback.status_code == 404
+    notice_service = reverse("api-v1:repair-notice-service", kwargs={"record_pk": record.pk})
+    body = {"served_on": "2024-09-27", "method": "in_person"}
+    assert client.post(notice_service, body, content_type="application/json").status_code == 404
+    from apps.repair.models import NoticeBatch, NoticeService
+
+    assert not NoticeService.objects.exists() and not NoticeBatch.objects.filter(upload=world["upload"]).exists()
     after = {r.pk: (r.status, r.updated_at) for r in Record.objects.filter(department=world["dept_a"])}
     assert after == before
     entry.refresh_from_db()

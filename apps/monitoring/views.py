@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -177,8 +179,18 @@ class DepartmentFiguresView(StaffRequiredMixin, TemplateView):
             .order_by("record_type__sort_order"),
             zero_form=ZeroReportForm(department=department) if own and user.is_clerk else None,
             formula=SCORE_FORMULA,
+            notice_coverage=_notice_coverage(department, month),
         )
         return context
+
+
+def _notice_coverage(department, month):
+    """两书同达 of the month's penalties (DOMAIN.md §6), read from the repair app's notice service."""
+    from apps.repair.selectors import notice_coverage
+
+    return notice_coverage(
+        department=department, date_from=month.first, date_to=month.next.first - datetime.timedelta(days=1)
+    )
 
 
 def _with_key_fields(submissions):

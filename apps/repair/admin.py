@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Material, NoticeBatch, Objection, ObjectionEvent, RepairApplication, RepairEvent
+from .models import Material, NoticeBatch, NoticeService, Objection, ObjectionEvent, RepairApplication, RepairEvent
 
 
 class RepairEventInline(admin.TabularInline):
@@ -45,7 +45,15 @@ class MaterialAdmin(admin.ModelAdmin):
 
 @admin.register(NoticeBatch)
 class NoticeBatchAdmin(admin.ModelAdmin):
-    list_display = ("pk", "department", "date_from", "date_to", "state", "total", "done", "created_at")
+    list_display = ("pk", "department", "date_from", "date_to", "upload", "state", "total", "done", "created_at")
     list_filter = ("state", "department")
-    raw_id_fields = ("requested_by",)
+    raw_id_fields = ("requested_by", "upload")
     readonly_fields = ("state", "total", "done", "file", "error", "finished_at")
+
+
+@admin.register(NoticeService)
+class NoticeServiceAdmin(admin.ModelAdmin):
+    list_display = ("record", "served_on", "method", "served_with_decision", "recorded_by", "recorded_at")
+    list_filter = ("method", "served_with_decision")
+    raw_id_fields = ("record", "recorded_by")
+    readonly_fields = ("served_with_decision", "recorded_at")

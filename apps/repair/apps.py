@@ -9,7 +9,8 @@ class RepairConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import Material, Objection, RepairApplication
+        from .models import Material, NoticeService, Objection, RepairApplication
 
-        for model in (RepairApplication, Objection, Material):
+        # NoticeService: when and how a 告知书 was served is credit data a department answers for.
+        for model in (RepairApplication, Objection, Material, NoticeService):
             auditlog.register(model)

@@ -79,3 +79,13 @@ class BatchState(models.TextChoices):
     RUNNING = "running", "生成中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+
+
+class NoticeServiceMethod(models.TextChoices):
+    """How a 信用修复告知书 was served (the ways 行政处罚法 第六十一条 allows for the decision itself)."""
+
+    IN_PERSON = "in_person", "当场送达"
+    POST = "post", "邮寄送达"
+    ELECTRONIC = "electronic", "电子送达"
+    PUBLIC = "public", "公告送达"
+    OTHER = "other", "其他"

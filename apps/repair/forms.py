@@ -1,6 +1,6 @@
 from django import forms
 
-from .choices import MaterialKind
+from .choices import MaterialKind, NoticeServiceMethod
 from .materials import ACCEPTED_LABEL
 
 _FILE = forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
@@ -145,3 +145,25 @@ class PeriodForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError("起始日期不能晚于截止日期。")
         return data
+
+
+class NoticeServiceForm(forms.Form):
+    """When and how the 信用修复告知书 was served; served on the decision date it counts as 两书同达."""
+
+    served_on = forms.DateField(label="送达日期", widget=_DATE, help_text="与处罚决定日期相同即为“两书同达”")
+    method = forms.ChoiceField(label="送达方式", choices=NoticeServiceMethod.choices)
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+
+class BulkNoticeServiceForm(NoticeServiceForm):
+    """The same date and method for the selected penalties of one upload."""
+
+    records = forms.ModelMultipleChoiceField(
+        label="行政处罚", queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一条行政处罚。", "invalid_choice": "所选记录不在本批次中。"},
+    )  # fmt: skip
+
+    def __init__(self, *args, records, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].queryset = records
+        self.fields["records"].label_from_instance = lambda r: f"{r.decision_number} {r.subject_name}"

@@ -12,6 +12,7 @@ from .choices import (
     BatchState,
     DueFlag,
     MaterialKind,
+    NoticeServiceMethod,
     ObjectionAction,
     ObjectionOutcome,
     ObjectionState,
@@ -212,7 +213,8 @@ def _batch_path(instance, filename):
 
 
 class NoticeBatch(models.Model):
-    """A bulk download of 信用修复告知书 (one zip for the penalties decided in a period), built by a Celery task.
+    """A bulk download of 信用修复告知书 in one zip, built by a Celery task: for the penalties decided in a
+    period, or (``upload`` set) for the penalties one upload stored, so they are served with the decisions.
 
     Scoped like the records it holds: ``department`` is the requester's (empty: the credit center, all
     departments), and only that department's staff (and the center) see the batch and its file.
@@ -224,8 +226,11 @@ class NoticeBatch(models.Model):
     department = models.ForeignKey(
         "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="部门"
     )
-    date_from = models.DateField("决定日期自")
-    date_to = models.DateField("决定日期至")
+    date_from = models.DateField("决定日期自", null=True, blank=True)
+    date_to = models.DateField("决定日期至", null=True, blank=True)
+    upload = models.ForeignKey(
+        "records.Upload", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="上传批次"
+    )
     state = models.CharField("状态", max_length=10, choices=BatchState.choices, default=BatchState.QUEUED)
     total = models.PositiveIntegerField("份数", default=0)
     done = models.PositiveIntegerField("已生成", default=0)
@@ -240,7 +245,13 @@ class NoticeBatch(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"告知书 {self.date_from:%Y-%m-%d}—{self.date_to:%Y-%m-%d}（{self.total} 份）"
+        return f"告知书 {self.scope_label}（{self.total} 份）"
+
+    @property
+    def scope_label(self) -> str:
+        if self.upload_id:
+            return f"上传批次 {self.upload_id}"
+        return f"{self.date_from:%Y-%m-%d}—{self.date_to:%Y-%m-%d}"
 
     @property
     def finished(self) -> bool:
@@ -254,4 +265,44 @@ class NoticeBatch(models.Model):
 
     @property
     def filename(self) -> str:
+        if self.upload_id:
+            return f"信用修复告知书-上传批次{self.upload_id}.zip"
         return f"信用修复告知书-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}.zip"
+
+
+class NoticeService(models.Model):
+    """When and how a penalty's 信用修复告知书 was served (送达), as the clerk records it.
+
+    One row per record: recording again replaces the row, and django-auditlog keeps what it replaced.
+    ``served_with_decision`` is 两书同达 — the notice served on the decision date, i.e. with the
+    decision — and is derived from the dates, not ticked, so the department page's coverage is checkable.
+    """
+
+    record = models.OneToOneField(
+        "records.Record", on_delete=models.CASCADE, related_name="notice_service", verbose_name="行政处罚"
+    )
+    served_on = models.DateField("送达日期")
+    method = models.CharField("送达方式", max_length=10, choices=NoticeServiceMethod.choices)
+    note = models.CharField("备注", max_length=200, blank=True)
+    served_with_decision = models.BooleanField("两书同达", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="登记人",
+    )  # fmt: skip
+    recorded_by_label = models.CharField("登记方", max_length=100, blank=True, help_text="接口登记时为系统名称")
+    recorded_at = models.DateTimeField("登记时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "告知书送达"
+        verbose_name_plural = "告知书送达"
+        ordering = ["-served_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.record_id} {self.get_method_display()} {self.served_on:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # Derived on every save (form, bulk, API, admin) so no path can claim 两书同达 the dates do not show.
+        self.served_with_decision = self.served_on == self.record.decision_date
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "served_with_decision"}
+        super().save(*args, **kwargs)

@@ -77,15 +77,60 @@ def subject_records(*, subject) -> QuerySet:
 
 
 def notice_records(*, user) -> QuerySet:
-    """Published penalties a clerk may download 信用修复告知书 for: the department's own (all for the center)."""
-    qs = Record.objects.filter(record_type__code="penalty", status=Status.PUBLISHED, is_publicised=True).select_related(
-        "record_type", "department"
+    """Penalties a clerk may download 信用修复告知书 for: the department's own (all for the center).
+
+    Every stored penalty but a revoked one — drafts and those awaiting review too — because the notice is
+    served with the decision (两书同达), usually before the clerk submits the record to the platform.
+    A penalty the rules do not publicise has no publicity to announce, so no notice.
+    """
+    qs = (
+        Record.objects.filter(record_type__code="penalty", is_publicised=True)
+        .exclude(status=Status.REVOKED)
+        .select_related("record_type", "department", "notice_service")
     )
     if has_role(user, CENTER_ROLES):
         return qs.defer("private_data")
     if getattr(user, "department_id", None):
         return qs.filter(department_id=user.department_id).defer("private_data")
     return qs.none()
+
+
+def upload_notice_records(*, user, upload) -> QuerySet:
+    """The penalties one upload stored (new, corrected or unchanged rows) that have a 告知书, in file order."""
+    from apps.records.models import Submission
+
+    stored = Submission.objects.filter(upload=upload, record__isnull=False).values("record_id")
+    return notice_records(user=user).filter(pk__in=stored).order_by("decision_date", "pk")
+
+
+@dataclass
+class NoticeCoverage:
+    """两书同达 coverage of a department's penalties decided in a period, with its inputs."""
+
+    penalties: int  # penalties decided in the period (stored, publicised, not revoked)
+    served: int  # of which a notice was recorded as served
+    served_with_decision: int  # of which it was served on the decision date (两书同达)
+
+    @property
+    def rate(self):
+        return None if not self.penalties else round(100 * self.served_with_decision / self.penalties, 1)
+
+
+def notice_coverage(*, department, date_from: datetime.date, date_to: datetime.date) -> NoticeCoverage:
+    from django.db.models import Count
+
+    qs = Record.objects.filter(
+        record_type__code="penalty", is_publicised=True, department=department,
+        decision_date__gte=date_from, decision_date__lte=date_to,
+    ).exclude(status=Status.REVOKED)  # fmt: skip
+    counts = qs.aggregate(
+        penalties=Count("pk"),
+        served=Count("notice_service"),
+        together=Count("notice_service", filter=Q(notice_service__served_with_decision=True)),
+    )
+    return NoticeCoverage(
+        penalties=counts["penalties"], served=counts["served"], served_with_decision=counts["together"]
+    )
 
 
 def notice_batches_visible(*, user) -> QuerySet:

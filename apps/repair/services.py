@@ -859,6 +859,84 @@ def _batch_records(*, user, date_from, date_to):
     )
 
 
+def _records_of_batch(batch: NoticeBatch):
+    if batch.upload_id:
+        from .selectors import upload_notice_records
+
+        return upload_notice_records(user=batch.requested_by, upload=batch.upload)
+    return _batch_records(user=batch.requested_by, date_from=batch.date_from, date_to=batch.date_to)
+
+
+def notice_upload_batch_request(*, user, upload) -> NoticeBatch:
+    """Queue the zip of the 告知书 of every penalty an upload stored, to serve them with the decisions.
+
+    The caller has already scoped ``upload`` to the user's department (records_upload's queryset).
+    """
+    from .selectors import upload_notice_records
+    from .tasks import build_notice_batch
+
+    count = upload_notice_records(user=user, upload=upload).count()
+    limit = settings.REPAIR_NOTICE_BULK_MAX
+    if not count:
+        raise ValidationError("该上传批次没有需要送达告知书的行政处罚。")
+    if count > limit:
+        raise ValidationError(f"本批次共 {count} 份，超过每次 {limit} 份上限，请按决定日期分段批量生成。")
+    with transaction.atomic():
+        batch = NoticeBatch.objects.create(requested_by=user, department=upload.department, upload=upload, total=count)
+        transaction.on_commit(lambda: build_notice_batch.apply_async(args=[batch.pk], queue="bulk"))
+    return batch
+
+
+def _notice_service_check(*, record: Record, served_on: datetime.date, method: str):
+    from .choices import NoticeServiceMethod
+
+    if record.record_type.code != "penalty" or record.status == Status.REVOKED or not record.is_publicised:
+        raise ValidationError(f"{record.decision_number}：只有未撤销、需公示的行政处罚才送达信用修复告知书。")
+    if method not in NoticeServiceMethod.values:
+        raise ValidationError({"method": "请选择送达方式。"})
+    if served_on > timezone.localdate():
+        raise ValidationError({"served_on": "送达日期不能晚于今天。"})
+    if served_on < record.decision_date:
+        raise ValidationError(
+            {"served_on": f"{record.decision_number}：送达日期不能早于处罚决定日期 {record.decision_date:%Y-%m-%d}。"}
+        )
+
+
+def notice_service_record(
+    *, records, served_on: datetime.date, method: str, note: str = "", user=None, actor_label: str = ""
+) -> list:
+    """Record that the 告知书 of ``records`` was served on ``served_on`` by ``method`` (one call: form,
+    bulk for an upload, API). Recording again replaces a record's earlier entry; auditlog keeps both.
+
+    All or nothing: one record that cannot be served refuses the whole call with its reason.
+    """
+    import contextlib
+
+    from auditlog.context import auditlog_value, set_actor
+
+    from .models import NoticeService
+
+    records = list(records)
+    if not records:
+        raise ValidationError("请选择要登记送达的行政处罚。")
+    for record in records:
+        _notice_service_check(record=record, served_on=served_on, method=method)
+    # Saved one by one, not bulk: auditlog writes its entry from each save's signal.
+    actor = user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+    # A web request already has auditlog's actor (its middleware); a task or the shell names it here.
+    audit = set_actor(actor) if actor and auditlog_value.get(None) is None else contextlib.nullcontext()
+    saved = []
+    with transaction.atomic(), audit:
+        for record in records:
+            service = NoticeService.objects.filter(record=record).first() or NoticeService(record=record)
+            service.record = record
+            service.served_on, service.method, service.note = served_on, method, note[:200]
+            service.recorded_by, service.recorded_by_label = actor, actor_label[:100]
+            service.save()
+            saved.append(service)
+    return saved
+
+
 def notice_batch_request(*, user, date_from: datetime.date, date_to: datetime.date) -> NoticeBatch:
     """Queue the zip of every 告知书 of the user's department's penalties decided in the period."""
     from .tasks import build_notice_batch
@@ -885,7 +963,7 @@ def notice_batch_build(*, batch_id: int) -> NoticeBatch:
     if batch.state == BatchState.DONE:
         return batch  # a redelivered task: already built
     NoticeBatch.objects.filter(pk=batch.pk).update(state=BatchState.RUNNING, done=0)
-    records = _batch_records(user=batch.requested_by, date_from=batch.date_from, date_to=batch.date_to)
+    records = _records_of_batch(batch)
 
     written = 0
 

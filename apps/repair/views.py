@@ -358,6 +358,90 @@ class NoticeBatchDownloadView(StaffRequiredMixin, View):
                             content_type="application/zip")  # fmt: skip
 
 
+class NoticeServeView(StaffRequiredMixin, View):
+    """Record on the record page when and how the 告知书 of one penalty was served."""
+
+    def post(self, request, record_pk):
+        from .forms import NoticeServiceForm
+
+        record = get_object_or_404(notice_records(user=request.user), pk=record_pk)
+        form = NoticeServiceForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, f"送达登记未保存：{error}")
+            return redirect("records:detail", pk=record.pk)
+        d = form.cleaned_data
+        try:
+            (service,) = services.notice_service_record(
+                records=[record], served_on=d["served_on"], method=d["method"], note=d["note"], user=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, f"送达登记未保存：{message}")
+        else:
+            together = "，两书同达" if service.served_with_decision else "（未与处罚决定书同日送达）"
+            messages.success(
+                request, f"已登记告知书送达：{service.served_on:%Y-%m-%d} {service.get_method_display()}{together}。"
+            )
+        return redirect("records:detail", pk=record.pk)
+
+
+class UploadNoticesView(StaffRequiredMixin, View):
+    """The penalties one upload stored: their 告知书 in one zip, and their service recorded in bulk."""
+
+    def get_upload(self, request, pk):
+        from apps.records.uploads import upload_queryset_for
+
+        return get_object_or_404(upload_queryset_for(request.user), pk=pk)
+
+    def render_page(self, request, upload, form, *, status=200):
+        from .selectors import upload_notice_records
+
+        records = upload_notice_records(user=request.user, upload=upload)
+        return render(request, "repair/upload_notices.html", {
+            "upload": upload, "records": records[:BULK_MAX], "count": records.count(), "bulk_max": BULK_MAX,
+            "form": form, "batches": notice_batches_visible(user=request.user).filter(upload=upload)[:5],
+        }, status=status)  # fmt: skip
+
+    def make_form(self, request, upload, data=None):
+        from .forms import BulkNoticeServiceForm
+        from .selectors import upload_notice_records
+
+        return BulkNoticeServiceForm(data, records=upload_notice_records(user=request.user, upload=upload))
+
+    def get(self, request, pk):
+        upload = self.get_upload(request, pk)
+        return self.render_page(request, upload, self.make_form(request, upload))
+
+    def post(self, request, pk):
+        upload = self.get_upload(request, pk)
+        if request.POST.get("action") == "zip":
+            try:
+                batch = services.notice_upload_batch_request(user=request.user, upload=upload)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+                return redirect("repair:upload_notices", pk=upload.pk)
+            messages.success(request, f"已开始生成 {batch.total} 份告知书，完成后可在本页下载。")
+            return redirect("repair:notice_batch", pk=batch.pk)
+        form = self.make_form(request, upload, request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                saved = services.notice_service_record(
+                    records=d["records"], served_on=d["served_on"], method=d["method"], note=d["note"],
+                    user=request.user,
+                )  # fmt: skip
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                together = sum(1 for s in saved if s.served_with_decision)
+                messages.success(request, f"已登记 {len(saved)} 份告知书的送达，其中两书同达 {together} 份。")
+                return redirect("repair:upload_notices", pk=upload.pk)
+        return self.render_page(request, upload, form, status=400)
+
+
 class FiguresView(CenterRequiredMixin, View):
     def get(self, request):
         today = timezone.localdate()

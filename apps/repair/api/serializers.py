@@ -2,6 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..choices import NoticeServiceMethod
 from ..models import Objection, RepairApplication
 
 
@@ -54,3 +55,34 @@ class ObjectionCaseSerializer(_CaseSerializer):
     @extend_schema_field(serializers.CharField())
     def get_url(self, obj) -> str:
         return self._url("repair:objection_detail", obj)
+
+
+class NoticeServiceSerializer(serializers.Serializer):
+    """When and how a penalty's 信用修复告知书 was served; ``served_with_decision`` (两书同达) is derived."""
+
+    served_on = serializers.DateField(help_text="送达日期（YYYY-MM-DD），不早于处罚决定日期、不晚于今天")
+    method = serializers.ChoiceField(
+        choices=NoticeServiceMethod.choices,
+        help_text="in_person 当场送达 / post 邮寄送达 / electronic 电子送达 / public 公告送达 / other 其他",
+    )
+    method_display = serializers.CharField(source="get_method_display", read_only=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    served_with_decision = serializers.BooleanField(read_only=True, help_text="两书同达：送达日期与处罚决定日期相同")
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+class RecordNoticeSerializer(serializers.Serializer):
+    record_id = serializers.IntegerField(source="pk")
+    decision_number = serializers.CharField()
+    decision_date = serializers.DateField()
+    notice_pdf = serializers.SerializerMethodField(help_text="告知书 PDF 的接口地址")
+    service = serializers.SerializerMethodField(help_text="送达登记；尚未登记时为 null")
+
+    @extend_schema_field(serializers.CharField())
+    def get_notice_pdf(self, record) -> str:
+        return reverse("api-v1:repair-notice-pdf", args=[record.pk])
+
+    @extend_schema_field(NoticeServiceSerializer(allow_null=True))
+    def get_service(self, record):
+        service = getattr(record, "notice_service", None)
+        return NoticeServiceSerializer(service).data if service else None

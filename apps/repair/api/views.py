@@ -1,18 +1,35 @@
-"""Read-only API for department systems: their open repair applications and objections."""
+"""API for department systems: their open repair applications and objections (read-only), and the
+信用修复告知书 of their penalties with its service (两书同达)."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.api.authentication import SystemPrincipal
 from apps.accounts.choices import STAFF_ROLES
 from apps.accounts.permissions import has_role
 
+from .. import services
 from ..choices import OBJECTION_OPEN_STATES, REPAIR_OPEN_STATES, DueFlag, ObjectionState, RepairState
+from ..documents import notice_filename, repair_notice_pdf
 from ..models import Objection, RepairApplication
-from ..selectors import objections_visible, repair_applications_visible
-from .serializers import ObjectionCaseSerializer, RepairCaseSerializer
+from ..selectors import notice_records, objections_visible, repair_applications_visible
+from .serializers import (
+    NoticeServiceSerializer,
+    ObjectionCaseSerializer,
+    RecordNoticeSerializer,
+    RepairCaseSerializer,
+)
 
 READ_SCOPE = "repair:read"
 TAG = "repair"
@@ -110,3 +127,114 @@ class ObjectionCaseListView(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- 两书同达: the 告知书 of a stored penalty, and its service -------------------------------
+
+
+class CanUseNotices(BasePermission):
+    """A department system's key (records:read or records:write; writing the service needs records:write),
+    or staff signed in. Either sees only its own department's penalties (the center all)."""
+
+    message = (
+        "需要部门系统的 API Key（权限范围 records:read / records:write），或以部门工作人员、信用中心工作人员身份登录。"
+    )
+
+    def has_permission(self, request, view):
+        user = request.user
+        write = request.method not in ("GET", "HEAD", "OPTIONS")
+        if isinstance(user, SystemPrincipal):
+            if not user.department_id:
+                self.message = "该 API Key 未绑定部门，不能使用告知书接口。"
+                return False
+            if write and not user.has_scope("records:write"):
+                self.message = "该 API Key 没有登记送达的权限（需要权限范围 records:write）。"
+                return False
+            return user.has_scope("records:read") or user.has_scope("records:write")
+        return has_role(user, STAFF_ROLES)
+
+
+class _PdfOrJsonErrors(BaseContentNegotiation):
+    """The PDF is returned whatever the client accepts (``Accept: application/pdf`` included); an error
+    answer is always JSON, so a client asking for the PDF never gets a 406 instead of the reason."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _notice_record(request, record_pk):
+    user = request.user
+    qs = notice_records(user=user)  # a key is scoped by its department, as department staff are
+    try:
+        return qs.get(pk=record_pk)
+    except qs.model.DoesNotExist:
+        raise NotFound("记录不存在、不属于本部门，或不是需送达告知书的行政处罚（已撤销、不予公示）。") from None
+
+
+@extend_schema(tags=[TAG])
+class NoticePdfAPIView(APIView):
+    permission_classes = [CanUseNotices]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _PdfOrJsonErrors
+
+    @extend_schema(
+        operation_id="repair_notice_pdf",
+        summary="行政处罚的信用修复告知书（PDF）",
+        description="两书同达：记录一经保存（含草稿、待审核）即可取得告知书，与处罚决定书一并送达。"
+        "只能取得本部门的记录；其他部门的、已撤销的或不予公示的返回 404。",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY, description="告知书 PDF"),
+            404: OpenApiResponse(response=OpenApiTypes.OBJECT, description="记录不存在或不属于本部门"),
+        },
+    )
+    def get(self, request, record_pk):
+        record = _notice_record(request, record_pk)
+        response = HttpResponse(repair_notice_pdf(record=record), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, notice_filename(record))
+        return response
+
+
+@extend_schema(tags=[TAG])
+class NoticeServiceAPIView(APIView):
+    permission_classes = [CanUseNotices]
+
+    @extend_schema(
+        operation_id="repair_notice_service_retrieve",
+        summary="告知书送达登记",
+        responses={200: RecordNoticeSerializer, 404: OpenApiResponse(response=OpenApiTypes.OBJECT)},
+    )
+    def get(self, request, record_pk):
+        return Response(RecordNoticeSerializer(_notice_record(request, record_pk)).data)
+
+    @extend_schema(
+        operation_id="repair_notice_service_create",
+        summary="登记告知书送达",
+        description="登记送达日期和方式；送达日期与处罚决定日期相同即为两书同达。再次登记替换原登记（审计日志保留）。",
+        request=NoticeServiceSerializer,
+        responses={
+            200: RecordNoticeSerializer,
+            400: OpenApiResponse(response=OpenApiTypes.OBJECT),
+            404: OpenApiResponse(response=OpenApiTypes.OBJECT),
+        },
+    )
+    def post(self, request, record_pk):
+        record = _notice_record(request, record_pk)
+        serializer = NoticeServiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        user = request.user
+        try:
+            services.notice_service_record(
+                records=[record], served_on=d["served_on"], method=d["method"], note=d.get("note", ""),
+                user=None if isinstance(user, SystemPrincipal) else user,
+                actor_label=str(user) if isinstance(user, SystemPrincipal) else "",
+            )  # fmt: skip
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            ) from None
+        record = _notice_record(request, record_pk)
+        return Response(RecordNoticeSerializer(record).data)
