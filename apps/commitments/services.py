@@ -74,21 +74,24 @@ def commitment_code_next(*, on: datetime.date, region: str | None = None) -> str
     return f"{region}{day}{serial:06d}"
 
 
-def _fulfilment_deadline(due_on: datetime.date):
+def _commitment_deadline(start: datetime.date):
+    """``start`` plus the working days of ``report_deadline_days`` in force on it: a row for the commitment
+    catalog type (违诺信息) where the credit center sets one for commitments, else the general row."""
     record_type = RecordType.objects.filter(code=BREACH_TYPE).first()
-    policy = Policy.objects.in_force("report_deadline_days", on=due_on, record_type=record_type)
+    policy = Policy.objects.in_force("report_deadline_days", on=start, record_type=record_type)
     if policy is None:
         raise ValidationError("缺少政策参数“上报时限（工作日）”，请信用中心补充。")
-    return workdays_add(start=due_on, days=int(policy.value))
+    return workdays_add(start=start, days=int(policy.value))
+
+
+def _fulfilment_deadline(due_on: datetime.date):
+    return _commitment_deadline(due_on)
 
 
 def _entry_deadline(signed_on: datetime.date):
     """A commitment signed off the platform is credit information like any other: entered within the
-    policy's working days (``report_deadline_days``, in force on the signing date) of its signing."""
-    policy = Policy.objects.in_force("report_deadline_days", on=signed_on)
-    if policy is None:
-        raise ValidationError("缺少政策参数“上报时限（工作日）”，请信用中心补充。")
-    return workdays_add(start=signed_on, days=int(policy.value))
+    policy's working days of its signing (the day of signing not counted)."""
+    return _commitment_deadline(signed_on)
 
 
 def _entry_fields(channel: str, signed_on: datetime.date) -> dict:

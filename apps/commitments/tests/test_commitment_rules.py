@@ -247,3 +247,18 @@ def test_a_commitment_signed_online_has_no_entry_deadline(template, subject_user
     subject_user.save()
     c = commitment_sign(template=template, subject=subject, user=subject_user)
     assert c.entry_deadline is None and c.entry_timely is None
+
+
+def test_a_commitment_specific_deadline_row_takes_precedence(template, clerk_a):
+    """The limit is data: a row for the commitment catalog type (here 5 working days) overrides the general 7."""
+    Policy.objects.create(
+        key="report_deadline_days", record_type=RecordType.objects.get(code="commitment_breach"), value=5,
+        effective_from=datetime.date(2024, 1, 1), basis="测试：本地信用承诺信息报送时限",
+    )  # fmt: skip
+    with at(datetime.date(2024, 10, 12)):
+        c = commitment_sign(
+            template=template, subject=make_subject("五日时限企业"), user=clerk_a, channel=Channel.PAPER,
+            signed_on=SIGNED, department=clerk_a.department,
+        )  # fmt: skip
+    # 5th working day after 2024-09-27: Sep 29, Sep 30, Oct 8, 9, 10.
+    assert c.entry_deadline == datetime.date(2024, 10, 10) and c.entry_timely is False
