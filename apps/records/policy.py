@@ -34,15 +34,18 @@ class PolicyCache:
 
     def own(self, key: str, on: datetime.date):
         """The value of the record type's own row in force (``None`` if the type has none; global rows ignored)."""
-        found = next(
-            (
-                row
-                for row in self._rows
-                if row.key == key and row.effective_from <= on and row.record_type_id == self.record_type.pk
-            ),
-            None,
-        )
-        return None if found is None else found.value
+        memo_key = ("own", key, on)
+        if memo_key not in self._memo:
+            found = next(
+                (
+                    row
+                    for row in self._rows
+                    if row.key == key and row.effective_from <= on and row.record_type_id == self.record_type.pk
+                ),
+                None,
+            )
+            self._memo[memo_key] = None if found is None else found.value
+        return self._memo[memo_key]
 
     def get(self, key: str, on: datetime.date, default=PolicyMissing):
         memo_key = (key, on)
