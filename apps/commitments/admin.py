@@ -10,9 +10,10 @@ class CommitmentTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Commitment)
 class CommitmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "subject", "type", "matter", "signed_on", "status"]
+    list_display = ["code", "subject", "type", "matter", "signed_on", "channel", "entry_timely", "status"]
     search_fields = ["code", "subject__name"]
-    raw_id_fields = ["subject"]
+    # A select of every subject or record would load them all into the change page.
+    raw_id_fields = ["subject", "repair_record"]
 
 
 admin.site.register(Fulfilment)

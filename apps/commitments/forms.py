@@ -1,5 +1,7 @@
 from django import forms
 
+from apps.records.choices import Severity
+
 from .choices import Outcome
 from .models import CommitmentTemplate
 
@@ -35,6 +37,12 @@ class FulfilForm(forms.Form):
     outcome = forms.ChoiceField(label="履约情况", choices=Outcome.choices)
     unfulfilled = forms.CharField(label="未履行内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     follow_up = forms.CharField(label="后续处理", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    severity = forms.ChoiceField(
+        label="失信程度",
+        required=False,
+        choices=[("", "请选择（未全部履行时必填）")] + list(Severity.choices),
+        help_text="违诺形成失信记录，其公示期和信用修复按所选失信程度的政策执行",
+    )
 
 
 class TemplateForm(forms.ModelForm):

@@ -91,6 +91,22 @@ class Commitment(models.Model):
     )
     fulfilment_deadline = models.DateField("履约信息报送期限", help_text="履约期限后按政策的工作日数")
     deadline_calendar = models.CharField(max_length=10, blank=True)
+    # A commitment signed on paper (or in a sheet) reaches the platform when a department enters it:
+    # like any other credit information it must be entered within the policy's working days of signing.
+    entry_deadline = models.DateField(
+        "录入期限", null=True, blank=True, help_text="纸质承诺、批量导入：承诺日期后按政策的工作日数；网上签署不适用"
+    )
+    entry_calendar = models.CharField(max_length=10, blank=True)
+    entry_timely = models.BooleanField("按时录入", null=True, blank=True)
+    repair_record = models.ForeignKey(
+        "records.Record",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repair_commitments",
+        verbose_name="修复的失信信息",
+        help_text="信用修复型承诺：提出修复申请时作出的承诺所针对的信息",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -111,3 +111,68 @@ def public_commitments(*, subject, on: datetime.date | None = None) -> list[Publ
         )
         for number, kind, matter, signed_on, due_on, status in _SUBJECT_COMMITMENTS.rows(pk=subject.pk, on=on)
     ]
+
+
+@dataclass(frozen=True)
+class CommitmentTimeliness:
+    """A department's commitment information reported in a period, and how much of it on time.
+
+    Paper and imported commitments count from their entry (deadline from the signing date); fulfilment and
+    breach information from its recording (deadline from the fulfilment date). Online signings are on the
+    platform as they are made and are not counted.
+    """
+
+    entered: int
+    entered_timely: int
+    fulfilments: int
+    fulfilments_timely: int
+
+    @property
+    def entered_late(self) -> int:
+        return self.entered - self.entered_timely
+
+    @property
+    def fulfilments_late(self) -> int:
+        return self.fulfilments - self.fulfilments_timely
+
+    @property
+    def entered_rate(self) -> float | None:
+        return 100 * self.entered_timely / self.entered if self.entered else None
+
+    @property
+    def fulfilments_rate(self) -> float | None:
+        return 100 * self.fulfilments_timely / self.fulfilments if self.fulfilments else None
+
+    @property
+    def reported(self) -> int:
+        return self.entered + self.fulfilments
+
+    @property
+    def timely(self) -> int:
+        return self.entered_timely + self.fulfilments_timely
+
+    @property
+    def late(self) -> int:
+        return self.reported - self.timely
+
+    @property
+    def timely_rate(self) -> float | None:
+        return 100 * self.timely / self.reported if self.reported else None
+
+
+def commitment_timeliness(*, department, since: datetime.date, until: datetime.date) -> CommitmentTimeliness:
+    """Figures for ``since`` ≤ day < ``until`` (local days)."""
+    from django.db.models import Count
+
+    from .models import Fulfilment
+
+    entries = Commitment.objects.filter(
+        supervising_department=department,
+        entry_timely__isnull=False,
+        created_at__date__gte=since,
+        created_at__date__lt=until,
+    ).aggregate(n=Count("pk"), ok=Count("pk", filter=Q(entry_timely=True)))
+    fulfilments = Fulfilment.objects.filter(
+        department=department, recorded_on__gte=since, recorded_on__lt=until
+    ).aggregate(n=Count("pk"), ok=Count("pk", filter=Q(timely=True)))
+    return CommitmentTimeliness(entries["n"], entries["ok"], fulfilments["n"], fulfilments["ok"])

@@ -22,7 +22,7 @@ from apps.subjects.models import Subject
 from apps.subjects.pii import decrypt
 from apps.workdays.services import workdays_add
 
-from .choices import Channel, CommitmentStatus, Outcome
+from .choices import Channel, CommitmentStatus, CommitmentType, Outcome
 from .models import PLACEHOLDERS, Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
 
 BREACH_TYPE = "commitment_breach"
@@ -45,11 +45,11 @@ def template_placeholders_check(body: str) -> list[str]:
     return problems
 
 
-def template_render(template: CommitmentTemplate, *, subject: Subject, signed_on, due_on) -> str:
+def template_render(template: CommitmentTemplate, *, subject: Subject, signed_on, due_on, matter: str = "") -> str:
     values = {
         "主体名称": subject.name,
         "主体代码": subject.public_code,
-        "承诺事项": template.matter,
+        "承诺事项": matter or template.matter,
         "承诺日期": f"{signed_on:%Y年%m月%d日}",
         "履约期限": f"{due_on:%Y年%m月%d日}",
         "监管部门": template.supervising_department.name if template.supervising_department else "",
@@ -74,12 +74,36 @@ def commitment_code_next(*, on: datetime.date, region: str | None = None) -> str
     return f"{region}{day}{serial:06d}"
 
 
-def _fulfilment_deadline(due_on: datetime.date):
+def _commitment_deadline(start: datetime.date):
+    """``start`` plus the working days of ``report_deadline_days`` in force on it: a row for the commitment
+    catalog type (违诺信息) where the credit center sets one for commitments, else the general row."""
     record_type = RecordType.objects.filter(code=BREACH_TYPE).first()
-    policy = Policy.objects.in_force("report_deadline_days", on=due_on, record_type=record_type)
+    policy = Policy.objects.in_force("report_deadline_days", on=start, record_type=record_type)
     if policy is None:
         raise ValidationError("缺少政策参数“上报时限（工作日）”，请信用中心补充。")
-    return workdays_add(start=due_on, days=int(policy.value))
+    return workdays_add(start=start, days=int(policy.value))
+
+
+def _fulfilment_deadline(due_on: datetime.date):
+    return _commitment_deadline(due_on)
+
+
+def _entry_deadline(signed_on: datetime.date):
+    """A commitment signed off the platform is credit information like any other: entered within the
+    policy's working days of its signing (the day of signing not counted)."""
+    return _commitment_deadline(signed_on)
+
+
+def _entry_fields(channel: str, signed_on: datetime.date) -> dict:
+    if channel == Channel.ONLINE:
+        # Signed on the platform: it is there the moment it is made, nothing to be late with.
+        return {}
+    deadline = _entry_deadline(signed_on)
+    return {
+        "entry_deadline": deadline.deadline,
+        "entry_calendar": deadline.calendar,
+        "entry_timely": timezone.localdate() <= deadline.deadline,
+    }
 
 
 def commitment_sign(
@@ -131,6 +155,7 @@ def commitment_sign(
                 supervising_department=template.supervising_department,
                 fulfilment_deadline=deadline.deadline,
                 deadline_calendar=deadline.calendar,
+                **_entry_fields(channel, signed_on),
             )
     except IntegrityError:
         # Two simultaneous signings: the partial unique constraint lets only one through.
@@ -165,11 +190,17 @@ def _breach_row(commitment: Commitment, fulfilment_outcome: str, unfulfilled: st
 
 def commitment_fulfil(
     *, commitment: Commitment, outcome: str, user, unfulfilled: str = "", follow_up: str = "",
-    on: datetime.date | None = None,
+    on: datetime.date | None = None, severity: str = "",
 ) -> Fulfilment:  # fmt: skip
-    """The supervising department records 全部履行 / 部分履行 / 全部未履行; a breach becomes a record."""
+    """The supervising department records 全部履行 / 部分履行 / 全部未履行; a breach becomes a record.
+
+    The department states how grave the breach is (轻微 / 一般 / 严重, as it would for a penalty): the
+    breach record's publicity window and repair path then follow the policy rows of that severity.
+    """
     on = on or timezone.localdate()
     problems = []
+    if outcome in Outcome.values and outcome != Outcome.FULFILLED and severity not in Severity.values:
+        problems.append(f"部分履行或全部未履行时，必须选择失信程度（{'、'.join(Severity.labels)}）。")
     if getattr(user, "department_id", None) != commitment.supervising_department_id:
         problems.append("只有该承诺的监管部门可以录入履约情况。")
     if outcome not in Outcome.values:
@@ -192,7 +223,7 @@ def commitment_fulfil(
                 rows=[(None, _breach_row(commitment, outcome, unfulfilled, follow_up, user.department, on))],
                 source=Source.FORM,
                 actor=user,
-                severity=Severity.GENERAL,
+                severity=severity,
             )
             result = summary.outcomes[0]
             if result.record_id is None:
@@ -213,6 +244,60 @@ def commitment_fulfil(
         commitment.status = outcome
         commitment.save(update_fields=["status"])
     return fulfilment
+
+
+def repair_matter(record) -> str:
+    """The matter of a 信用修复型 commitment: the repair of one record, named by its public decision number."""
+    return f"{record.record_type.name}信用修复（{record.decision_number}）"[:200]
+
+
+def repair_commitment_publish(
+    *, record, subject: Subject, on: datetime.date, signed_by=None, entered_by=None
+) -> Commitment:
+    """The 信用修复承诺 of a repair application, made and published on the 信用承诺公示 when it is filed.
+
+    Called inside the filing's transaction, so a filing that fails leaves no commitment. Idempotent: a
+    filing retried (or filed again after a refusal or withdrawal) finds the subject's open commitment for
+    the same record and returns it, so each record's repair has one commitment on the public list.
+
+    A refused or withdrawn application leaves the commitment published: the subject made it (its text says
+    it will be made public) and a refusal decides the application, not the statement; the supervising
+    department still records its fulfilment or breach.
+    """
+    existing = (
+        Commitment.objects.select_for_update()
+        .filter(subject=subject, type=CommitmentType.REPAIR, repair_record=record, status=CommitmentStatus.SIGNED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    template = CommitmentTemplate.objects.filter(type=CommitmentType.REPAIR, is_active=True).order_by("pk").first()
+    if template is None:
+        raise ValidationError("缺少启用的“信用修复型”承诺书模板，请信用中心在承诺书模板中补充。")
+    matter = repair_matter(record)
+    due_on = on + datetime.timedelta(days=template.term_days)
+    deadline = _fulfilment_deadline(due_on)
+    # Filed at the window on the subject's behalf: a paper commitment the window enters the same day.
+    channel = Channel.PAPER if getattr(entered_by, "pk", None) else Channel.ONLINE
+    return Commitment.objects.create(
+        code=commitment_code_next(on=on),
+        template=template,
+        type=CommitmentType.REPAIR,
+        matter=matter,
+        subject=subject,
+        text=template_render(template, subject=subject, signed_on=on, due_on=due_on, matter=matter),
+        signed_on=on,
+        due_on=due_on,
+        channel=channel,
+        signed_by=signed_by if channel == Channel.ONLINE and getattr(signed_by, "pk", None) else None,
+        entered_by=entered_by if channel == Channel.PAPER else None,
+        # 谁认定、谁修复: the department that recognised the record checks the promise made to repair it.
+        supervising_department=record.department,
+        fulfilment_deadline=deadline.deadline,
+        deadline_calendar=deadline.calendar,
+        repair_record=record,
+        **_entry_fields(channel, on),
+    )
 
 
 def commitment_coverage(*, on: datetime.date | None = None) -> dict:
@@ -240,8 +325,6 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
     """
     from apps.catalog.normalise import ValueProblem, parse_date
     from apps.subjects.codes import normalise_code
-
-    from .choices import CommitmentType
 
     if department is None or getattr(user, "department_id", None) != department.pk:
         raise ValidationError("批量导入只能由部门工作人员以本部门名义进行。")

@@ -1,10 +1,13 @@
 """Subject signing, department entry and fulfilment, template editing, the public 信用承诺公示 page."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views import View
 
@@ -18,7 +21,7 @@ from .choices import Channel
 from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
 from .imports import read_rows, template_workbook
 from .models import Commitment, CommitmentTemplate
-from .selectors import public_commitments_qs, public_commitments_search, public_subject_name
+from .selectors import commitment_timeliness, public_commitments_qs, public_commitments_search, public_subject_name
 from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
@@ -73,6 +76,16 @@ def _staff_qs(user):
     return qs if has_role(user, CENTER_ROLES) else qs.filter(supervising_department_id=user.department_id)
 
 
+def _month_figures(user):
+    """The clerk's department's commitment timeliness this month (none for credit-center staff)."""
+    if user.department_id is None:
+        return None
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return commitment_timeliness(department=user.department, since=first, until=following)
+
+
 class StaffListView(StaffRequiredMixin, View):
     def get(self, request):
         page = Paginator(_staff_qs(request.user).order_by("status", "fulfilment_deadline"), 50).get_page(
@@ -85,6 +98,7 @@ class StaffListView(StaffRequiredMixin, View):
                 "page": page,
                 "coverage": commitment_coverage(),
                 "paper_form": PaperForm(department=request.user.department),
+                "figures": _month_figures(request.user),
             },
         )
 
@@ -107,13 +121,25 @@ class PaperEntryView(StaffRequiredMixin, View):
                     for m in exc.messages:
                         form.add_error(None, m)
                 else:
-                    messages.success(request, f"已录入纸质承诺，编号 {c.code}。")
+                    if c.entry_timely is False:
+                        messages.warning(
+                            request,
+                            f"已录入纸质承诺，编号 {c.code}；已超过录入期限（应于 {c.entry_deadline:%Y-%m-%d} 前录入），"
+                            "计为逾期录入。",
+                        )
+                    else:
+                        messages.success(request, f"已录入纸质承诺，编号 {c.code}。")
                     return redirect("commitments:staff_list")
         page = Paginator(_staff_qs(request.user), 50).get_page(1)
         return render(
             request,
             "commitments/staff_list.html",
-            {"page": page, "coverage": commitment_coverage(), "paper_form": form},
+            {
+                "page": page,
+                "coverage": commitment_coverage(),
+                "paper_form": form,
+                "figures": _month_figures(request.user),
+            },
             status=400,
         )
 

@@ -17,6 +17,7 @@ from apps.accounts.permissions import CenterRequiredMixin, RoleRequiredMixin, St
 from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as FieldRole
 from apps.catalog.models import FieldSpec, Policy
+from apps.commitments.selectors import commitment_timeliness
 from apps.records.models import ZeroReport
 from apps.records.uploads import uploads_needing_attention
 from apps.workdays.services import workdays_add
@@ -161,6 +162,7 @@ class DepartmentFiguresView(StaffRequiredMixin, TemplateView):
 
         own = user.department_id == department.pk
         context.update(
+            commitment_figures=commitment_timeliness(department=department, since=month.first, until=month.next.first),
             month=month,
             current_month=current,
             history=history,

@@ -10,6 +10,7 @@ class Status(models.TextChoices):
 
 
 class Severity(models.TextChoices):
+    MINOR = "minor", "轻微失信"
     GENERAL = "general", "一般失信"
     SERIOUS = "serious", "严重失信"
 

@@ -32,6 +32,21 @@ class PolicyCache:
             Policy.objects.filter(record_type__isnull=True).order_by("-effective_from")
         )
 
+    def own(self, key: str, on: datetime.date):
+        """The value of the record type's own row in force (``None`` if the type has none; global rows ignored)."""
+        memo_key = ("own", key, on)
+        if memo_key not in self._memo:
+            found = next(
+                (
+                    row
+                    for row in self._rows
+                    if row.key == key and row.effective_from <= on and row.record_type_id == self.record_type.pk
+                ),
+                None,
+            )
+            self._memo[memo_key] = None if found is None else found.value
+        return self._memo[memo_key]
+
     def get(self, key: str, on: datetime.date, default=PolicyMissing):
         memo_key = (key, on)
         if memo_key not in self._memo:
@@ -65,7 +80,10 @@ def publicity_for(
     record_type = policies.record_type
     if not record_type.is_public:
         return Publicity(False, None, None)
-    if penalty_kinds is None:
+    # A type without 处罚类别 (a licence, a list entry) has one publicity period; one that has its own
+    # severity periods (a commitment breach, 违诺) is a 失信 record graded like a penalty.
+    graded = policies.own(PolicyKey.PUBLICITY_GENERAL_MAX_MONTHS, decision_date) is not None
+    if penalty_kinds is None and not graded:
         months = policies.get(PolicyKey.PUBLICITY_MONTHS, decision_date)
         return Publicity(True, None, decision_date + relativedelta(months=months))
     unpublished = set(policies.get(PolicyKey.UNPUBLISHED_PENALTY_KINDS, decision_date, default=[]) or [])
@@ -73,7 +91,8 @@ def publicity_for(
     minor = bool(penalty_kinds) and set(penalty_kinds) <= (unpublished | ({"罚款"} if fine_cap is not None else set()))
     if minor and fine_cap is not None and "罚款" in penalty_kinds and (fine is None or fine > fine_cap):
         minor = False
-    if minor:
+    if minor or severity == Severity.MINOR:
+        # 令36号: 轻微失信 is not publicised.
         return Publicity(False, None, None)
     if severity == Severity.SERIOUS:
         min_key, max_key = PolicyKey.PUBLICITY_SERIOUS_MIN_MONTHS, PolicyKey.PUBLICITY_SERIOUS_MAX_MONTHS

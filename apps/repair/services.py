@@ -31,6 +31,7 @@ from apps.audit.services import personal_data_access_record
 from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as CatalogRole
 from apps.catalog.spec import TypeSpec
+from apps.commitments.services import repair_commitment_publish
 from apps.notifications.services import center_staff, department_reviewers, notification_send
 from apps.records.choices import Action, Status
 from apps.records.models import Record, RecordEvent
@@ -308,6 +309,9 @@ def repair_application_submit(
             )  # fmt: skip
             for kind, file in checked:
                 material_store(checked=file, kind=kind, user=entered_by or applicant, application=application)
+            # The 信用修复承诺书 tells the signer it is recorded and published as a commitment: it is, in
+            # this transaction (one per record's repair, reused when a filing is retried or filed again).
+            repair_commitment_publish(record=record, subject=subject, on=on, signed_by=applicant, entered_by=entered_by)
             _set_under_repair(record.pk, True)
             created.append(application)
         numbers = "、".join(a.number for a in created)
@@ -354,6 +358,8 @@ def _close_without_repair(application, *, action, to, actor, reason: str = "", d
 
 @transaction.atomic
 def repair_application_refuse(*, application, actor, reason: str) -> RepairApplication:
+    """Refuse to accept. The 信用修复型 commitment made at filing stays published: the subject made it, and
+    refusing the application does not unmake a statement already public (apps.commitments.services)."""
     _require_center(actor)
     if not reason.strip():
         raise ValidationError("不予受理必须说明理由。")

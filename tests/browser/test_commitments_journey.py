@@ -68,6 +68,7 @@ def test_person_signs_online_public_page_masks_and_department_records_breach(
     staff.get_by_label("履约情况").select_option(label="全部未履行")
     staff.get_by_label("未履行内容").fill("未在期限内补齐公司章程")
     staff.get_by_label("后续处理").fill("撤销登记，记入失信记录")
+    staff.get_by_label("失信程度").select_option(label="一般失信")
     staff.get_by_role("button", name="保存").click()
     staff.get_by_text("已录入履约情况").wait_for()
 
