@@ -171,6 +171,38 @@ def test_a_repairable_black_list_entry_is_not_refused_for_its_list(recogniser, o
         assert repair_eligibility(record=record, on=TODAY, subject=user.subject) == []
 
 
+def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, center, settings, tmp_path):
+    from apps.accounts.choices import Role
+    from apps.accounts.models import User
+    from apps.repair.services import (
+        repair_application_accept,
+        repair_application_approve,
+        repair_application_verify,
+    )
+    from apps.repair.tests.conftest import pdf_file, png_file
+
+    settings.STORAGES = settings.STORAGES | {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}
+    }
+    listed = recognise(recogniser, 8, list_type=TAX, on="2025-06-03")
+    user = owner(listed)
+    reviewer = User.objects.create(username="reviewer_b", role=Role.REVIEWER, department=recogniser)
+    record = Record.objects.select_related("record_type", "list_entry__list_type").get(pk=listed.record_id)
+    with at(TODAY):
+        (application,) = repair_application_submit(
+            records=[record], subject=user.subject, applicant=user, contact_name="张伟",
+            contact_phone="13800000000", contact_email="", statement="税款滞纳金已缴清",
+            materials=[("commitment", pdf_file("承诺书.pdf")), ("fulfilment", png_file("缴款凭证.png"))],
+        )  # fmt: skip
+        repair_application_accept(application=application, actor=center)
+        repair_application_verify(application=application, actor=reviewer, agrees=True, opinion="已缴清")
+        repair_application_approve(application=application, reviewer=center, reason="准予修复")
+        listed.refresh_from_db()
+        # Repaired: it no longer counts, so it no longer reads 在列 either.
+        assert listed.state == EntryState.REMOVED and application.number in listed.removal_reason
+        assert counts(listed, 8) == {"check": [], "public_list": False, "profile": False, "active": False}
+
+
 # --- the data migration ---------------------------------------------------------------------------------
 
 
