@@ -203,6 +203,25 @@ def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, cent
         assert counts(listed, 8) == {"check": [], "public_list": False, "profile": False, "active": False}
 
 
+def test_repairability_is_staff_edited_data_with_a_required_reason(recogniser, owner, center, client_for):
+    list_type = ListType.objects.get(name=TAX)
+    url = reverse("lists:type_edit", args=[list_type.pk])
+    form = {
+        "legal_basis": list_type.legal_basis, "recognisers": [recogniser.pk], "recogniser_note": "税务部门",
+        "validity_months": "36", "triggers_measures": "on", "is_public": "on", "is_active": "on", "sort_order": "2",
+    }  # fmt: skip
+    client = client_for(center)
+    response = client.post(url, form)  # repairable unticked, no reason given
+    assert response.status_code == 200 and "repair_note" in response.context["form"].errors
+    assert client.post(url, form | {"repair_note": "本县试行：请向税务部门申请"}).status_code == 302
+    listed = recognise(recogniser, 9, list_type=TAX, on="2025-06-03")
+    user = owner(listed)
+    record = Record.objects.select_related("record_type", "list_entry__list_type").get(pk=listed.record_id)
+    with at(TODAY):
+        assert repair_eligibility(record=record, on=TODAY, subject=user.subject) == ["本县试行：请向税务部门申请"]
+    assert "不适用" in client.get(reverse("lists:types")).content.decode()
+
+
 # --- the data migration ---------------------------------------------------------------------------------
 
 
