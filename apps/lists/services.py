@@ -66,8 +66,13 @@ def list_entries_sync(*, records) -> None:
         valid_until = entry_valid_until(
             list_type=list_type, recognised_on=record.decision_date, valid_to=record.valid_to
         )
-        if record.is_publicised and record.publicity_end != valid_until:
-            record.publicity_end = valid_until
+        entry = existing.get(record.pk)
+        end = valid_until
+        if entry is not None and entry.state == EntryState.REMOVED and entry.removed_on is not None:
+            # A corrected record of a removed entry keeps the publicity the removal ended.
+            end = min(entry.removed_on, valid_until or entry.removed_on)
+        if record.is_publicised and record.publicity_end != end:
+            record.publicity_end = end
             windows.append(record)
         fields = {
             "list_type": list_type,
@@ -77,7 +82,6 @@ def list_entries_sync(*, records) -> None:
             "valid_until": valid_until,
             "legal_representative": record.data.get(rep_code, "") if rep_code else "",
         }
-        entry = existing.get(record.pk)
         if entry is None:
             new.append(ListEntry(record=record, **fields))
         else:
