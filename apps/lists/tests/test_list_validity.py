@@ -130,6 +130,19 @@ def test_removed_entry_stops_at_once(recogniser, center):
         assert counts(removed, 3)["active"] is False
 
 
+def test_a_correction_keeps_a_removed_entry_off_its_list(recogniser, center):
+    removed = recognise(recogniser, 10, list_type=DEBTOR)
+    with at(TODAY):
+        list_entry_remove(entry=removed, actor=center, reason="人民法院决定删除失信信息")
+        row = entry(recogniser, 10, list_type=DEBTOR, MD_RDRQ=RECOGNISED, MD_LRSY="更正后的列入事由")
+        summary = records_ingest(record_type="list_entry", department=recogniser, rows=[(2, row)], today=TODAY)
+        assert [o.outcome for o in summary.outcomes] == ["updated"]
+        removed.refresh_from_db()
+        removed.record.refresh_from_db()
+        assert removed.state == EntryState.REMOVED and removed.record.publicity_end == TODAY
+        assert counts(removed, 10)["active"] is False
+
+
 # --- repair: red lists and the courts' list are not repaired through the platform ---------------------
 
 
