@@ -21,21 +21,22 @@ def load_repairability(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lists', '0003_listentry_listentry_public_order_idx'),
+        ("lists", "0003_listentry_listentry_public_order_idx"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listtype',
-            name='repair_note',
-            field=models.TextField(blank=True, help_text='不可修复时向申请人显示的原因及办理途径', verbose_name='不适用信用修复的说明'),
+            model_name="listtype",
+            name="repair_note",
+            field=models.TextField(
+                blank=True, help_text="不可修复时向申请人显示的原因及办理途径", verbose_name="不适用信用修复的说明"
+            ),
         ),
         migrations.AddField(
-            model_name='listtype',
-            name='repairable',
-            field=models.BooleanField(default=True, verbose_name='可通过平台申请信用修复'),
+            model_name="listtype",
+            name="repairable",
+            field=models.BooleanField(default=True, verbose_name="可通过平台申请信用修复"),
         ),
         migrations.RunPython(load_repairability, migrations.RunPython.noop),
     ]

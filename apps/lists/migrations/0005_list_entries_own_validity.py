@@ -51,7 +51,13 @@ def fix_entries(apps, schema_editor):
     # 1. The record's publicity window follows its entry (records already withdrawn or revoked keep their
     #    history, except those step 2 publishes again).
     for entry in ListEntry.objects.select_related("record").only(
-        "pk", "state", "valid_until", "removed_on", "record__id", "record__status", "record__is_publicised",
+        "pk",
+        "state",
+        "valid_until",
+        "removed_on",
+        "record__id",
+        "record__status",
+        "record__is_publicised",
         "record__publicity_end",
     ):
         record = entry.record
