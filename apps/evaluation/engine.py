@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.catalog.models import RecordType
 from apps.commitments.models import Commitment
+from apps.lists.choices import COUNTING_RECORD_STATUSES
 from apps.lists.models import ListEntry
 from apps.records.models import Record
 from apps.subjects.models import Subject
@@ -156,11 +157,12 @@ def _evaluate_sql(model: ScoringModel, on, run) -> tuple[int, int]:
         ctes.append(
             "lst AS (SELECT e.subject_id, " + ", ".join(lst_cols) + " FROM lists_listentry e"  # noqa: S608 — identifiers are validated indicator codes; values are parameters
             " JOIN lists_listtype lt ON lt.id = e.list_type_id JOIN records_record lr ON lr.id = e.record_id"
-            " WHERE e.subject_id IS NOT NULL AND e.state = 'listed' AND lr.status = 'published'"
+            " WHERE e.subject_id IS NOT NULL AND e.state = 'listed'"
+            f" AND lr.status IN ({', '.join(['%s'] * len(COUNTING_RECORD_STATUSES))})"
             " AND NOT lr.repaired AND e.recognised_on <= %s AND (e.valid_until IS NULL OR e.valid_until >= %s)"
             " GROUP BY e.subject_id)"
         )
-        params += [on, on]
+        params += [*COUNTING_RECORD_STATUSES, on, on]
     if cmt_cols:
         params += cmt_params
         ctes.append(

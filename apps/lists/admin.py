@@ -7,7 +7,7 @@ from .models import CheckFeedback, CreditCheck, ListEntry, ListType, Matter, Mea
 
 @admin.register(ListType)
 class ListTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "color", "validity_months", "triggers_measures", "is_active")
+    list_display = ("code", "name", "color", "validity_months", "repairable", "triggers_measures", "is_active")
     list_filter = ("color", "is_active")
     filter_horizontal = ("recognisers",)
 

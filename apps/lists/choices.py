@@ -12,6 +12,11 @@ class EntryState(models.TextChoices):
     REMOVED = "removed", "已移出"
 
 
+# Record statuses under which a list entry can count: reported (published), or reported and since withdrawn
+# from publicity (expired). Drafts, entries awaiting review and revoked records never count.
+COUNTING_RECORD_STATUSES = ("published", "expired")
+
+
 class MeasureKind(models.TextChoices):
     REWARD = "reward", "守信激励措施"
     PUNISHMENT = "punishment", "失信惩戒措施"

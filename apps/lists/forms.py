@@ -72,10 +72,11 @@ class ListTypeForm(forms.ModelForm):
         model = ListType
         fields = (
             "legal_basis", "recognisers", "recogniser_note", "validity_months", "triggers_measures", "is_public",
-            "is_active", "sort_order",
+            "repairable", "repair_note", "is_active", "sort_order",
         )  # fmt: skip
         widgets = {
             "legal_basis": forms.Textarea(attrs={"rows": 3}),
+            "repair_note": forms.Textarea(attrs={"rows": 3}),
             "recognisers": forms.CheckboxSelectMultiple,
         }
         help_texts = {
@@ -86,6 +87,13 @@ class ListTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recognisers"].queryset = _departments_for(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        # The applicant is told why a list cannot be repaired here, so the reason must be written down.
+        if cleaned.get("repairable") is False and not (cleaned.get("repair_note") or "").strip():
+            self.add_error("repair_note", "不可通过平台修复的名单，请填写向申请人说明的原因及办理途径。")
+        return cleaned
 
 
 class ListTypeCreateForm(ListTypeForm):

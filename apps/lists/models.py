@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .choices import CheckChannel, EntryState, ListColor, MeasureKind
+from .choices import COUNTING_RECORD_STATUSES, CheckChannel, EntryState, ListColor, MeasureKind
 
 
 class ListType(models.Model):
@@ -20,6 +20,12 @@ class ListType(models.Model):
     recogniser_note = models.CharField("认定部门说明", max_length=100, blank=True, help_text="如：人民法院、税务部门")
     validity_months = models.PositiveIntegerField(
         "有效期（月）", null=True, blank=True, help_text="认定时未填有效期的，按此计算；空为直至移出"
+    )
+    # Whether a subject may ask the platform to repair an entry of this list (DOMAIN.md §6). Red lists
+    # are rewards, and the courts manage 失信被执行人 themselves: the note tells the applicant why and where to go.
+    repairable = models.BooleanField("可通过平台申请信用修复", default=True)
+    repair_note = models.TextField(
+        "不适用信用修复的说明", blank=True, help_text="不可修复时向申请人显示的原因及办理途径"
     )
     triggers_measures = models.BooleanField("触发联合奖惩", default=True)
     is_public = models.BooleanField("向社会公示", default=True)
@@ -38,10 +44,14 @@ class ListType(models.Model):
 
 class ListEntryQuerySet(models.QuerySet):
     def active(self, *, on: datetime.date):
-        """Entries that count today: listed, not past validity, record reported and not revoked or repaired."""
+        """Entries that count today: listed, not past their own validity, record reported and not revoked or repaired.
+
+        An entry lasts as its list type says (``valid_until``, or until removed), never by the generic
+        record publicity: a record withdrawn from publicity (``expired``) does not end the entry.
+        """
         return self.filter(
             state=EntryState.LISTED,
-            record__status="published",
+            record__status__in=COUNTING_RECORD_STATUSES,
             record__repaired=False,
             recognised_on__lte=on,
         ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))

@@ -16,7 +16,7 @@ from apps.subjects.codes import check_id_number, mask_id_number
 from apps.subjects.masking import mask_personal_numbers
 from credit_portal.prepared import PreparedQuery
 
-from .choices import EntryState, ListColor
+from .choices import COUNTING_RECORD_STATUSES, EntryState, ListColor
 from .models import ListEntry, ListType, Measure
 
 # Catalog fields of the ``list_entry`` type read on the entry pages (national template codes).
@@ -66,7 +66,7 @@ def entry_in_force(entry: ListEntry, *, on: datetime.date) -> bool:
     record = entry.record
     return (
         entry.state == EntryState.LISTED
-        and record.status == "published"
+        and record.status in COUNTING_RECORD_STATUSES
         and not record.repaired
         and entry.recognised_on <= on
         and (entry.valid_until is None or entry.valid_until >= on)

@@ -5,12 +5,13 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.catalog.choices import Role
 from apps.catalog.spec import Problem
 from apps.records.choices import Action
-from apps.records.models import RecordEvent
+from apps.records.models import Record, RecordEvent
 
 from .choices import EntryState
 from .models import ListEntry, ListType, Measure, WarningInterview
@@ -34,8 +35,23 @@ def list_entry_validate(*, values, department, spec) -> list[Problem]:
     return []
 
 
+def entry_valid_until(*, list_type: ListType, recognised_on: datetime.date, valid_to: datetime.date | None):
+    """The last day an entry counts: as recognised, else by its list type's validity; None = until removed."""
+    if valid_to is not None:
+        return valid_to
+    if list_type.validity_months:
+        return recognised_on + relativedelta(months=list_type.validity_months)
+    return None
+
+
 def list_entries_sync(*, records) -> None:
-    """Create or refresh the overlay row of each written list-entry record (one query per batch to read)."""
+    """Create or refresh the overlay row of each written list-entry record (one query per batch to read).
+
+    An entry lasts as its list type says: the 有效期至 given at recognition, else ``ListType.validity_months``
+    from the recognition date, else until removed (移出). The record's publicity window is set to the same
+    end (open when the entry has none), so the generic publicity policy (``publicity_months``, 36 months for
+    non-penalty types) never withdraws an entry that is still on its list (issue 14).
+    """
     from apps.catalog.spec import TypeSpec
 
     if not records:
@@ -44,12 +60,20 @@ def list_entries_sync(*, records) -> None:
     type_code, rep_code = spec.field_code(Role.LIST_TYPE), spec.field_code(Role.LEGAL_REP)
     types = {t.name: t for t in ListType.objects.all()}
     existing = {e.record_id: e for e in ListEntry.objects.filter(record__in=records)}
-    new, changed = [], []
+    new, changed, windows = [], [], []
     for record in records:
         list_type = types[record.data[type_code]]
-        valid_until = record.valid_to
-        if valid_until is None and list_type.validity_months:
-            valid_until = record.decision_date + relativedelta(months=list_type.validity_months)
+        valid_until = entry_valid_until(
+            list_type=list_type, recognised_on=record.decision_date, valid_to=record.valid_to
+        )
+        entry = existing.get(record.pk)
+        end = valid_until
+        if entry is not None and entry.state == EntryState.REMOVED and entry.removed_on is not None:
+            # A corrected record of a removed entry keeps the publicity the removal ended.
+            end = min(entry.removed_on, valid_until or entry.removed_on)
+        if record.is_publicised and record.publicity_end != end:
+            record.publicity_end = end
+            windows.append(record)
         fields = {
             "list_type": list_type,
             "subject": record.subject,
@@ -58,13 +82,14 @@ def list_entries_sync(*, records) -> None:
             "valid_until": valid_until,
             "legal_representative": record.data.get(rep_code, "") if rep_code else "",
         }
-        entry = existing.get(record.pk)
         if entry is None:
             new.append(ListEntry(record=record, **fields))
         else:
             for name, value in fields.items():
                 setattr(entry, name, value)
             changed.append(entry)
+    if windows:
+        Record.objects.bulk_update(windows, ["publicity_end"])
     ListEntry.objects.bulk_create(new)
     if changed:
         ListEntry.objects.bulk_update(
@@ -82,6 +107,10 @@ def list_entry_remove(*, entry: ListEntry, actor, reason: str, on: datetime.date
         raise ValidationError("该条目已移出名单。")
     entry.state, entry.removed_on, entry.removal_reason = EntryState.REMOVED, on or timezone.localdate(), reason
     entry.save()
+    # The record's publicity follows the entry: it ends with the removal (the nightly job then withdraws it).
+    Record.objects.filter(pk=entry.record_id, is_publicised=True).filter(
+        Q(publicity_end__isnull=True) | Q(publicity_end__gt=entry.removed_on)
+    ).update(publicity_end=entry.removed_on, updated_at=timezone.now())
     RecordEvent.objects.create(
         record_id=entry.record_id, action=Action.REMOVE, actor=getattr(actor, "pk", None) and actor,
         actor_label=str(actor), reason=f"移出名单：{reason}", before={"state": EntryState.LISTED},

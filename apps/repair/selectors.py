@@ -70,7 +70,7 @@ def subject_records(*, subject) -> QuerySet:
         return Record.objects.none()
     return (
         Record.objects.filter(subject=subject, status=Status.PUBLISHED)
-        .select_related("record_type", "department", "list_entry")
+        .select_related("record_type", "department", "list_entry__list_type")
         .defer("private_data")
         .order_by("-decision_date", "-pk")
     )

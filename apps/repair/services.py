@@ -77,7 +77,11 @@ def repair_eligibility(*, record: Record, on: datetime.date, subject=None) -> li
             reasons.append("该名单条目已移出名单，无需修复。")
     elif not record.is_publicised or (record.publicity_end and record.publicity_end < on):
         reasons.append("该信息按政策不予公示或已过公示期，无需修复。")
-    if not repair_allowed(record_type=record.record_type, on=on):
+    list_type = _list_type_of(record)
+    if list_type is not None and not list_type.repairable:
+        # Red lists and court-managed lists are not repaired here: say why and where to go (ListType data).
+        reasons.append(list_type.repair_note or f"“{list_type.name}”不适用信用修复。")
+    elif not repair_allowed(record_type=record.record_type, on=on):
         reasons.append(f"“{record.record_type.name}”类信息按现行政策不可申请信用修复。")
     else:
         earliest = repair_earliest(record=record, on=on)
@@ -89,6 +93,19 @@ def repair_eligibility(*, record: Record, on: datetime.date, subject=None) -> li
     if running is not None:
         reasons.append(f"该信息已有正在办理的信用修复申请（编号 {running.number}，{running.get_state_display()}）。")
     return reasons
+
+
+def _list_type_of(record: Record):
+    """The list type of a list-entry record (from its overlay row, else by the 名单类型 field); None otherwise."""
+    if record.record_type.code != LIST_ENTRY_TYPE:
+        return None
+    from apps.lists.models import ListType
+
+    entry = getattr(record, "list_entry", None)
+    if entry is not None:
+        return entry.list_type
+    code = TypeSpec.load(record.record_type).field_code(CatalogRole.LIST_TYPE)
+    return ListType.objects.filter(name=(record.data or {}).get(code)).first()
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -448,6 +465,16 @@ def repair_application_supplement(*, application, actor, materials: list[tuple[s
     return application
 
 
+def _list_entry_leave(record, *, actor, reason: str) -> None:
+    """A repaired list entry leaves its list, so it never reads 在列 while it no longer counts."""
+    from apps.lists.models import ListEntry
+    from apps.lists.services import list_entry_remove
+
+    entry = ListEntry.objects.filter(record_id=record.pk, state="listed").first()
+    if entry is not None:
+        list_entry_remove(entry=entry, actor=actor, reason=reason)
+
+
 @transaction.atomic
 def repair_application_approve(*, application, reviewer, reason: str = "") -> RepairApplication:
     """准予修复: the record stops being public and stops triggering measures, everywhere, now."""
@@ -461,6 +488,7 @@ def repair_application_approve(*, application, reviewer, reason: str = "") -> Re
     record = Record.objects.select_for_update().get(pk=application.record_id)
     record.repaired, record.under_repair = True, False
     record.save(update_fields=["repaired", "under_repair", "updated_at"])
+    _list_entry_leave(record, actor=reviewer, reason=f"信用修复（{application.number}）准予修复")
     RecordEvent.objects.create(
         record=record, action=Action.UPDATE, actor=reviewer, actor_label=_label(reviewer),
         reason=f"信用修复（{application.number}）准予修复：停止公示，不再作为联合惩戒依据（平台内保留）。{reason}".strip(),
