@@ -194,3 +194,22 @@ def test_the_template_download_and_the_form_carry_the_column(client_for, clerk_a
     assert "失信行为严重程度" in page and 'name="CF_SXYZCD"' in page and "_severity" not in page
     licence = TypeSpec.load("license")
     assert licence.field_code("severity") is None  # other types have no severity column and ignore it
+
+
+def test_a_correction_states_or_keeps_deriving_and_the_edit_form_shows_what_was_stated(dept_a, clerk_a, client_for):
+    from apps.records.services import records_ingest
+
+    records_ingest(record_type="penalty", department=dept_a, rows=[(None, penalty_row(dept_a, 1, CF_JDRQ=NEW))])
+    record = Record.objects.get()
+    assert (record.severity, record.severity_source) == ("general", "derived")
+    client = client_for(clerk_a)
+    form = client.get(reverse("records:edit", args=[record.pk])).content.decode()
+    assert '<option value="严重" selected>' not in form and '<option value="一般" selected>' not in form
+
+    row = penalty_row(dept_a, 1, CF_JDRQ=NEW, CF_SXYZCD="严重")
+    data = {**row, "CF_CFLB": row["CF_CFLB"].split(";"), "_reason": "补充失信行为严重程度"}
+    assert client.post(reverse("records:edit", args=[record.pk]), data).status_code == 302
+    record.refresh_from_db()
+    assert (record.severity, record.severity_source, record.publicity_end) == ("serious", "stated", D(2029, 4, 1))
+    form = client.get(reverse("records:edit", args=[record.pk])).content.decode()
+    assert '<option value="严重" selected>' in form
