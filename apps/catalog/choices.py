@@ -44,6 +44,7 @@ class Role(models.TextChoices):
     VALID_TO = "valid_to", "有效期至"
     PUBLICITY_END = "publicity_end", "公示截止期"
     PENALTY_KINDS = "penalty_kinds", "处罚类别"
+    SEVERITY = "severity", "失信行为严重程度"
     LIST_TYPE = "list_type", "名单类型"
     FINE_AMOUNT = "fine_amount", "罚款金额"
     AUTHORITY_NAME = "authority_name", "决定机关"
@@ -60,6 +61,12 @@ class PolicyKey(models.TextChoices):
     PUBLICITY_SERIOUS_MAX_MONTHS = "publicity_serious_max_months", "严重失信最长公示期（月）"
     UNPUBLISHED_PENALTY_KINDS = "unpublished_penalty_kinds", "不予公示的处罚类别（仅此类别时）"
     UNPUBLISHED_FINE_MAX = "unpublished_fine_max", "不予公示的小额罚款上限（万元，空为不适用）"
+    PUBLICITY_MINOR_MAX_MONTHS = "publicity_minor_max_months", "轻微失信最长公示期（月，空为不予公示）"
+    SEVERITY_MINOR_PENALTY_KINDS = (
+        "severity_minor_penalty_kinds",
+        "未标明严重程度时按轻微失信认定的处罚类别（仅此类别时）",
+    )
+    SEVERITY_DEFAULT = "severity_default", "未标明严重程度时认定的失信程度（minor / general / serious）"
     PUBLICITY_MONTHS = "publicity_months", "公示期（月，非处罚类）"
     DEADLINE_WARNING_WORKDAYS = "deadline_warning_workdays", "临近报送期限提醒（工作日）"
     # Credit repair and objections (apps.repair)

@@ -22,6 +22,12 @@ PERSON_KIND = "自然人"
 LEGAL_KIND = "法人及非法人组织"
 INDIVIDUAL_BUSINESS_KIND = "个体工商户"
 ID_CARD = "身份证"
+# Other spellings of the 失信行为严重程度 values (the intake contract: template words with 失信, and the
+# batch API's English keys), folded onto the catalog's own choices before the enumeration check.
+SEVERITY_SPELLINGS = {
+    "轻微失信": "轻微", "一般失信": "一般", "严重失信": "严重",
+    "minor": "轻微", "general": "一般", "serious": "严重",
+}  # fmt: skip
 
 
 @dataclass
@@ -133,6 +139,13 @@ class TypeSpec:
             return parse_decimal(value, places=spec.decimal_places)
         if kind == FieldType.ENUM:
             text = fold(value)
+            if spec.role == Role.SEVERITY:
+                text = SEVERITY_SPELLINGS.get(text.lower(), text)
+                if text not in spec.choices:
+                    raise ValueProblem(
+                        f"“{clean_text(value)}”不是有效的失信行为严重程度，应填写{'、'.join(spec.choices)}"
+                        "（也可写作轻微失信、一般失信、严重失信），不确定的可不填，由平台按规则认定"
+                    )
             if text not in spec.choices:
                 raise ValueProblem(f"“{clean_text(value)}”不在可选值中（{'、'.join(spec.choices)}）")
             return text

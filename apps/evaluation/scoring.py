@@ -26,7 +26,7 @@ FILTER_KEYS = {
     IndicatorSource.LISTS: LIST_FILTER_KEYS,
     IndicatorSource.COMMITMENTS: COMMITMENT_FILTER_KEYS,
 }
-SEVERITIES = {"general", "serious"}
+SEVERITIES = {"minor", "general", "serious"}
 LIST_COLORS = {"red", "black", "watch"}
 COMMITMENT_STATUSES = {"signed", "fulfilled", "partial", "breached", "any"}
 
@@ -63,7 +63,7 @@ def validate_indicators(indicators) -> list[str]:
         if unknown:
             problems.append(f"{where}筛选条件含未知字段：{'、'.join(sorted(unknown))}。")
         if "severity" in filt and filt["severity"] not in SEVERITIES:
-            problems.append(f"{where}失信程度应为 general 或 serious。")
+            problems.append(f"{where}失信程度应为 minor、general 或 serious。")
         if "color" in filt and filt["color"] not in LIST_COLORS:
             problems.append(f"{where}名单类别应为 red、black 或 watch。")
         if "status" in filt and filt["status"] not in COMMITMENT_STATUSES:

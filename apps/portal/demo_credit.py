@@ -119,7 +119,8 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
     def recent():
         return today - datetime.timedelta(days=rng.randrange(5, 80))
 
-    def ingest(type_code, department, rows, severity=Severity.GENERAL):
+    # Penalties state no severity: the rule table derives it, as for a department that leaves it empty.
+    def ingest(type_code, department, rows, severity=None):
         summary = records_ingest(
             record_type=type_code, department=department, rows=list(enumerate(rows, start=1)), today=today,
             actor_label="演示数据", severity=severity,

@@ -15,6 +15,15 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", "严重失信"
 
 
+# The words of the 失信行为严重程度 column (catalog role ``severity``) as the catalog stores them.
+SEVERITY_BY_WORD = {"轻微": Severity.MINOR, "一般": Severity.GENERAL, "严重": Severity.SERIOUS}
+
+
+class SeveritySource(models.TextChoices):
+    STATED = "stated", "部门标明"
+    DERIVED = "derived", "按规则推定"
+
+
 class Source(models.TextChoices):
     FORM = "form", "网页填报"
     UPLOAD = "upload", "文件上传"

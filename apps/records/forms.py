@@ -11,8 +11,6 @@ from django.utils.html import escape
 from apps.catalog.choices import FieldType
 from apps.catalog.spec import TypeSpec
 
-from .choices import Severity
-
 _WIDGET_ATTRS = {"autocomplete": "off"}
 
 
@@ -38,21 +36,13 @@ def _form_field(spec) -> forms.Field:
 
 
 class RecordForm(forms.Form):
-    def __init__(self, *args, spec: TypeSpec, with_reason=False, with_severity=False, **kwargs):
+    def __init__(self, *args, spec: TypeSpec, with_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.spec = spec
         for field_spec in spec.fields:
             field = _form_field(field_spec)
             field.required_mark = field_spec.required
             self.fields[field_spec.code] = field
-        if with_severity:
-            self.fields["_severity"] = forms.ChoiceField(
-                label="失信程度",
-                choices=Severity.choices,
-                initial=Severity.GENERAL,
-                required=False,
-                help_text="决定公示期限：一般失信与严重失信适用不同的最短、最长公示期",
-            )
         if with_reason:
             self.fields["_reason"] = forms.CharField(label="更正说明", max_length=500, help_text="说明更正的内容和原因")
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .choices import Action, Severity, Source, Status, UploadStatus
+from .choices import Action, Severity, SeveritySource, Source, Status, UploadStatus
 
 
 class RecordQuerySet(models.QuerySet):
@@ -64,6 +64,11 @@ class Record(models.Model):
     decision_date = models.DateField("决定日期", db_index=True)
     valid_to = models.DateField("有效期至", null=True, blank=True)
     severity = models.CharField("失信程度", max_length=10, choices=Severity.choices, default=Severity.GENERAL)
+    # Whether the deciding department classified the behaviour or the platform's rule table did
+    # (blank: a type without a severity column, or a record stored before this was kept).
+    severity_source = models.CharField(
+        "严重程度来源", max_length=10, choices=SeveritySource.choices, blank=True, default=""
+    )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     report_deadline = models.DateField("报送期限", null=True, blank=True)
     deadline_calendar = models.CharField("期限所用日历", max_length=10, blank=True)

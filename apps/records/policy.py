@@ -60,11 +60,24 @@ class PolicyCache:
         return self._memo[memo_key]
 
 
+_ABSENT = object()
+
+
 @dataclass
 class Publicity:
     is_publicised: bool
     min_end: datetime.date | None
     end: datetime.date | None
+    # Why the department's 公示截止期 was not followed (shown to the clerk; the rule stands).
+    warning: str = ""
+
+
+def _declared_warning(declared_end, end, why: str) -> str:
+    if declared_end is None or declared_end == end:
+        return ""
+    if end is None:
+        return f"填报的公示截止期（{declared_end}）不适用：{why}，以规则为准"
+    return f"填报的公示截止期（{declared_end}）与规则不一致：{why}，公示至 {end}，以规则为准"
 
 
 def publicity_for(
@@ -76,7 +89,11 @@ def publicity_for(
     fine=None,
     declared_end=None,
 ) -> Publicity:
-    """The publicity window of a record, by the policy in force on its decision date."""
+    """The publicity window of a record, by the policy in force on its decision date.
+
+    A penalty is shown until the maximum period for its severity ends (unless repaired earlier);
+    a 公示截止期 the department sends that disagrees gets a warning and the rule's end is kept.
+    """
     record_type = policies.record_type
     if not record_type.is_public:
         return Publicity(False, None, None)
@@ -91,16 +108,28 @@ def publicity_for(
     minor = bool(penalty_kinds) and set(penalty_kinds) <= (unpublished | ({"罚款"} if fine_cap is not None else set()))
     if minor and fine_cap is not None and "罚款" in penalty_kinds and (fine is None or fine > fine_cap):
         minor = False
-    if minor or severity == Severity.MINOR:
-        # 令36号: 轻微失信 is not publicised.
-        return Publicity(False, None, None)
+    if minor:
+        why = "按决定日适用的规则，仅受" + "、".join(penalty_kinds) + "的处罚不予公示"
+        return Publicity(False, None, None, _declared_warning(declared_end, None, why))
+    label = Severity(severity).label if severity in Severity.values else severity
+    if severity == Severity.MINOR:
+        minor_max = policies.get(PolicyKey.PUBLICITY_MINOR_MAX_MONTHS, decision_date, default=_ABSENT)
+        if minor_max is None:
+            return Publicity(
+                False, None, None, _declared_warning(declared_end, None, "按决定日适用的规则，轻微失信信息不予公示")
+            )
+        if minor_max is not _ABSENT:
+            # Where 轻微 must be published: at most that long, and repairable as soon as fulfilled.
+            end = decision_date + relativedelta(months=int(minor_max))
+            why = f"轻微失信最长公示{int(minor_max)}个月"
+            return Publicity(True, decision_date, end, _declared_warning(declared_end, end, why))
+        # The rule in force on that day has no 轻微 category: its nearest, 一般, applies.
     if severity == Severity.SERIOUS:
         min_key, max_key = PolicyKey.PUBLICITY_SERIOUS_MIN_MONTHS, PolicyKey.PUBLICITY_SERIOUS_MAX_MONTHS
     else:
         min_key, max_key = PolicyKey.PUBLICITY_GENERAL_MIN_MONTHS, PolicyKey.PUBLICITY_GENERAL_MAX_MONTHS
     min_end = decision_date + relativedelta(months=policies.get(min_key, decision_date))
-    max_end = decision_date + relativedelta(months=policies.get(max_key, decision_date))
-    # A department may set an earlier 公示截止期, never one past the policy maximum
-    # nor before the minimum.
-    end = max_end if declared_end is None else max(min(declared_end, max_end), min_end)
-    return Publicity(True, min_end, end)
+    max_months = policies.get(max_key, decision_date)
+    end = decision_date + relativedelta(months=max_months)
+    why = f"{label}信息最长公示{max_months}个月"
+    return Publicity(True, min_end, end, _declared_warning(declared_end, end, why))

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.catalog.choices import FieldType, Role
+from apps.catalog.choices import FieldType, PolicyKey, Role
 from apps.catalog.spec import LEGAL_KIND, PERSON_KIND, Problem, TypeSpec
 from apps.subjects.choices import SubjectKind
 from apps.subjects.codes import mask_id_number
@@ -28,7 +28,7 @@ from apps.subjects.services import subject_prepare
 from apps.workdays.services import DeadlineTable
 from credit_portal.bulk import bulk_insert
 
-from .choices import Action, Outcome, Severity, Source, Status
+from .choices import SEVERITY_BY_WORD, Action, Outcome, Severity, SeveritySource, Source, Status
 from .hooks import hooks_for
 from .models import Record, RecordEvent, Submission
 from .policy import PolicyCache, PolicyMissing, publicity_for
@@ -133,6 +133,7 @@ class Ingest:
             code(Role.PUBLICITY_END),
         )
         self.f_source_uscc = code(Role.SOURCE_USCC)
+        self.f_severity = code(Role.SEVERITY)
         self.id_fields = [f.code for f in self.spec.fields if f.field_type == FieldType.ID_NUMBER]
 
     # --- public ------------------------------------------------------------------
@@ -141,12 +142,15 @@ class Ingest:
         self,
         rows: Iterable[tuple[int | None, dict]],
         *,
-        severity: str = Severity.GENERAL,
+        severity: str | None = None,
         on_batch=None,
         keep_outcomes: bool = True,
     ) -> IngestSummary:
         """``on_batch(outcomes)`` sees each batch's outcomes once it is committed; a big file's caller
-        passes ``keep_outcomes=False`` and keeps what it needs from there, so memory stays flat."""
+        passes ``keep_outcomes=False`` and keeps what it needs from there, so memory stays flat.
+
+        ``severity`` stands for a row that states none (a caller that knows it, e.g. an objection
+        correction keeping the record's own); otherwise each row's 失信行为严重程度 or the rule table decides."""
         summary = IngestSummary(keep_outcomes=keep_outcomes)
         batch = []
         for row in rows:
@@ -276,6 +280,25 @@ class Ingest:
                 self.hooks.after_write(records=new_records + changed)
         return outcomes
 
+    def resolve_severity(self, *, stated, penalty_kinds, decision_date, fallback=None) -> tuple[str, str]:
+        """(severity, severity_source) of one row: as the department stated it, else by the rule table.
+
+        The rules are policy rows in force on the decision date (``severity_minor_penalty_kinds``,
+        ``severity_default``); a type without a severity column keeps the caller's value.
+        """
+        if self.f_severity is None:
+            # A type without the column (a 违诺 breach): the caller's value is the one staff stated.
+            return (fallback, SeveritySource.STATED) if fallback else (Severity.GENERAL, "")
+        if stated in SEVERITY_BY_WORD:
+            return SEVERITY_BY_WORD[stated], SeveritySource.STATED
+        if fallback:
+            return fallback, SeveritySource.STATED
+        minor_kinds = self.policies.get(PolicyKey.SEVERITY_MINOR_PENALTY_KINDS, decision_date, default=None)
+        if minor_kinds and penalty_kinds and set(penalty_kinds) <= set(minor_kinds):
+            return Severity.MINOR, SeveritySource.DERIVED
+        default = self.policies.get(PolicyKey.SEVERITY_DEFAULT, decision_date, default=Severity.GENERAL)
+        return (default if default in Severity.values else Severity.GENERAL), SeveritySource.DERIVED
+
     def _raw_for_fixing(self, raw) -> dict:
         """The row as sent, JSON-ready, with ID numbers masked (the clerk re-enters them when fixing)."""
         kept = {k: v if isinstance(v, str) else _jsonable(v) for k, v in raw.items() if k not in self.id_fields}
@@ -308,14 +331,23 @@ class Ingest:
         deadline = self.deadlines.add(
             start=decision_date, days=self.policies.get("report_deadline_days", decision_date)
         )
+        penalty_kinds = values.get(self.f_kinds) if self.f_kinds else None
+        severity, severity_source = self.resolve_severity(
+            stated=values.get(self.f_severity) if self.f_severity else None,
+            penalty_kinds=penalty_kinds,
+            decision_date=decision_date,
+            fallback=severity,
+        )
         publicity = publicity_for(
             policies=self.policies,
             decision_date=decision_date,
             severity=severity,
-            penalty_kinds=values.get(self.f_kinds) if self.f_kinds else None,
+            penalty_kinds=penalty_kinds,
             fine=values.get(self.f_fine) if self.f_fine else None,
             declared_end=values.get(self.f_end) if self.f_end else None,
         )
+        if publicity.warning:
+            result.warnings.append(Problem(self.f_end, self.spec.by_code[self.f_end].label, publicity.warning))
         subject = subjects.get(self._subject_key(values))
         status, reported_at = (
             _intake_status(department=self.department, submit=self.submit),
@@ -337,6 +369,7 @@ class Ingest:
             decision_date=decision_date,
             valid_to=values.get(self.f_valid_to) if self.f_valid_to else None,
             severity=severity,
+            severity_source=severity_source,
             status=status,
             report_deadline=deadline.deadline,
             deadline_calendar=deadline.calendar,
@@ -402,7 +435,7 @@ class Ingest:
 
 _UPDATABLE = [
     "catalog_version", "data", "private_data", "subject", "subject_name", "subject_kind", "subject_code",
-    "decision_date", "valid_to", "severity", "status", "report_deadline", "deadline_calendar",
+    "decision_date", "valid_to", "severity", "severity_source", "status", "report_deadline", "deadline_calendar",
     "is_publicised", "publicity_min_end", "publicity_end", "content_hash",
 ]  # fmt: skip
 
@@ -440,7 +473,7 @@ def records_ingest(
     on_batch=None,
     submit=True,
     reason="",
-    severity=Severity.GENERAL,
+    severity=None,
 ) -> IngestSummary:
     """Validate and store rows (``[(row_number, {field_code: value})]``); returns the per-row outcomes.
 

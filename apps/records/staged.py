@@ -433,9 +433,10 @@ class StagedImport:
             elif f.field_type == FieldType.MULTI_ENUM:
                 cursor.execute(f"CREATE TEMP TABLE staged_lk_c{i} (t text PRIMARY KEY, arr text[], js text)")
         cursor.execute(
-            "CREATE TEMP TABLE staged_policy (decided date, kinds text, declared date, deadline date, calendar text,"
+            "CREATE TEMP TABLE staged_policy (decided date, kinds text, declared date, stated text, deadline date,"
+            " calendar text, severity text, severity_source text,"
             " cap numeric, big_pub boolean, big_min date, big_end date, small_pub boolean, small_min date,"
-            " small_end date, PRIMARY KEY (decided, kinds, declared))"
+            " small_end date, PRIMARY KEY (decided, kinds, declared, stated))"
         )
 
     def _prepared(self, table):
@@ -617,7 +618,8 @@ class StagedImport:
         cursor.execute("ANALYZE staged_ok")
 
     def policies(self) -> None:
-        """Deadline and publicity window per distinct (decision date, 处罚类别, 公示截止期), by ``publicity_for``."""
+        """Deadline, severity and publicity window per distinct (decision date, 处罚类别, 公示截止期,
+        失信行为严重程度 as stated), by the pipeline's ``resolve_severity`` and ``publicity_for``."""
         ingest, plan, cursor = self.ingest, self.plan, connection.cursor()
         spec = self.spec
         decision = spec.by_code[ingest.f_date]
@@ -627,23 +629,28 @@ class StagedImport:
             plan.value(decision),
             f"m_{self.col[kinds.code]}.js" if kinds else "NULL::text",
             plan.value(end) if end else "NULL::date",
+            self.stated_sql(),
         ]
         cursor.execute(
             f"""SELECT DISTINCT {", ".join(keys)} FROM staged_rows s JOIN staged_ok USING (n) {plan.joins()}
                 WHERE NOT EXISTS (SELECT 1 FROM staged_policy p WHERE p.decided = {keys[0]}
-                    AND p.kinds = coalesce({keys[1]}, '') AND p.declared = coalesce({keys[2]}, '0001-01-01'::date))""",  # noqa: S608
+                    AND p.kinds = coalesce({keys[1]}, '') AND p.declared = coalesce({keys[2]}, '0001-01-01'::date)
+                    AND p.stated = {keys[3]})""",  # noqa: S608
             [],
         )
         rows = []
-        for decided, kinds_js, declared_end in cursor.fetchall():
+        for decided, kinds_js, declared_end, stated in cursor.fetchall():
             penalty_kinds = json.loads(kinds_js) if kinds_js is not None else None
             try:
                 days = ingest.policies.get("report_deadline_days", decided)
                 deadline = ingest.deadlines.add(start=decided, days=days)
+                severity, severity_source = ingest.resolve_severity(
+                    stated=stated or None, penalty_kinds=penalty_kinds, decision_date=decided, fallback=self.severity
+                )
                 common = {
                     "policies": ingest.policies,
                     "decision_date": decided,
-                    "severity": self.severity,
+                    "severity": severity,
                     "penalty_kinds": penalty_kinds if ingest.f_kinds else None,
                     "declared_end": declared_end,
                 }
@@ -652,11 +659,19 @@ class StagedImport:
                 small = publicity_for(**common, fine=cap) if cap is not None else big
             except PolicyMissing:
                 continue  # those rows take the Python path, which reports the missing policy
+            if big.warning or small.warning:
+                continue  # a 公示截止期 the rule overrides: the pipeline stores the row and warns the clerk
             rows.append(
-                [decided, kinds_js or "", declared_end or datetime.date.min, deadline.deadline, deadline.calendar, cap]
+                [decided, kinds_js or "", declared_end or datetime.date.min, stated, deadline.deadline]
+                + [deadline.calendar, severity, severity_source, cap]
                 + [big.is_publicised, big.min_end, big.end, small.is_publicised, small.min_end, small.end]
             )
         self._append(cursor, "staged_policy", rows)
+
+    def stated_sql(self) -> str:
+        """The row's 失信行为严重程度 as sent ('' when empty or the type has no such column)."""
+        code = self.ingest.f_severity
+        return f"coalesce(s.{self.col[code]}, '')" if code else "''::text"
 
     def build(self, segment: int) -> None:
         """Every passing row as it will be stored: typed columns, data JSON, content hash, subject key."""
@@ -681,7 +696,7 @@ class StagedImport:
                    {uscc} AS uscc, {legal_rep} AS legal_rep, s.h AS id_hash,
                    s.{self.col[ingest.f_number]} AS decision_number, {value(Role.DECISION_DATE)} AS decision_date,
                    {value(Role.VALID_TO)}::date AS valid_to,
-                   p.deadline, p.calendar,
+                   p.deadline, p.calendar, p.severity, p.severity_source,
                    CASE WHEN {small} THEN p.small_pub ELSE p.big_pub END AS is_publicised,
                    CASE WHEN {small} THEN p.small_min ELSE p.big_min END AS publicity_min_end,
                    CASE WHEN {small} THEN p.small_end ELSE p.big_end END AS publicity_end,
@@ -694,6 +709,7 @@ class StagedImport:
             JOIN staged_policy p ON p.decided = {value(Role.DECISION_DATE)}
               AND p.kinds = coalesce({f"m_{self.col[kinds.code]}.js" if kinds else "NULL"}, '')
               AND p.declared = coalesce({value(Role.PUBLICITY_END, "NULL::date")}, '0001-01-01'::date)
+              AND p.stated = {self.stated_sql()}
             CROSS JOIN LATERAL (SELECT {plan.data_json()} AS data) j
             """,  # noqa: S608 — generated from the catalog
             [],
@@ -732,7 +748,8 @@ class StagedImport:
                 "decision_number": ("b.decision_number", None),
                 "decision_date": ("b.decision_date", None),
                 "valid_to": ("b.valid_to", None),
-                "severity": ("%s", self.severity),
+                "severity": ("b.severity", None),
+                "severity_source": ("b.severity_source", None),
                 "status": ("%s", status),
                 "report_deadline": ("b.deadline", None),
                 "deadline_calendar": ("b.calendar", None),
@@ -899,8 +916,11 @@ class StagedImport:
         yield
         self.timings[name] = self.timings.get(name, 0) + time.perf_counter() - started
 
-    def run(self, table, *, severity, on_chunk=None):
-        """Stage and store the table's rows segment by segment; returns the leftover rows' iterator."""
+    def run(self, table, *, severity=None, on_chunk=None):
+        """Stage and store the table's rows segment by segment; returns the leftover rows' iterator.
+
+        ``severity`` stands for rows that state none, as in ``Ingest.run``; each row's own
+        失信行为严重程度, or the rule table, decides otherwise."""
         self.severity = severity
         self.timings = {}
         self._create_tables()

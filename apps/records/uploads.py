@@ -48,7 +48,7 @@ from apps.catalog.choices import FieldType, Role
 from apps.catalog.normalise import clean_text, header_key
 from apps.catalog.spec import Problem, TypeSpec
 
-from .choices import Outcome, Severity, Source, UploadStatus
+from .choices import Outcome, Source, UploadStatus
 from .models import Submission, Upload
 from .services import Ingest, IngestSummary
 from .spreadsheet import (
@@ -953,7 +953,7 @@ def import_table(
     staged = StagedImport(ingest, read_errors=(*DAMAGED, UploadError))
     try:
         # The rows the staged path stores go straight in; the rest — rejected or unusual — through the pipeline.
-        leftovers = staged.run(table, severity=Severity.GENERAL, on_chunk=on_chunk)
+        leftovers = staged.run(table, on_chunk=on_chunk)
         summary = ingest.run(rows(leftovers), on_batch=on_batch, keep_outcomes=False)
     finally:
         staged.drop()

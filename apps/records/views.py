@@ -13,7 +13,7 @@ from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 from apps.subjects.pii import decrypt
 
-from .choices import Outcome, Severity, Source, Status
+from .choices import SEVERITY_BY_WORD, Outcome, SeveritySource, Source, Status
 from .forms import ReasonForm, RecordForm
 from .history import record_history
 from .models import Record, Submission
@@ -62,6 +62,9 @@ class TypeChooserView(RoleRequiredMixin, TemplateView):
         return super().get_context_data(types=reportable_types(self.request.user), **kwargs)
 
 
+SEVERITY_WORDS = {severity: word for word, severity in SEVERITY_BY_WORD.items()}
+
+
 class _EntryMixin(RoleRequiredMixin):
     """Shared by new, edit and fix: render the catalog form, run the pipeline, map problems back."""
 
@@ -87,10 +90,8 @@ class _EntryMixin(RoleRequiredMixin):
         return render(self.request, self.template_name, context)
 
     def make_form(self, data=None, initial=None):
-        return RecordForm(
-            data, initial=initial, spec=self.spec, with_reason=self.with_reason,
-            with_severity=self.spec.record_type.code == "penalty",
-        )  # fmt: skip
+        # 失信行为严重程度 is a catalog field (role ``severity``) like any other: no extra form field.
+        return RecordForm(data, initial=initial, spec=self.spec, with_reason=self.with_reason)
 
     def process(self, form, *, department, submit, reason="", keep_ids=None):
         row = form.row()
@@ -99,7 +100,6 @@ class _EntryMixin(RoleRequiredMixin):
         summary = records_ingest(
             record_type=self.spec, department=department, rows=[(None, row)], source=Source.FORM,
             actor=self.request.user, submit=submit, reason=reason,
-            severity=form.cleaned_data.get("_severity") or Severity.GENERAL,
         )  # fmt: skip
         outcome = summary.outcomes[0]
         # Non-blocking notes (an ID or mobile number in a name, a doubtful code) are shown whatever the outcome.
@@ -189,7 +189,10 @@ class RecordEditView(_EntryMixin, View):
     def get(self, request, pk):
         self.load(pk)
         initial = {code: value for code, value in self.record.data.items() if code not in self.id_codes}
-        initial["_severity"] = self.record.severity
+        severity_code = self.spec.field_code("severity")
+        if severity_code and severity_code not in initial and self.record.severity_source != SeveritySource.DERIVED:
+            # Stored before the column existed, when the form set it: offer it as stated, not re-derived.
+            initial[severity_code] = SEVERITY_WORDS.get(self.record.severity, "")
         return self.render_form(self.make_form(initial=initial), record=self.record, masked_ids=self._masked())
 
     def _masked(self):

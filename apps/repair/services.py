@@ -753,7 +753,10 @@ def objection_correct(*, objection, actor, changes: dict, reply: str) -> Objecti
     row = _record_row(record) | {code: value for code, value in changes.items()}
     summary = records_ingest(
         record_type=spec, department=record.department, rows=[(None, row)], actor=actor,
-        reason=f"异议更正（{objection.number}）：{reply}", severity=record.severity,
+        reason=f"异议更正（{objection.number}）：{reply}",
+        # A severity the department stated outside the row (before the column existed) is kept;
+        # a derived one is derived again from the corrected row.
+        severity=record.severity if record.severity_source != "derived" else None,
         submit=record.status != Status.DRAFT,
     )  # fmt: skip
     outcome = summary.outcomes[0]

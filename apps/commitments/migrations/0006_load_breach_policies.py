@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("commitments", "0005_commitment_entry_timeliness"),
         ("commitments", "0002_load_commitments"),
-        ("catalog", "0007_policy_target_keys"),
+        ("catalog", "0008_severity_policies_36"),
     ]
     operations = [migrations.RunPython(load, unload)]

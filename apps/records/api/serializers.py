@@ -173,6 +173,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "decision_date",
             "valid_to",
             "severity",
+            "severity_source",
             "status",
             "status_display",
             "report_deadline",
@@ -211,6 +212,10 @@ class PublicRecordSerializer(serializers.ModelSerializer):
     decision_number = MaskedCharField(help_text="决定文书号（其中的身份证号码、手机号码已脱敏）")
     data = serializers.SerializerMethodField(help_text="公开字段，键为国家标准字段代码，按目录顺序")
     labels = serializers.SerializerMethodField(help_text="公开字段的中文名称，键为字段代码")
+    severity = serializers.SerializerMethodField(
+        help_text="失信程度：minor 轻微 / general 一般 / serious 严重（仅行政处罚）"
+    )
+    severity_display = serializers.SerializerMethodField(help_text="失信程度中文名称，如“严重失信”（仅行政处罚）")
 
     class Meta:
         model = Record
@@ -224,6 +229,8 @@ class PublicRecordSerializer(serializers.ModelSerializer):
             "subject_code",
             "decision_number",
             "decision_date",
+            "severity",
+            "severity_display",
             "publicity_start",
             "publicity_end",
             "under_objection",
@@ -232,6 +239,15 @@ class PublicRecordSerializer(serializers.ModelSerializer):
             "labels",
         )
         read_only_fields = fields
+
+    # Severity means something for penalties only (a licence is not a 失信 record).
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_severity(self, record):
+        return record.severity if record.record_type.code == "penalty" else None
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_severity_display(self, record):
+        return record.get_severity_display() if record.record_type.code == "penalty" else None
 
     def _fields(self, record):
         memo = self.context.setdefault("_public_fields", {})

@@ -188,7 +188,10 @@ class RecordBatchView(generics.GenericAPIView):
             "认证：部门系统使用 API Key（权限范围 `records:write`），报送部门即 Key 所属部门；部门工作人员登录后"
             "报送本部门记录；信用中心工作人员须在请求体中以 `department` 指定部门代码。每次最多 1000 条。\n\n"
             "记录的键为国家标准字段代码（如 `CF_WSH`），也接受模板表头（如 `行政处罚决定书文号`）；"
-            "未识别的键被忽略并在 warnings 中提示。值为文本或数字，多选字段（如处罚类别）可用数组。"
+            "未识别的键被忽略并在 warnings 中提示。值为文本或数字，多选字段（如处罚类别）可用数组。\n\n"
+            "行政处罚的失信行为严重程度：键 `CF_SXYZCD`、`失信行为严重程度` 或 `severity`，值为 轻微 / 一般 / 严重"
+            "（或 轻微失信 / 一般失信 / 严重失信，或 `minor` / `general` / `serious`）；不填的按决定日适用的认定规则推定。"
+            "公示截止期由平台按严重程度的最长公示期确定，填报的公示截止期与规则不一致的在 warnings 中提示，以规则为准。"
         ),
         parameters=[
             OpenApiParameter(
