@@ -102,7 +102,7 @@ class Ingest:
 
     def __init__(
         self, *, record_type, department, source: str, actor=None, actor_label="", upload=None, today=None,
-        submit=True, reason="",
+        submit=True, reason="", keep_rejected=True,
     ):  # fmt: skip
         self.spec = record_type if isinstance(record_type, TypeSpec) else TypeSpec.load(record_type)
         self.record_type = self.spec.record_type
@@ -113,6 +113,9 @@ class Ingest:
         self.upload = upload
         self.submit = submit
         self.reason = reason
+        # A web form's refused attempt is shown back to the clerk to correct, not stored: it was never
+        # submitted, so it neither waits in 待整改 nor counts against the department's 合规率.
+        self.keep_rejected = keep_rejected
         self.today = today or timezone.localdate()
         self.policies = PolicyCache(self.record_type)
         self.hooks = hooks_for(self.record_type.code)
@@ -243,20 +246,25 @@ class Ingest:
                         new_events.append(self._event(old, Action.CORRECT, before, old.data))
                         outcome.record_id, record = old.pk, old
                 outcomes.append(outcome)
+                if outcome.outcome == Outcome.REJECTED and not self.keep_rejected:
+                    continue
                 submissions.append(
-                    Submission(
-                        department=self.department,
-                        record_type=self.record_type,
-                        source=self.source,
-                        upload=self.upload,
-                        row_number=row_number,
-                        # What was sent is kept where it is needed: a rejected row is reopened from
-                        # it; an accepted one lives on in its record (and its history).
-                        raw=self._raw_for_fixing(raw) if outcome.outcome == Outcome.REJECTED else {},
-                        compliant=result.ok,
-                        problems=[str(p) for p in result.problems],
-                        outcome=outcome.outcome,
-                        created_by=self.actor,
+                    (
+                        outcome,
+                        Submission(
+                            department=self.department,
+                            record_type=self.record_type,
+                            source=self.source,
+                            upload=self.upload,
+                            row_number=row_number,
+                            # What was sent is kept where it is needed: a rejected row is reopened from
+                            # it; an accepted one lives on in its record (and its history).
+                            raw=self._raw_for_fixing(raw) if outcome.outcome == Outcome.REJECTED else {},
+                            compliant=result.ok,
+                            problems=[str(p) for p in result.problems],
+                            outcome=outcome.outcome,
+                            created_by=self.actor,
+                        ),
                     )
                 )
             bulk_insert(Record, new_records)
@@ -271,11 +279,12 @@ class Ingest:
                 )
             bulk_insert(RecordEvent, new_events)
             by_number = {r.decision_number: r for r in new_records}
-            for outcome, submission in zip(outcomes, submissions, strict=True):
+            for outcome in outcomes:
                 if outcome.outcome == Outcome.ACCEPTED:
                     outcome.record_id = by_number[outcome.decision_number].pk
+            for outcome, submission in submissions:
                 submission.record_id = outcome.record_id
-            bulk_insert(Submission, submissions)
+            bulk_insert(Submission, [submission for _, submission in submissions])
             if self.hooks.after_write and (new_records or changed):
                 self.hooks.after_write(records=new_records + changed)
         return outcomes
@@ -474,15 +483,17 @@ def records_ingest(
     submit=True,
     reason="",
     severity=None,
+    keep_rejected=True,
 ) -> IngestSummary:
     """Validate and store rows (``[(row_number, {field_code: value})]``); returns the per-row outcomes.
 
     ``submit=False`` keeps valid rows as drafts (not yet reported: no timeliness
-    verdict, not public); ``reason`` is recorded on correction events.
+    verdict, not public); ``reason`` is recorded on correction events;
+    ``keep_rejected=False`` (the web form) stores no submission for a refused row.
     """
     ingest = Ingest(
         record_type=record_type, department=department, source=source, actor=actor, actor_label=actor_label,
-        upload=upload, today=today, submit=submit, reason=reason,
+        upload=upload, today=today, submit=submit, reason=reason, keep_rejected=keep_rejected,
     )  # fmt: skip
     return ingest.run(rows, on_batch=on_batch, severity=severity)
 

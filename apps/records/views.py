@@ -99,7 +99,7 @@ class _EntryMixin(RoleRequiredMixin):
             row.setdefault(code, value)
         summary = records_ingest(
             record_type=self.spec, department=department, rows=[(None, row)], source=Source.FORM,
-            actor=self.request.user, submit=submit, reason=reason,
+            actor=self.request.user, submit=submit, reason=reason, keep_rejected=False,
         )  # fmt: skip
         outcome = summary.outcomes[0]
         # Non-blocking notes (an ID or mobile number in a name, a doubtful code) are shown whatever the outcome.
