@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
 from apps.portal.ratelimits import account_key, client_address, over_limit
+from apps.records.review import awaiting_review, review_queue_url
 
 from .choices import ClaimAttemptOutcome, ClaimStatus, Role
 from .forms import (
@@ -53,6 +54,15 @@ def _form_add_validation_error(form, exc: ValidationError):
 
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.is_center or user.is_reviewer:
+            # The reviewer's queue, first thing on the 工作台: records wait here until approved.
+            context["review_count"] = awaiting_review(user).count()
+            context["review_url"] = review_queue_url()
+        return context
 
 
 class RegisterView(FormView):
