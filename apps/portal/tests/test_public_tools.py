@@ -41,3 +41,11 @@ def test_deadline_calculator_names_its_calendar(client):
     assert "2027年1月4日" in estimated and "预估日历" in estimated
     wrong = client.get(reverse("portal:deadline"), {"start": "2024-13-40", "days": "-1"}).content.decode()
     assert "请输入有效日期" in wrong and "工作日天数不能为负数" in wrong
+
+
+def test_every_page_has_the_sites_icon(client):
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("portal:home")).content.decode()
+    assert 'rel="icon"' in html and "img/favicon" in html
+    assert finders.find("img/favicon.svg")
