@@ -49,3 +49,15 @@ def test_every_page_has_the_sites_icon(client):
     html = client.get(reverse("portal:home")).content.decode()
     assert 'rel="icon"' in html and "img/favicon" in html
     assert finders.find("img/favicon.svg")
+
+
+def test_record_summary_has_no_doubled_marks(dept_a):
+    """A part that ends in its own full stop is not followed by "；" (issue 16 item 11: "。；")."""
+    from apps.portal.selectors import record_rows
+    from apps.records.models import Record
+    from apps.records.services import records_ingest
+    from apps.records.tests.factories import penalty_row
+
+    records_ingest(record_type="penalty", department=dept_a, rows=[(None, penalty_row(dept_a))])
+    summary = record_rows([Record.objects.get()])[0].summary
+    assert summary and "。；" not in summary and not summary.endswith("；")
