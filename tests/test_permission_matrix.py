@@ -177,6 +177,7 @@ MATRIX = {
     "repair:notices":                     "login   403     ok      ok      ok      ok      ok",
     "repair:objection_action":            "login   405     405     405     405     405     405",
     "repair:objection_create":            "ok      ok      ok      ok      ok      ok      ok",
+    "repair:objection_lookup":            "ok      ok      ok      ok      ok      ok      ok",
     "repair:objection_detail":            "login   ok      ok      404     ok      ok      ok",
     "repair:objections":                  "login   ok      ok      ok      ok      ok      ok",
     "reports:download":                   "ok      ok      ok      ok      ok      ok      ok",
