@@ -4,12 +4,14 @@ from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
 from apps.portal.ratelimits import account_key, client_address, over_limit
+from apps.records.review import awaiting_review, review_queue_url
 
 from .choices import ClaimAttemptOutcome, ClaimStatus, Role
 from .forms import (
@@ -53,6 +55,15 @@ def _form_add_validation_error(form, exc: ValidationError):
 
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.is_center or user.is_reviewer:
+            # The reviewer's queue, first thing on the 工作台: records wait here until approved.
+            context["review_count"] = awaiting_review(user).count()
+            context["review_url"] = review_queue_url()
+        return context
 
 
 class RegisterView(FormView):
@@ -199,7 +210,23 @@ class UserListView(AdminRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return User.objects.select_related("department").order_by("role", "username")
+        qs = User.objects.select_related("department").order_by("role", "username")
+        # 查找: by username, name or department; a role picked from the list. Bounded by the query guard.
+        query = self.request.GET.get("q", "").strip()[:50]
+        if query:
+            qs = qs.filter(
+                Q(username__icontains=query) | Q(full_name__icontains=query) | Q(department__name__icontains=query)
+            )
+        role = self.request.GET.get("role", "")
+        if role in Role.values:
+            qs = qs.filter(role=role)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            q=self.request.GET.get("q", "").strip()[:50], role=self.request.GET.get("role", ""), roles=Role.choices,
+            **kwargs,
+        )  # fmt: skip
 
 
 class UserCreateView(SuccessMessageMixin, AdminRequiredMixin, CreateView):

@@ -104,6 +104,10 @@ def _list_entry(department, subject, n, decided, list_name, reason) -> dict:
     }
 
 
+REVIEW_DEPARTMENT = "scjgj"
+REVIEW_WAITING = 3
+
+
 def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None) -> dict:
     """Report demo records for a few departments; returns how many rows each kind accepted."""
     if Record.objects.exists():
@@ -150,6 +154,18 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
             rows = [_list_entry(department, s, 10 * n + i, recent(), list_name, reason) for i, s in
                     enumerate(rng.sample(companies, min(3, len(companies))))]  # fmt: skip
             ingest("list_entry", department, rows, severity=Severity.SERIOUS)
+    # One department reviews before publishing, with a few penalties in its reviewer's queue: the demo shows
+    # the 工作台 count, the notification and the 待部门审核 → 已报送 step.
+    reviewing = departments.get(REVIEW_DEPARTMENT)
+    if reviewing and reviewing.code in PENALTY_DEPARTMENTS:
+        reviewing.requires_review = True
+        reviewing.save(update_fields=["requires_review"])
+        prefix, reasons = PENALTY_DEPARTMENTS[reviewing.code]
+        waiting = rng.sample(companies, min(REVIEW_WAITING, len(companies)))
+        ingest("penalty", reviewing, [
+            _penalty(reviewing, s, PER_DEPARTMENT + n, today - datetime.timedelta(days=n), prefix, reasons, rng)
+            for n, s in enumerate(waiting, start=1)
+        ])  # fmt: skip
     if apps.is_installed("apps.evaluation"):
         from apps.evaluation.engine import evaluate_all
 

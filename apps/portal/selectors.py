@@ -317,8 +317,10 @@ def _record_row(specs, *, pk, record_type_id, record_type, record_type_code, dec
                 department, department_id, data, severity, publicity_end, under_repair, under_objection):  # fmt: skip
     by_code = {spec.code: spec for spec in specs.get(record_type_id, ())}
     data = data or {}
-    summary = "；".join(
-        value for value in (public_value(by_code[c], data.get(c)) for c in SUMMARY_CODES if c in by_code) if value
+    # Parts that end in their own full stop ("…5000元。") are not followed by a second mark ("。；").
+    parts = [v for v in (public_value(by_code[c], data.get(c)) for c in SUMMARY_CODES if c in by_code) if v]
+    summary = "".join(
+        p if p.endswith(("。", "；", "！", "？")) or i == len(parts) - 1 else p + "；" for i, p in enumerate(parts)
     )
     return PublicRecordRow(
         pk=pk,

@@ -32,6 +32,7 @@ from .choices import SEVERITY_BY_WORD, Action, Outcome, Severity, SeveritySource
 from .hooks import hooks_for
 from .models import Record, RecordEvent, Submission
 from .policy import PolicyCache, PolicyMissing, publicity_for
+from .review import review_queue_notify
 
 BATCH_SIZE = 1000
 KIND_MAP = {
@@ -163,6 +164,12 @@ class Ingest:
                 batch = []
         if batch:
             self._run_batch(batch, severity, summary, on_batch)
+        if self.upload is None and _intake_status(department=self.department, submit=self.submit) == (
+            Status.PENDING_REVIEW
+        ):
+            # An upload notifies once when it finishes (uploads._finish), whatever path its rows took.
+            stored = summary.count(Outcome.ACCEPTED) + summary.count(Outcome.UPDATED)
+            review_queue_notify(department=self.department, count=stored, what=f"{Source(self.source).label}的信息")
         return summary
 
     def _run_batch(self, batch, severity, summary, on_batch):
@@ -541,7 +548,10 @@ def record_submit(*, record: Record, actor) -> Record:
     to = _intake_status(department=record.department, submit=True)
     if to == Status.PUBLISHED:
         _publish(record, now)
-    return _transition(record, to=to, action=Action.SUBMIT, actor=actor, allowed_from=(Status.DRAFT,))
+    record = _transition(record, to=to, action=Action.SUBMIT, actor=actor, allowed_from=(Status.DRAFT,))
+    if to == Status.PENDING_REVIEW:
+        review_queue_notify(department=record.department, count=1, what=f"草稿提交的{record.record_type.name}")
+    return record
 
 
 @transaction.atomic

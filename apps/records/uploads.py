@@ -48,8 +48,9 @@ from apps.catalog.choices import FieldType, Role
 from apps.catalog.normalise import clean_text, header_key
 from apps.catalog.spec import Problem, TypeSpec
 
-from .choices import Outcome, Source, UploadStatus
-from .models import Submission, Upload
+from .choices import Outcome, Source, Status, UploadStatus
+from .models import Record, Submission, Upload
+from .review import review_queue_notify
 from .services import Ingest, IngestSummary
 from .spreadsheet import (
     MAX_ELEMENTS_PER_ROW,
@@ -1076,6 +1077,9 @@ def _finish(upload, progress: Progress, notes, *, status, error=""):
     if status == UploadStatus.DONE:
         fields["total_rows"] = progress.processed
     Upload.objects.filter(pk=upload.pk).update(**fields)
+    if status == UploadStatus.DONE:
+        waiting = Record.objects.filter(upload=upload, status=Status.PENDING_REVIEW).count()
+        review_queue_notify(department=upload.department, count=waiting, what=f"上传文件“{upload.original_name}”中")
 
 
 def upload_create(*, uploaded_file, record_type, department, user, original_name: str | None = None) -> Upload:

@@ -125,6 +125,9 @@ class Objection(CaseFields):
         help_text="公众提交的为空",
     )
     contact_id_masked = models.CharField("申请人证件号码（脱敏）", max_length=18, blank=True)
+    # A public objector has no account: the number (sequential, guessable) and a random code shown once
+    # at submission let them look the case up. Only the code's SHA-256 is kept.
+    lookup_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     relation = models.CharField("与该信息的关系", max_length=100)
     grounds = models.TextField("异议内容及理由")
     requested_change = models.TextField("请求更正的内容", blank=True)

@@ -14,7 +14,10 @@ repaired records. It stays in the back office with its history.
 """
 
 import datetime
+import hashlib
+import hmac
 import logging
+import secrets
 import tempfile
 import uuid
 
@@ -635,7 +638,10 @@ def objection_submit(
         _objection_step(objection, today=on)
         objection.save()
         objection.number = f"YY{on:%Y}{objection.pk:06d}"
-        objection.save(update_fields=["number"])
+        if objection.filer is None:
+            objection.lookup_code = lookup_code_new()  # shown once, on the page that confirms the filing
+            objection.lookup_code_hash = _code_hash(objection.lookup_code)
+        objection.save(update_fields=["number", "lookup_code_hash"])
         ObjectionEvent.objects.create(
             objection=objection, action=ObjectionAction.SUBMIT, from_state="", to_state=ObjectionState.SUBMITTED,
             actor=objection.filer, actor_label=_label(filer) if objection.filer else f"公众：{objection.contact_name}",
@@ -648,6 +654,38 @@ def objection_submit(
             body=f"{record.subject_name} {record.decision_number}", url=objection_url(objection),
         )  # fmt: skip
     return objection
+
+
+# Unambiguous characters only (no 0/O, 1/I/L): the code is read off a screen or paper and typed in.
+LOOKUP_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+LOOKUP_CODE_LENGTH = 8
+_NO_SUCH_CASE_HASH = hashlib.sha256(b"no such case").hexdigest()
+
+
+def lookup_code_new() -> str:
+    return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(LOOKUP_CODE_LENGTH))
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def objection_lookup(*, number: str, code: str) -> Objection | None:
+    """A public objector's own case by number and code; ``None`` for any mismatch, the same way for each.
+
+    The code is compared in constant time, and a number that does not exist costs the same comparison,
+    so the answer tells a guesser nothing about which numbers are in use.
+    """
+    number = (number or "").strip().upper()[:20]
+    found = (
+        Objection.objects.select_related("record__record_type", "department")
+        .filter(number=number)
+        .exclude(lookup_code_hash="")
+        .first()
+    )
+    expected = found.lookup_code_hash if found else _NO_SUCH_CASE_HASH
+    matches = hmac.compare_digest(expected, _code_hash((code or "")[:20]))
+    return found if found is not None and matches else None
 
 
 def _lock_objection(objection) -> Objection:

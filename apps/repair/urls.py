@@ -19,6 +19,7 @@ urlpatterns = [
     path("commitment/<int:record_pk>.pdf", views.CommitmentPdfView.as_view(), name="commitment_pdf"),
     path("materials/<int:pk>/", views.MaterialDownloadView.as_view(), name="material"),
     path("objections/", views.ObjectionListView.as_view(), name="objections"),
+    path("objections/lookup/", views.objection_lookup, name="objection_lookup"),
     path("objections/new/<int:record_pk>/", views.ObjectionCreateView.as_view(), name="objection_create"),
     path("objections/<int:pk>/", views.ObjectionDetailView.as_view(), name="objection_detail"),
     path("objections/<int:pk>/<str:action>/", views.ObjectionActionView.as_view(), name="objection_action"),

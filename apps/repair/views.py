@@ -1,5 +1,6 @@
 """Pages of credit repair and objections. Views only read the request, call a service or selector, and render."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -514,6 +515,28 @@ class ObjectionCreateView(View):
                     return redirect("repair:objection_detail", pk=objection.pk)
                 return render(request, "repair/objection_done.html", {"objection": objection})
         return render(request, "repair/objection_form.html", {"form": form, "record": record})
+
+
+class ObjectionLookupForm(forms.Form):
+    number = forms.CharField(label="异议编号", max_length=20, error_messages={"required": "请填写异议编号。"})
+    code = forms.CharField(label="查询码", max_length=20, error_messages={"required": "请填写查询码。"})
+
+
+def objection_lookup(request):
+    """A public objector follows their case by number and code (the account holder sees it under 我的异议)."""
+    if request.GET and over_limit(request, "PORTAL_RATE_VERIFY"):
+        return rate_limited(request)
+    form = ObjectionLookupForm(request.GET or None)
+    objection, not_found = None, False
+    if form.is_valid():
+        objection = services.objection_lookup(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+        not_found = objection is None
+    events = objection.events.order_by("at", "pk") if objection else []
+    return render(
+        request,
+        "repair/objection_lookup.html",
+        {"form": form, "objection": objection, "events": events, "not_found": not_found},
+    )
 
 
 class ObjectionDetailView(LoginRequiredMixin, View):

@@ -285,3 +285,17 @@ def test_demo_credit_data_goes_through_the_pipeline_and_is_public(seeded, client
     before = Record.objects.count()
     seed()
     assert Record.objects.count() == before  # the credit step runs once
+
+
+def test_demo_reviewer_has_a_queue(seeded, client):
+    from apps.accounts.models import User
+    from apps.notifications.models import Notification
+    from apps.records.choices import Status
+    from apps.records.models import Record
+
+    reviewer = User.objects.get(username="scjgj_reviewer")
+    assert reviewer.department.requires_review
+    assert Record.objects.filter(department=reviewer.department, status=Status.PENDING_REVIEW).count() == 3
+    assert Notification.objects.filter(user=reviewer, title="3 条信用信息待审核").exists()
+    client.force_login(reviewer)
+    assert "<strong>3</strong> 条信用信息待审核" in client.get("/accounts/").content.decode()
