@@ -32,7 +32,15 @@ LICENSE_DEPARTMENTS = {
     "xzspfwj": ("乳审批许", "建设工程规划许可证", "新建厂房及配套设施"),
     "yjglj": ("乳应急许", "危险化学品经营许可证", "危险化学品（不含剧毒化学品）批发"),
 }
-LISTS = [("swj", "重大税收违法失信主体", "虚开增值税专用发票"), ("scjgj", "经营异常名录", "未按规定报送年度报告")]
+# (department, list, reason, severity of the 失信 behind it: black lists only)
+LISTS = [
+    ("swj", "重大税收违法失信主体", "虚开增值税专用发票", Severity.SERIOUS),
+    ("scjgj", "经营异常名录", "未按规定报送年度报告", None),
+    ("swj", "A级纳税人", "年度纳税信用评价为A级", None),
+    ("scjgj", "守合同重信用企业", "连续两年守合同重信用", None),
+]
+# The demo enterprise's own penalty is this old, so it is past 一般's 3-month minimum and repairable today.
+REPAIRABLE_AGE_DAYS = 100
 PER_DEPARTMENT = 12
 
 
@@ -121,7 +129,9 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
     counts = {"penalty": 0, "license": 0, "list_entry": 0}
 
     def recent():
-        return today - datetime.timedelta(days=rng.randrange(5, 80))
+        # Most decisions are reported within their 7 working days (the demo's 及时率 is not 0); some late.
+        days = rng.randrange(0, 6) if rng.random() < 0.6 else rng.randrange(12, 80)
+        return today - datetime.timedelta(days=days)
 
     # Penalties state no severity: the rule table derives it, as for a department that leaves it empty.
     def ingest(type_code, department, rows, severity=None):
@@ -135,10 +145,13 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
         department = departments.get(code)
         if department:
             chosen = rng.sample(companies, min(PER_DEPARTMENT, len(companies)))
+            dates = [recent() for _ in chosen]
             if code == "scjgj" and extra_penalty_subject is not None:
                 chosen[0] = extra_penalty_subject  # the demo enterprise account has something to repair
+                dates[0] = today - datetime.timedelta(days=REPAIRABLE_AGE_DAYS)
             ingest("penalty", department, [
-                _penalty(department, s, n, recent(), prefix, reasons, rng) for n, s in enumerate(chosen, start=1)
+                _penalty(department, s, n, d, prefix, reasons, rng)
+                for n, (s, d) in enumerate(zip(chosen, dates, strict=True), start=1)
             ])  # fmt: skip
     for code, (prefix, certificate, content) in LICENSE_DEPARTMENTS.items():
         department = departments.get(code)
@@ -148,12 +161,12 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
                 for n, s in enumerate(rng.sample(companies, min(PER_DEPARTMENT, len(companies))), start=1)
             ]
             ingest("license", department, rows)
-    for n, (code, list_name, reason) in enumerate(LISTS, start=1):
+    for n, (code, list_name, reason, severity) in enumerate(LISTS, start=1):
         department = departments.get(code)
         if department:
             rows = [_list_entry(department, s, 10 * n + i, recent(), list_name, reason) for i, s in
                     enumerate(rng.sample(companies, min(3, len(companies))))]  # fmt: skip
-            ingest("list_entry", department, rows, severity=Severity.SERIOUS)
+            ingest("list_entry", department, rows, severity=severity)
     # One department reviews before publishing, with a few penalties in its reviewer's queue: the demo shows
     # the 工作台 count, the notification and the 待部门审核 → 已报送 step.
     reviewing = departments.get(REVIEW_DEPARTMENT)

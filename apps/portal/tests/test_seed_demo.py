@@ -278,9 +278,13 @@ def test_demo_credit_data_goes_through_the_pipeline_and_is_public(seeded, client
     published = Record.objects.in_publicity(on=timezone.localdate())
     assert published.filter(record_type__code="penalty").count() >= 30
     assert published.filter(record_type__code="license").count() >= 20
-    assert ListEntry.objects.count() == 6
+    assert ListEntry.objects.count() == 12
+    assert ListEntry.objects.filter(list_type__color="red").count() == 6  # red lists too, not only black
     enterprise = User.objects.get(username="qiye_demo").subject
-    assert published.filter(subject=enterprise, record_type__code="penalty").exists()  # something to repair
+    own = published.get(subject=enterprise, record_type__code="penalty", department__code="scjgj")
+    assert own.publicity_min_end <= timezone.localdate()  # something to repair today
+    timely = Record.objects.filter(timely=True).count()
+    assert 0.4 < timely / Record.objects.exclude(timely=None).count() < 0.9  # 及时率 neither 0 nor a fake 100
     assert client.get("/publicity/").status_code == 200
     before = Record.objects.count()
     seed()
