@@ -5,6 +5,8 @@ cross-field) is enforced by the shared pipeline, whose problems are put back
 on the matching fields, so the form and the upload can never disagree.
 """
 
+import re
+
 from django import forms
 from django.utils.html import escape
 
@@ -14,6 +16,9 @@ from apps.catalog.spec import TypeSpec
 _WIDGET_ATTRS = {"autocomplete": "off"}
 
 
+_SEPARATOR_HINT = re.compile(r"[，,]?\s*(用|以)?[“\"]?[;；、,，][”\"]?(号)?分隔")
+
+
 def _form_field(spec) -> forms.Field:
     # Help text is rendered as HTML (as Django does for its own forms); catalog text is data staff
     # edit, so it is escaped here and can never carry markup or script.
@@ -21,6 +26,8 @@ def _form_field(spec) -> forms.Field:
     if spec.field_type == FieldType.ENUM:
         return forms.ChoiceField(choices=[("", "— 请选择 —"), *[(c, c) for c in spec.choices]], **common)
     if spec.field_type == FieldType.MULTI_ENUM:
+        # The catalog's hint is written for spreadsheets ("可多选，用“;”分隔"); on the web these are checkboxes.
+        common["help_text"] = _SEPARATOR_HINT.sub("", common["help_text"]).strip("，, ") or "可多选"
         return forms.MultipleChoiceField(
             choices=[(c, c) for c in spec.choices], widget=forms.CheckboxSelectMultiple, **common
         )

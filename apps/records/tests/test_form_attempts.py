@@ -46,3 +46,8 @@ def test_uploaded_and_api_rows_that_fail_still_count(dept_a):
     for source in ("upload", "api"):
         records_ingest(record_type="penalty", department=dept_a, rows=[(2, bad)], source=source)
     assert Submission.objects.filter(compliant=False).count() == 2
+
+
+def test_web_checkboxes_do_not_show_the_spreadsheet_separator_hint(client_for, clerk_a):
+    html = client_for(clerk_a).get(reverse("records:create", args=["penalty"])).content.decode()
+    assert "分隔" not in html and "可多选" in html
