@@ -69,3 +69,18 @@ def test_visitor_finds_a_company_downloads_its_report_and_verifies_it(page, xiny
     page.locator('#verify-result[data-status="refused"]').wait_for()
     assert "验证未通过" in page.locator("#verify-result").inner_text()
     assert NAME not in page.locator("main").inner_text().split("验证未通过")[1]
+
+
+def test_phone_search_results_are_cards_and_links_do_not_break(page, xinyuan):
+    """At 390 px names wrapped one character per line and "首页" broke into "首/页" (issue 16 item 7)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/search/?q=鑫源")
+    name = page.get_by_role("link", name=NAME)
+    box = name.bounding_box()
+    assert box["width"] > 150, box  # a card line, not a one-character column
+    for label in ("首页", "信用查询", "报告验证"):
+        link = page.locator(".public-links").get_by_role("link", name=label, exact=True)
+        height = link.bounding_box()["height"]
+        line = float(link.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 24"))
+        assert height < 1.5 * line, (label, height, line)  # one line
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
