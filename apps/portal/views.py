@@ -18,6 +18,7 @@ from credit_portal.public_queries import public_query
 
 from .choices import ArticleCategory
 from .forms import ArticleForm
+from .home import home_page
 from .models import Article
 from .ratelimits import rate_limit
 from .selectors import _optional, public_subject_search, subject_profile
@@ -30,7 +31,9 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["articles"] = list(Article.objects.published(on=timezone.localdate()).defer("body")[:6])
+        today = timezone.localdate()
+        context["articles"] = list(Article.objects.published(on=today).defer("body")[:6])
+        context["home"] = home_page(on=today)
         return context
 
 

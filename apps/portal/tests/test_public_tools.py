@@ -61,3 +61,19 @@ def test_record_summary_has_no_doubled_marks(dept_a):
     records_ingest(record_type="penalty", department=dept_a, rows=[(None, penalty_row(dept_a))])
     summary = record_rows([Record.objects.get()])[0].summary
     assert summary and "。；" not in summary and not summary.endswith("；")
+
+
+def test_home_page_shows_figures_latest_records_and_lists(client, dept_a):
+    from django.core.cache import cache
+
+    from apps.records.services import records_ingest
+    from apps.records.tests.factories import penalty_row
+
+    cache.clear()
+    with time_machine.travel(datetime.datetime(2024, 10, 10, 2, 0, tzinfo=datetime.UTC), tick=False):
+        records_ingest(record_type="penalty", department=dept_a, rows=[(None, penalty_row(dept_a))])
+        html = client.get(reverse("portal:home")).content.decode()
+    assert 'id="home-figures"' in html and "公示中的双公示信息" in html
+    assert "乳市监罚〔2024〕1号" in html  # the latest 双公示
+    assert "守信激励名单" in html and "严重失信主体名单" in html
+    cache.clear()
