@@ -125,3 +125,12 @@ def test_admin_sets_created_by(client_for, admin_user):
     override = CalendarOverride.objects.get()
     assert override.created_by == admin_user
     assert LogEntry.objects.get_for_object(override).get().actor == admin_user
+
+
+def test_calendar_page_names_no_software_versions(client_for, center):
+    """Staff read what the calendar covers, not which library version computes it (issue 16 item 5)."""
+    from apps.workdays import services
+
+    html = client_for(center).get(reverse("workdays:overrides")).content.decode()
+    assert f"{services.OFFICIAL_FIRST_YEAR}–{services.OFFICIAL_LAST_YEAR} 年" in html
+    assert "chinesecalendar" not in html and services.OFFICIAL_LIBRARY_VERSION not in html
