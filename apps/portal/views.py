@@ -37,13 +37,19 @@ class HomeView(TemplateView):
         return context
 
 
+SEARCH_PAGE_SIZE = 20
+
+
 @public_query
 @rate_limit("PORTAL_RATE_SEARCH")
 def search(request):
     """信用查询: by name fragment (2+ characters), USCC or legacy code."""
     query = request.GET.get("q", "")
     outcome = public_subject_search(query=query, on=timezone.localdate())
-    return render(request, "portal/search.html", {"outcome": outcome, "q": outcome.query})
+    # The ranked hits (at most PORTAL_SEARCH_MAX_RESULTS) are paged here: the search itself is bounded.
+    page = Paginator(outcome.hits, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"outcome": outcome, "q": outcome.query, "page_obj": page, "is_paginated": page.has_other_pages()}
+    return render(request, "portal/search.html", context)
 
 
 # No statement timeout here: five indexed look-ups by key, capped at PORTAL_PROFILE_MAX_RECORDS, with a

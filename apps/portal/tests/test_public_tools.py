@@ -77,3 +77,18 @@ def test_home_page_shows_figures_latest_records_and_lists(client, dept_a):
     assert "乳市监罚〔2024〕1号" in html  # the latest 双公示
     assert "守信激励名单" in html and "严重失信主体名单" in html
     cache.clear()
+
+
+def test_search_results_are_paged(client, settings):
+    from apps.subjects.codes import build_uscc
+    from apps.subjects.models import Subject
+
+    Subject.objects.bulk_create(
+        [Subject(kind="legal", name=f"乳山市鑫源分店{n:02d}有限公司", uscc=build_uscc("91", "371083", f"MA3P{n:04d}"))
+         for n in range(45)]
+    )  # fmt: skip
+    first = client.get(reverse("portal:search"), {"q": "鑫源"})
+    assert len(first.context["page_obj"]) == 20 and "第 1 / 3 页" in first.content.decode()
+    third = client.get(reverse("portal:search"), {"q": "鑫源", "page": "3"})
+    assert len(third.context["page_obj"]) == 5
+    assert client.get(reverse("portal:search"), {"q": "鑫源", "page": "x"}).status_code in (200, 400)
