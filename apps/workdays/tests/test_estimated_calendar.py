@@ -190,8 +190,10 @@ def test_the_calculator_page_explains_the_estimated_calendar(client_for, center)
     assert "2027年1月4日（星期一）" in page
     assert "预估日历（法定节假日推算，未含调休）</span>" in page
     assert "推定日历（周一至周五）</span>" not in page
-    # The coverage section names both libraries and what the estimate cannot know.
-    assert f"holidays {holidays.__version__}" in page
+    # The coverage section says which years the estimate covers and what it cannot know; software names and
+    # versions are internals and stay off the page (issue 16 item 5).
+    assert f"可推算 {services.ESTIMATED_FIRST_YEAR}–{services.ESTIMATED_LAST_YEAR} 年" in page
+    assert f"holidays {holidays.__version__}" not in page
     assert "调休上班的周末仍按休息日计" in page
 
 
