@@ -4,13 +4,13 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from apps.subjects.codes import normalise_code
 from apps.subjects.masking import mask_personal_numbers, public_contains
 from credit_portal.prepared import PreparedQuery
 
-from .models import Commitment
+from .models import Commitment, Fulfilment
 
 # What a USCC, a legacy code or a commitment number looks like once normalised: letters and digits only.
 _CODE_LIKE = re.compile(r"[0-9A-Z]{8,20}")
@@ -137,11 +137,11 @@ class CommitmentTimeliness:
 
     @property
     def entered_rate(self) -> float | None:
-        return 100 * self.entered_timely / self.entered if self.entered else None
+        return _percent(self.entered_timely, self.entered)
 
     @property
     def fulfilments_rate(self) -> float | None:
-        return 100 * self.fulfilments_timely / self.fulfilments if self.fulfilments else None
+        return _percent(self.fulfilments_timely, self.fulfilments)
 
     @property
     def reported(self) -> int:
@@ -157,15 +157,15 @@ class CommitmentTimeliness:
 
     @property
     def timely_rate(self) -> float | None:
-        return 100 * self.timely / self.reported if self.reported else None
+        return _percent(self.timely, self.reported)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None
 
 
 def commitment_timeliness(*, department, since: datetime.date, until: datetime.date) -> CommitmentTimeliness:
     """Figures for ``since`` ≤ day < ``until`` (local days)."""
-    from django.db.models import Count
-
-    from .models import Fulfilment
-
     entries = Commitment.objects.filter(
         supervising_department=department,
         entry_timely__isnull=False,
