@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import OperationalError, transaction
 
 from apps.lists.choices import ListColor
 from apps.lists.models import ListEntry
@@ -17,6 +18,7 @@ from apps.repair.choices import RepairState
 from apps.repair.models import RepairApplication
 from apps.reports.models import CreditReport
 from apps.subjects.models import Subject
+from credit_portal.public_queries import is_statement_timeout
 
 from .selectors import PublicRecordRow, record_rows
 
@@ -27,11 +29,13 @@ LIST_HIGHLIGHTS = 5
 
 @dataclass(frozen=True)
 class HomeFigures:
-    subjects: int
-    records_in_publicity: int
-    list_entries: int
-    reports_issued: int
-    repairs_this_year: int
+    """Each count, or ``None`` when it did not finish within the public statement timeout (shown as “—”)."""
+
+    subjects: int | None
+    records_in_publicity: int | None
+    list_entries: int | None
+    reports_issued: int | None
+    repairs_this_year: int | None
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,20 @@ def home_figures(*, on: datetime.date) -> HomeFigures:
     )
     cache.set(key, figures.__dict__, FIGURES_CACHE_SECONDS)
     return figures
+
+
+def _count(queryset) -> int | None:
+    """A whole-table count that may not hold the page: past the public statement timeout it is left out.
+
+    The savepoint keeps the page's transaction (credit_portal/public_queries.py) usable after a cancel.
+    """
+    try:
+        with transaction.atomic():
+            return queryset.count()
+    except OperationalError as exc:
+        if is_statement_timeout(exc):
+            return None
+        raise
 
 
 def home_page(*, on: datetime.date) -> HomePage:

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,18 @@ def test_search_results_are_paged(client, settings):
     third = client.get(reverse("portal:search"), {"q": "鑫源", "page": "3"})
     assert len(third.context["page_obj"]) == 5
     assert client.get(reverse("portal:search"), {"q": "鑫源", "page": "x"}).status_code in (200, 400)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statement timeout is PostgreSQL's")
+def test_a_home_figure_past_the_timeout_is_left_out_and_the_page_goes_on():
+    from django.db import transaction
+
+    from apps.portal.home import _count
+    from apps.subjects.models import Subject
+
+    # An uncorrelated condition is a one-time filter: PostgreSQL evaluates (sleeps) before reading any row.
+    slow = Subject.objects.extra(where=["(SELECT true FROM pg_sleep(0.3))"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 50")
+        assert _count(slow) is None
+        assert _count(Subject.objects.all()) == Subject.objects.count()  # the transaction is still usable
