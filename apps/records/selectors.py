@@ -60,7 +60,7 @@ def public_field_specs(record_type_ids=None) -> dict[int, list[FieldSpec]]:
     if record_type_ids is not None:
         specs = specs.filter(record_type_id__in=set(record_type_ids))
     by_type = defaultdict(list)
-    for spec in specs.only("record_type", "code", "label", "field_type", "order"):
+    for spec in specs.only("record_type", "code", "label", "field_type", "role", "order"):
         by_type[spec.record_type_id].append(spec)
     return dict(by_type)
 

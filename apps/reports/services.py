@@ -27,6 +27,7 @@ from django.utils import timezone
 from apps.accounts.choices import Role
 from apps.accounts.models import Department
 from apps.accounts.permissions import CENTER_ROLES, has_role
+from apps.catalog.choices import Role as FieldRole
 from apps.portal.selectors import (
     PENALTY_TYPE,
     PublicRecordRow,
@@ -183,8 +184,6 @@ def _profile_json(profile: SubjectProfile) -> dict:
 # department may still change or drop them); a revoked record (撤销) is a decision withdrawn, by the
 # department or after an objection, so it is no longer a penalty the subject has.
 SPECIAL_STATUSES = (Status.PUBLISHED, Status.EXPIRED)
-# The 处罚类别 field of the national template, shown as the kind of each penalty.
-KIND_CODE = "CF_CFLB"
 
 
 @dataclass(frozen=True)
@@ -239,8 +238,9 @@ def special_penalties(*, subject_pk: int, on, department_ids, period_from, perio
     specs = cached_public_field_specs()
     kinds = {}
     for record in records:
-        spec = next((s for s in specs.get(record.record_type_id, ()) if s.code == KIND_CODE), None)
-        kinds[record.pk] = public_value(spec, (record.data or {}).get(KIND_CODE)) if spec else ""
+        # The catalog field that plays 处罚类别 (its code is catalog data, not a constant here).
+        spec = next((s for s in specs.get(record.record_type_id, ()) if s.role == FieldRole.PENALTY_KINDS), None)
+        kinds[record.pk] = public_value(spec, (record.data or {}).get(spec.code)) if spec else ""
     return [
         SpecialPenalty(row=row, kind=kinds[record.pk], status=penalty_status(record, on=on))
         for record, row in zip(records, record_rows(records), strict=True)
