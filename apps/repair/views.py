@@ -392,7 +392,7 @@ class UploadNoticesView(StaffRequiredMixin, View):
     """The penalties one upload stored: their 告知书 in one zip, and their service recorded in bulk."""
 
     def get_upload(self, request, pk):
-        from apps.records.uploads import upload_queryset_for
+        from apps.records.intake.services import upload_queryset_for
 
         return get_object_or_404(upload_queryset_for(request.user), pk=pk)
 
