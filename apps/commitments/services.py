@@ -7,7 +7,6 @@ counted like every other record.
 """
 
 import datetime
-import string
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from apps.subjects.pii import decrypt
 from apps.workdays.services import workdays_add
 
 from .choices import Channel, CommitmentStatus, CommitmentType, Outcome
-from .models import PLACEHOLDERS, Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
+from .models import Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
 
 BREACH_TYPE = "commitment_breach"
 KIND_LABELS = {
@@ -31,18 +30,6 @@ KIND_LABELS = {
     SubjectKind.INDIVIDUAL_BUSINESS: "个体工商户",
     SubjectKind.PERSON: "自然人",
 }
-
-
-def template_placeholders_check(body: str) -> list[str]:
-    problems = []
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
-    except ValueError:
-        return ["承诺书正文中的花括号不成对。"]
-    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
-    if unknown:
-        problems.append(f"未知的占位符：{'、'.join('{' + n + '}' for n in unknown)}；可用：{'、'.join(PLACEHOLDERS)}。")
-    return problems
 
 
 def template_render(template: CommitmentTemplate, *, subject: Subject, signed_on, due_on, matter: str = "") -> str:
