@@ -14,9 +14,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.catalog.models import Policy, RecordType
+from apps.catalog.normalise import ValueProblem, parse_date
 from apps.records.choices import Severity, Source
 from apps.records.services import records_ingest
 from apps.subjects.choices import OperatingStatus, SubjectKind
+from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 from apps.subjects.pii import decrypt
 from apps.workdays.services import workdays_add
@@ -310,8 +312,6 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
     row; nothing is written unless every row is good. A row may carry its sheet
     row number under ``_row`` (else rows are numbered from 2, under a header).
     """
-    from apps.catalog.normalise import ValueProblem, parse_date
-    from apps.subjects.codes import normalise_code
 
     if department is None or getattr(user, "department_id", None) != department.pk:
         raise ValidationError("批量导入只能由部门工作人员以本部门名义进行。")
