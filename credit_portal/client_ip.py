@@ -51,7 +51,7 @@ def resolve_client_ip(remote_addr: str | None, forwarded_for: str | None, truste
 
 
 def trusted_proxy_count() -> int:
-    return int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    return settings.TRUSTED_PROXY_COUNT
 
 
 def client_ip_from_meta(meta) -> str:

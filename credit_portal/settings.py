@@ -1,11 +1,10 @@
-"""Settings for the county public credit information platform.
+"""Settings for the county public credit information platform, grouped by concern.
 
-Everything is read from the environment (see .env.example). With nothing set
-the portal runs in its embedded default: SQLite, local-memory cache and Celery
-tasks executed eagerly in the web process, so it starts anywhere with one
-command. DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis; DJANGO_ENV=
-production turns on every deployment safeguard and refuses to start without a
-real secret key and host list.
+Everything is read from the environment (every variable is listed in .env.example; a test keeps the two
+in step). With nothing set the portal runs in its embedded default: SQLite, local-memory cache and Celery
+tasks executed eagerly in the web process, so it starts anywhere with one command. DATABASE_URL /
+REDIS_URL switch to PostgreSQL / Redis; DJANGO_ENV=production turns on every deployment safeguard and
+refuses to start without real keys and a host list.
 """
 
 from datetime import timedelta
@@ -13,31 +12,41 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# --- Environment and keys --------------------------------------------------------------------------
 DJANGO_ENV = env_choice("DJANGO_ENV", ("development", "test", "production"), "development")
 PRODUCTION = DJANGO_ENV == "production"
-
 # Only for the embedded default; production refuses to start without SECRET_KEY.
 _DEV_SECRET = "dev-only-insecure-secret-key-not-for-production-use-0123456789"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", required=PRODUCTION) or _DEV_SECRET
+# Key for personal data (ID numbers): encrypts the stored number and keys the lookup hash. Kept apart from
+# SECRET_KEY so rotating sessions does not make stored ID numbers unreadable.
+PII_KEY = env_str("PII_KEY", required=PRODUCTION) or SECRET_KEY
+# HMAC key of the audit-trail hash chain (apps/audit/chain.py), apart from SECRET_KEY so rotating sessions
+# never invalidates the chain; someone with only database access cannot recompute it after tampering.
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", required=PRODUCTION) or PII_KEY
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-CSRF_FAILURE_VIEW = "credit_portal.errors.csrf_failure"  # Django's own page is English and outside the layout
 if PRODUCTION and not ALLOWED_HOSTS:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("生产模式必须设置 ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Key for personal data (ID numbers): encrypts the stored number and keys the
-# lookup hash. Kept apart from SECRET_KEY so rotating sessions does not make
-# stored ID numbers unreadable.
-PII_KEY = env_str("PII_KEY", required=PRODUCTION) or SECRET_KEY
+# --- Platform identity -----------------------------------------------------------------------------
+SITE_NAME = env_str("SITE_NAME") or "信用乳山"
+PLATFORM_REGION_CODE = env_str("PLATFORM_REGION_CODE") or "371083"
+PLATFORM_REGION_NAME = env_str("PLATFORM_REGION_NAME") or "乳山市"
+# Where the 信用修复告知书 and e-mails send people (online address of the portal).
+PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL") or "https://xy.rushan.gov.cn"
+# Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# --- Applications, middleware, URLs, templates ----------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -66,8 +75,9 @@ INSTALLED_APPS = [
     "apps.evaluation",
     "apps.scenarios",
     "apps.reports",
+    "apps.repair",
+    "apps.notifications",
 ]
-
 MIDDLEWARE = [
     # First: decides the client address for everything below (TRUSTED_PROXY_COUNT).
     "credit_portal.client_ip.ClientAddressMiddleware",
@@ -89,11 +99,9 @@ MIDDLEWARE = [
     # Axes must be last: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
-
 ROOT_URLCONF = "credit_portal.urls"
 WSGI_APPLICATION = "credit_portal.wsgi.application"
 ASGI_APPLICATION = "credit_portal.asgi.application"
-
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -110,15 +118,16 @@ TEMPLATES = [
     },
 ]
 
-# --- Client address ----------------------------------------------------------------
+# --- Requests: client address and size bounds ------------------------------------------------------
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: none, the socket peer is
 # the client). The one input to the client address of every throttle, lockout and log
 # (credit_portal/client_ip.py); a client-sent header is never believed beyond it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Longest query string any page or endpoint accepts (credit_portal/query_guard.py).
 QUERY_STRING_MAX_CHARS = env_int("QUERY_STRING_MAX_CHARS", 4096, minimum=256)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 
-# --- Database -------------------------------------------------------------
+# --- Database -----------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
@@ -129,14 +138,31 @@ if DATABASE_URL:
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Server-side prepared statements for the hot public reads (credit_portal/prepared.py); false behind a
+# transaction-mode connection pooler, which loses them between transactions.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
-# --- Cache, Celery ----------------------------------------------------------
+# --- Cache -----------------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage must not take pages down (credit_portal/cache.py); short timeouts so a hung Redis
+    # costs a request one second, not a worker timeout.
+    CACHES = {
+        "default": {
+            "BACKEND": "credit_portal.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per-process copies of policy data (field specs, grade labels, report-form departments;
+# credit_portal/policy_cache.py): another worker sees an edit within RECHECK seconds; the TTL is the
+# backstop for writes that send no signal.
+POLICY_CACHE_RECHECK_SECONDS = env_int("POLICY_CACHE_RECHECK_SECONDS", 1, minimum=0)
+POLICY_CACHE_SECONDS = env_int("POLICY_CACHE_SECONDS", 300, minimum=0)
 
+# --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the embedded default runs every task inline, so the portal
@@ -197,9 +223,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.records.tasks.sweep_stuck_uploads",
         "schedule": crontab(minute="*/5"),
     },
+    # Working hours: 临期 / 超期 flags of repair and objection cases, escalation of overdue ones.
+    "repair-flag-due-cases": {
+        "task": "apps.repair.tasks.flag_due_cases",
+        "schedule": crontab(hour="8-18", minute=5),
+    },
 }
 
-# --- Auth ---------------------------------------------------------------------
+# --- Accounts, login, sessions -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -216,7 +247,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-
 # Login throttling (django-axes): lock a username+address pair after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
@@ -236,19 +266,18 @@ CLAIM_LOCK_ATTEMPTS = env_int("CLAIM_LOCK_ATTEMPTS", 10, minimum=1)
 CLAIM_LOCK_WINDOW_HOURS = env_int("CLAIM_LOCK_WINDOW_HOURS", 24, minimum=1)
 CLAIM_LOCK_DEACTIVATES_LOGIN = env_bool("CLAIM_LOCK_DEACTIVATES_LOGIN", True)
 
-# --- i18n -----------------------------------------------------------------------
+# --- Language and time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
-# --- Static and media -------------------------------------------------------
+# --- Static files and private media ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "var" / "staticfiles")
-# Uploaded files live outside the web root and are only served through views
-# that check who may see them.
+# Uploaded files live outside the web root and are only served through views that check who may see them.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
@@ -258,7 +287,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
+
+# --- Intake: uploads, imports, spreadsheets (apps.records.intake) ---------------------------------
 RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreadsheet uploads (records_upload)
 # Large uploads on PostgreSQL are validated and stored set-based (apps/records/intake/staged.py); rows it is
 # unsure of still take the Python pipeline. Off: every row takes the pipeline (slower, same result).
@@ -270,6 +300,9 @@ IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1
 # clerk. Longer than the bulk queue's usual wait and than one batch of the slowest import.
 UPLOAD_STUCK_MINUTES = env_int("UPLOAD_STUCK_MINUTES", 30, minimum=1)
 UPLOAD_MAX_REQUEUES = env_int("UPLOAD_MAX_REQUEUES", 3, minimum=0)
+# Stored rows with a note for the clerk (an ID or mobile number in a name…) listed on the upload page;
+# the rest are counted. Bounds the memory and the upload's JSON on a file where every row has one.
+UPLOAD_MAX_WARNED_ROWS = env_int("UPLOAD_MAX_WARNED_ROWS", 1000, minimum=1)
 # Zip-bomb guards of every .xlsx reader (apps/records/intake/guards.py). A real workbook has a few dozen
 # parts compressed 5-20:1; a hostile one is small on disk and inflates to gigabytes. Checked on the zip
 # directory before anything is inflated, and again while each part inflates.
@@ -282,14 +315,44 @@ SPREADSHEET_MAX_SHARED_STRINGS_MB = env_int("SPREADSHEET_MAX_SHARED_STRINGS_MB",
 SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 100, minimum=2)
 # Characters in one cell (Excel's own limit is 32,767).
 SPREADSHEET_MAX_CELL_CHARS = env_int("SPREADSHEET_MAX_CELL_CHARS", 32_767, minimum=256)
-# Stored rows with a note for the clerk (an ID or mobile number in a name…) listed on the upload page;
-# the rest are counted. Bounds the memory and the upload's JSON on a file where every row has one.
-UPLOAD_MAX_WARNED_ROWS = env_int("UPLOAD_MAX_WARNED_ROWS", 1000, minimum=1)
 # Batch credit checks (逢办必查 by file) run in the request: these bound its time.
 CREDIT_CHECK_BATCH_MAX_ROWS = env_int("CREDIT_CHECK_BATCH_MAX_ROWS", 20_000, minimum=1)
 CREDIT_CHECK_BATCH_MAX_MB = env_int("CREDIT_CHECK_BATCH_MAX_MB", 10, minimum=1)
 
-# --- E-mail -------------------------------------------------------------------------
+# --- Public portal, public API and credit reports (apps.portal, apps.reports) ---------------------
+PORTAL_SEARCH_MAX_RESULTS = env_int("PORTAL_SEARCH_MAX_RESULTS", 200, minimum=1)
+PORTAL_PROFILE_MAX_RECORDS = env_int("PORTAL_PROFILE_MAX_RECORDS", 200, minimum=1)
+# Public lists over millions of rows (credit_portal/pagination.py): the public API's default and largest
+# page (a larger ?limit= is answered with this many rows), how many pages deep the public HTML lists go
+# (deeper needs a narrower search), and the largest ?limit= of the other API lists.
+PUBLIC_PAGE_SIZE = env_int("PUBLIC_PAGE_SIZE", 20, minimum=1)
+PUBLIC_PAGE_SIZE_MAX = env_int("PUBLIC_PAGE_SIZE_MAX", 100, minimum=1)
+PUBLIC_MAX_PAGES = env_int("PUBLIC_MAX_PAGES", 50, minimum=1)
+API_PAGE_SIZE_MAX = env_int("API_PAGE_SIZE_MAX", 1000, minimum=1)
+# Longest any one SQL statement of a public page or public API call may run on PostgreSQL before it is
+# cancelled and the visitor gets a 503 (credit_portal/public_queries.py); 0 switches the limit off.
+PUBLIC_STATEMENT_TIMEOUT_MS = env_int("PUBLIC_STATEMENT_TIMEOUT_MS", 2000, minimum=0)
+# Parallel workers a public read may start (max_parallel_workers_per_gather inside that transaction).
+PUBLIC_PARALLEL_WORKERS = env_int("PUBLIC_PARALLEL_WORKERS", 0, minimum=0)
+# Rate limits per client address (credit_portal/ratelimits.py, counted in the Django cache): "<count>/<s|m|h|d>".
+PORTAL_RATE_SEARCH = env_str("PORTAL_RATE_SEARCH") or "60/m"
+PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"
+PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
+PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
+PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
+PORTAL_RATE_PASSWORD_RESET = env_str("PORTAL_RATE_PASSWORD_RESET") or "5/h"  # reset e-mails asked for (apps.accounts)
+SCENARIO_CHECK_RATE = env_str("SCENARIO_CHECK_RATE") or "600/h"  # 信易+ partner checks per API key (apps.scenarios)
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# The CJK TrueType font embedded in generated PDFs (credit_portal.pdf.cjk_font_name).
+PDF_CJK_FONT = env_str("PDF_CJK_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+# --- Credit repair and objections (apps.repair) ---------------------------------------------------
+REPAIR_MATERIAL_MAX_MB = env_int("REPAIR_MATERIAL_MAX_MB", 10, minimum=1)  # each uploaded repair/objection material
+REPAIR_NOTICE_BULK_MAX = env_int("REPAIR_NOTICE_BULK_MAX", 5000, minimum=1)  # 告知书 in one bulk zip (Celery task)
+# The service window the 信用修复告知书 names.
+REPAIR_OFFICE = env_str("REPAIR_OFFICE") or "乳山市政务服务中心信用修复窗口（乳山市社会信用体系建设领导小组办公室）"
+
+# --- E-mail ------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -298,7 +361,7 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "noreply@credit.example.gov.cn"
 
-# --- REST framework / OpenAPI ----------------------------------------------------
+# --- REST framework and OpenAPI --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.api.authentication.ApiKeyAuthentication",
@@ -324,13 +387,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Framework-level error answers (401/403/404/400/429) documented once for every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "credit_portal.openapi.add_error_responses",
+    ],
 }
 
-# --- Auditlog -----------------------------------------------------------------
+# --- Audit log ----------------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
-# --- Security ---------------------------------------------------------------------
+# --- Security ------------------------------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "credit_portal.errors.csrf_failure"  # Django's own page is English and outside the layout
 # No inline script or style anywhere: every script is a file under static/ and
 # behaviour hangs off data- attributes. Swagger UI and ReDoc initialise inline,
 # so the API docs pages are left out of the policy.
@@ -364,6 +433,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Logging -------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -371,77 +441,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
-
-# --- Platform identity ----------------------------------------------------------------
-SITE_NAME = env_str("SITE_NAME") or "信用乳山"
-PLATFORM_REGION_CODE = env_str("PLATFORM_REGION_CODE") or "371083"
-PLATFORM_REGION_NAME = env_str("PLATFORM_REGION_NAME") or "乳山市"
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-
-# --- Audit hash chain ---------------------------------------------------------------
-# HMAC key of the audit-trail hash chain (apps/audit/chain.py). Kept apart
-# from SECRET_KEY so rotating sessions never invalidates the chain; someone
-# with only database access cannot recompute it after tampering.
-AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", required=PRODUCTION) or PII_KEY
-# Framework-level error answers (401/403/404/400/429) documented once for every operation.
-SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
-    "drf_spectacular.hooks.postprocess_schema_enums",
-    "credit_portal.openapi.add_error_responses",
-]
-
-# A Redis outage must not take pages down (credit_portal/cache.py); short
-# timeouts so a hung Redis costs a request one second, not a worker timeout.
-if REDIS_URL:
-    CACHES["default"] = {
-        "BACKEND": "credit_portal.cache.FailSoftRedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-
-# --- PDF, credit repair and objections ------------------------------------------------
-# The CJK TrueType font embedded in generated PDFs (credit_portal.pdf.cjk_font_name).
-PDF_CJK_FONT = env_str("PDF_CJK_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-REPAIR_MATERIAL_MAX_MB = env_int("REPAIR_MATERIAL_MAX_MB", 10, minimum=1)  # each uploaded repair/objection material
-# Where the 信用修复告知书 tells a subject to apply (online address and service window).
-PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL") or "https://xy.rushan.gov.cn"
-REPAIR_NOTICE_BULK_MAX = env_int("REPAIR_NOTICE_BULK_MAX", 5000, minimum=1)  # 告知书 in one bulk zip (Celery task)
-REPAIR_OFFICE = env_str("REPAIR_OFFICE") or "乳山市政务服务中心信用修复窗口（乳山市社会信用体系建设领导小组办公室）"
-INSTALLED_APPS += ["apps.repair", "apps.notifications"]
-CELERY_BEAT_SCHEDULE["repair-flag-due-cases"] = {
-    "task": "apps.repair.tasks.flag_due_cases",
-    "schedule": crontab(hour="8-18", minute=5),
-}
-# --- Public portal and credit reports (apps.portal, apps.reports) ----------------------
-PORTAL_SEARCH_MAX_RESULTS = env_int("PORTAL_SEARCH_MAX_RESULTS", 200, minimum=1)
-PORTAL_PROFILE_MAX_RECORDS = env_int("PORTAL_PROFILE_MAX_RECORDS", 200, minimum=1)
-# Public lists over millions of rows (credit_portal/pagination.py): the public API's default and largest
-# page (a larger ?limit= is answered with this many rows), how many pages deep the public HTML lists go
-# (deeper needs a narrower search), and the largest ?limit= of the other API lists.
-PUBLIC_PAGE_SIZE = env_int("PUBLIC_PAGE_SIZE", 20, minimum=1)
-PUBLIC_PAGE_SIZE_MAX = env_int("PUBLIC_PAGE_SIZE_MAX", 100, minimum=1)
-PUBLIC_MAX_PAGES = env_int("PUBLIC_MAX_PAGES", 50, minimum=1)
-API_PAGE_SIZE_MAX = env_int("API_PAGE_SIZE_MAX", 1000, minimum=1)
-# Longest any one SQL statement of a public page or public API call may run on PostgreSQL before it is
-# cancelled and the visitor gets a 503 (credit_portal/public_queries.py); 0 switches the limit off.
-PUBLIC_STATEMENT_TIMEOUT_MS = env_int("PUBLIC_STATEMENT_TIMEOUT_MS", 2000, minimum=0)
-# Parallel workers a public read may start (max_parallel_workers_per_gather inside that transaction).
-PUBLIC_PARALLEL_WORKERS = env_int("PUBLIC_PARALLEL_WORKERS", 0, minimum=0)
-# Per-process copies of policy data (field specs, grade labels, report-form departments;
-# credit_portal/policy_cache.py): another worker sees an edit within RECHECK seconds; the TTL is the
-# backstop for writes that send no signal.
-# Server-side prepared statements for the hot public reads (credit_portal/prepared.py); false behind a
-# transaction-mode connection pooler, which loses them between transactions.
-DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
-POLICY_CACHE_RECHECK_SECONDS = env_int("POLICY_CACHE_RECHECK_SECONDS", 1, minimum=0)
-POLICY_CACHE_SECONDS = env_int("POLICY_CACHE_SECONDS", 300, minimum=0)
-# Rate limits per client address (django-ratelimit, counted in the Django cache): "<count>/<s|m|h|d>".
-PORTAL_RATE_SEARCH = env_str("PORTAL_RATE_SEARCH") or "60/m"
-PORTAL_RATE_PROFILE = env_str("PORTAL_RATE_PROFILE") or "120/m"
-PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
-PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
-PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
-PORTAL_RATE_PASSWORD_RESET = env_str("PORTAL_RATE_PASSWORD_RESET") or "5/h"  # reset e-mails asked for (apps.accounts)
-SCENARIO_CHECK_RATE = env_str("SCENARIO_CHECK_RATE") or "600/h"  # 信易+ partner checks per API key (apps.scenarios)
-RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-# Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""

@@ -167,3 +167,18 @@ def test_embedded_default_serves_the_public_lists_and_refuses_hostile_queries(tm
     result = _manage("shell", "-c", script, env_overrides={"DATABASE_URL": f"sqlite:///{tmp_path / 'dev.sqlite3'}"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1].split() == ["200", "200", "200", "400", "200"]
+
+
+def test_every_environment_variable_is_listed_in_env_example():
+    """The settings, gunicorn's config and .env.example name the same variables (an operator reads only the last)."""
+    import re
+
+    read = set()
+    for path in (ROOT / "credit_portal").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r'env_(?:str|int|bool|list|choice)\(\s*"([A-Z][A-Z0-9_]*)"', text))
+        read |= set(re.findall(r'os\.environ(?:\.get)?[\[(]\s*"([A-Z][A-Z0-9_]*)"', text))
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(encoding="utf-8"), re.M))
+    read -= {"XDG_RUNTIME_DIR"}  # the operating system's, read by gunicorn_conf.py for its control socket
+    assert read - listed == set(), f"读取但未在 .env.example 列出：{sorted(read - listed)}"
+    assert listed - read == set(), f".env.example 列出但未读取：{sorted(listed - read)}"

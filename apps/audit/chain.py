@@ -50,7 +50,7 @@ _FIELDS = (
 
 
 def _key() -> bytes:
-    return (getattr(settings, "AUDIT_CHAIN_KEY", None) or settings.SECRET_KEY).encode()
+    return settings.AUDIT_CHAIN_KEY.encode()
 
 
 def canonical(entry) -> str:

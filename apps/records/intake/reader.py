@@ -56,7 +56,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "RECORD_UPLOAD_MAX_MB", 50)) * 1024 * 1024
+    return settings.RECORD_UPLOAD_MAX_MB * 1024 * 1024
 
 
 def extension_of(name: str) -> str:

@@ -78,7 +78,7 @@ _JOIN = "\u2400"  # SYMBOL FOR NULL
 
 def staged_available(ingest) -> bool:
     """Whether this run may take the staged path: PostgreSQL, a submitting run, catalog rules it can express."""
-    if connection.vendor != "postgresql" or not getattr(settings, "IMPORT_STAGED", True):
+    if connection.vendor != "postgresql" or not settings.IMPORT_STAGED:
         return False
     if not ingest.submit or ingest.hooks.validate or ingest.hooks.after_write:
         return False
@@ -926,7 +926,7 @@ class StagedImport:
         with connection.cursor() as cursor:
             # Sorts and hashes over a segment's wide rows: in memory, not spilled to disk (reset in drop()).
             cursor.execute("SET work_mem = '128MB'")
-        size = max(int(getattr(settings, "IMPORT_STAGED_CHUNK_ROWS", 20000)), 1)
+        size = settings.IMPORT_STAGED_CHUNK_ROWS
         for segment, rows in enumerate(self._segments(table, size)):
             with self._step("stage"):
                 if not self._copy(rows):
