@@ -7,12 +7,17 @@ account. ``client_for(user)`` returns a logged-in test client.
 """
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from apps.accounts.choices import Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, User
 
 PASSWORD = "Xy7!credit-pass"  # noqa: S105 — test accounts only
+
+# The suite creates hundreds of users and signs in thousands of times; the production hasher's deliberate
+# cost (~0.1–0.3 s a hash) would be most of its time. Tests of hashing itself override this.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
