@@ -27,4 +27,6 @@ class ManualEntryForm(forms.Form):
     points = forms.DecimalField(label="分数", required=False, max_digits=5, decimal_places=2)
     item = forms.SlugField(label="扣分事项", required=False)
     note = forms.CharField(label="说明", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    evidence = forms.FileField(label="佐证材料", help_text="PDF、JPG、PNG", error_messages={"required": "请上传佐证材料。"})
+    evidence = forms.FileField(
+        label="佐证材料", help_text="PDF、JPG、PNG", error_messages={"required": "请上传佐证材料。"}
+    )

@@ -298,7 +298,11 @@ def _specific_categories(live, indicator):
     counts = {names[code]: by_code.get(code, 0) for code in (codes or sorted(names)) if code in names}
     counts |= {f"{code}（目录中无此类型）": 0 for code in missing}
     text = "，".join(f"{name} {n:,}" for name, n in counts.items())
-    inputs = [Input(names[code], by_code.get(code, 0), _href("records:list", type=code)) for code in codes or sorted(names) if code in names]
+    inputs = [
+        Input(names[code], by_code.get(code, 0), _href("records:list", type=code))
+        for code in codes or sorted(names)
+        if code in names
+    ]
     return Measured(
         counts, float(sum(counts.values())), text or "无特定领域信息类型", {"counts": counts}, inputs,
         formula=f"分别统计{'、'.join(names[c] for c in codes if c in names) or '特定领域信息'}累计报送条数",
@@ -328,7 +332,9 @@ def _public_body_debtors(live, indicator):
     count = len(bodies)
     list_name = list_type.name if list_type else code
     text = f"{count} 家" + (f"（{'、'.join(bodies[:10])}{'等' if count > 10 else ''}）" if bodies else "")
-    inputs = [Input(f"列入{list_name}的机关、事业单位", count, _href("lists:entries", type=list_type.pk if list_type else ""))]
+    inputs = [
+        Input(f"列入{list_name}的机关、事业单位", count, _href("lists:entries", type=list_type.pk if list_type else ""))
+    ]
     inputs += [Input(name, "在列", _href("lists:entries", q=name)) for name in bodies[:10]]
     return Measured(
         count, float(count), text, {"bodies": bodies}, inputs,
@@ -362,9 +368,7 @@ def _xinyi_fields(live, indicator):
     from apps.scenarios.choices import Category
     from apps.scenarios.models import Scenario
 
-    by_field = dict(
-        Scenario.objects.filter(is_active=True).order_by().values_list("category").annotate(n=Count("pk"))
-    )
+    by_field = dict(Scenario.objects.filter(is_active=True).order_by().values_list("category").annotate(n=Count("pk")))
     labels = dict(Category.choices)
     count = len(by_field)
     scenarios = sum(by_field.values())
@@ -429,7 +433,10 @@ def _graded_fields(live, indicator):
     from apps.evaluation.models import SupervisionField
 
     fields = list(
-        SupervisionField.objects.filter(tasks__drawn_at__isnull=False).distinct().order_by("code").values_list("name", flat=True)
+        SupervisionField.objects.filter(tasks__drawn_at__isnull=False)
+        .distinct()
+        .order_by("code")
+        .values_list("name", flat=True)
     )
     available = SupervisionField.objects.count()
     count = len(fields)
@@ -484,7 +491,10 @@ def _entry_input(entry: ManualEntry, label: str) -> Input:
 def _manual_measured(indicator: Indicator, live: LiveFigures) -> Measured:
     """The latest score the credit center entered for the period; earlier entries stay as its history."""
     entries = list(_entries_in_period(indicator.code, live.period))
-    inputs = [_entry_input(e, f"{e.month:%Y年%-m月}评分" + ("（现行）" if i == 0 else "（已被更正）")) for i, e in enumerate(entries)]
+    inputs = [
+        _entry_input(e, f"{e.month:%Y年%-m月}评分" + ("（现行）" if i == 0 else "（已被更正）"))
+        for i, e in enumerate(entries)
+    ]
     if not entries:
         return Measured(
             None, None, "尚未录入人工评分", {}, [],
@@ -609,7 +619,9 @@ def rule_text(indicator: Indicator) -> str:
             if "points" in item:
                 months = int(item.get("months", 1))
                 each = _number(item["points"], "")
-                parts.append(f"{item['name']}：" + (f"连续 {months} 个月每月扣 {each} 分" if months > 1 else f"当月扣 {each} 分"))
+                parts.append(
+                    f"{item['name']}：" + (f"连续 {months} 个月每月扣 {each} 分" if months > 1 else f"当月扣 {each} 分")
+                )
             else:
                 parts.append(f"{item['name']}：当月最多扣 {_number(item['max'], '')} 分")
         return "从总分中扣除：" + "；".join(parts)
@@ -749,7 +761,9 @@ def _score_cell(line: Line):
 
 
 def scorecard_rows_for_export(card: Scorecard) -> list[list]:
-    rows = [["类别", "创建指标", "目标", "当前值", "得分", "分值", "计算方法", "计分规则", "统计期间", "依据", "评分标准"]]
+    rows = [
+        ["类别", "创建指标", "目标", "当前值", "得分", "分值", "计算方法", "计分规则", "统计期间", "依据", "评分标准"]
+    ]
     for line in card.lines:
         i = line.indicator
         m = line.measured
@@ -768,5 +782,19 @@ def scorecard_rows_for_export(card: Scorecard) -> list[list]:
                 i.standard,
             ]
         )
-    rows.append(["", "合计（已评分项，已扣除扣分事项）", "", "", float(card.total), float(card.assessed_points), "", "", "", "", ""])
+    rows.append(
+        [
+            "",
+            "合计（已评分项，已扣除扣分事项）",
+            "",
+            "",
+            float(card.total),
+            float(card.assessed_points),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
     return rows

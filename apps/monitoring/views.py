@@ -304,7 +304,9 @@ class ManualEntryView(CenterRequiredMixin, View):
                     messages.error(request, error)
             return redirect("monitoring:dashboard")
         data = form.cleaned_data
-        indicator = next((i for i in Indicator.objects.in_force(on=timezone.localdate()) if i.code == data["code"]), None)
+        indicator = next(
+            (i for i in Indicator.objects.in_force(on=timezone.localdate()) if i.code == data["code"]), None
+        )
         if indicator is None:
             messages.error(request, "评分表中没有该指标。")
             return redirect("monitoring:dashboard")
@@ -322,7 +324,9 @@ class ManualEntryView(CenterRequiredMixin, View):
                 messages.error(request, message)
             return redirect("monitoring:dashboard")
         verb = "扣分" if entry.item else "评分"
-        messages.success(request, f"已登记“{indicator.name}”{verb} {entry.points} 分（{Month.of(entry.month).label}）。")
+        messages.success(
+            request, f"已登记“{indicator.name}”{verb} {entry.points} 分（{Month.of(entry.month).label}）。"
+        )
         return redirect(f"{reverse('monitoring:dashboard')}#line-{indicator.code}")
 
 

@@ -181,9 +181,16 @@ def constructed(dept_a, center):
         all_enterprises = list(Subject.objects.filter(uscc__startswith="91", status="operating").order_by("pk"))
         commitments = Commitment.objects.bulk_create(
             Commitment(
-                code=f"37108320220101{i:06d}", template=template, type="certificate", matter="测试事项",
-                subject=all_enterprises[i], text="承诺", signed_on=datetime.date(2022, 6, 1),
-                due_on=datetime.date(2022, 7, 1), channel="online", supervising_department=dept_a,
+                code=f"37108320220101{i:06d}",
+                template=template,
+                type="certificate",
+                matter="测试事项",
+                subject=all_enterprises[i],
+                text="承诺",
+                signed_on=datetime.date(2022, 6, 1),
+                due_on=datetime.date(2022, 7, 1),
+                channel="online",
+                supervising_department=dept_a,
                 fulfilment_deadline=datetime.date(2022, 7, 10),
             )  # fmt: skip
             for i in range(320)
@@ -266,7 +273,9 @@ def test_every_seed_line_scores_as_worked_out_by_hand(constructed):
     scored = {code: str(line.score) for code, line in lines.items() if line.score is not None}
     assert scored == EXPECTED
     assert lines["repair_overdue"].score is None  # monitoring only
-    assert {code: lines[code].indicator.points for code in SEED_POINTS} == {k: Decimal(v) for k, v in SEED_POINTS.items()}
+    assert {code: lines[code].indicator.points for code in SEED_POINTS} == {
+        k: Decimal(v) for k, v in SEED_POINTS.items()
+    }
     assert card.full_points == Decimal("100")
     assert card.total == Decimal("52.42")
     assert card.deducted == Decimal("3.50")
@@ -275,7 +284,10 @@ def test_every_seed_line_scores_as_worked_out_by_hand(constructed):
     assert lines["public_body_debtors"].measured.value == 2
     assert lines["serious_share"].measured.detail == {"serious": 2, "market": 500}
     assert lines["check_ratio"].measured.detail == {"checks": 450, "market": 500}
-    assert lines["double_publicity"].measured.value.count(False) == 1 and len(lines["double_publicity"].measured.value) == 24
+    assert (
+        lines["double_publicity"].measured.value.count(False) == 1
+        and len(lines["double_publicity"].measured.value) == 24
+    )
     assert lines["code_error_rate"].measured.value == [True] * 2 + [False] + [True] * 9
     assert lines["data_volume"].measured.value == 9
     assert len(lines["specific_categories"].measured.value) == 8
@@ -316,7 +328,11 @@ def test_a_manual_entry_needs_evidence_a_note_and_a_score_in_range(center, clerk
             manual_entry_record(user=center, indicator=line, month=Month(datetime.date(2022, 11, 1)), note=" ",
                                 uploaded=SimpleUploadedFile("x.pdf", b"not a pdf"), points=11)  # fmt: skip
         problems = " ".join(caught.value.messages)
-        assert "请填写说明" in problems and "得分应在 0 到 10.00 之间" in problems and "不是 PDF、JPG、PNG 文件" in problems
+        assert (
+            "请填写说明" in problems
+            and "得分应在 0 到 10.00 之间" in problems
+            and "不是 PDF、JPG、PNG 文件" in problems
+        )
         with pytest.raises(ValidationError, match="所属月份应在本创建期内"):
             manual_entry_record(user=center, indicator=line, month=Month(datetime.date(2021, 11, 1)), note="x",
                                 uploaded=evidence(), points=5)  # fmt: skip
@@ -343,14 +359,29 @@ def test_the_entry_form_and_the_evidence_download(client_for, center):
     with at(2022, 11, 30, 10, 0):
         response = client.post(
             "/monitoring/dashboard/entries/",
-            {"code": "innovation", "month": "2022-11", "points": "1", "note": "获国家发展改革委推广", "evidence": evidence("推广通知.pdf")},
+            {
+                "code": "innovation",
+                "month": "2022-11",
+                "points": "1",
+                "note": "获国家发展改革委推广",
+                "evidence": evidence("推广通知.pdf"),
+            },
         )
         assert response.status_code == 302
         entry = ManualEntry.objects.get()
-        assert (entry.code, entry.points, entry.entered_by, entry.original_name) == ("innovation", 1, center, "推广通知.pdf")
+        assert (entry.code, entry.points, entry.entered_by, entry.original_name) == (
+            "innovation",
+            1,
+            center,
+            "推广通知.pdf",
+        )
         download = client.get(f"/monitoring/dashboard/entries/{entry.pk}/evidence/")
         assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
         assert "attachment" in download["Content-Disposition"]
-        bad = client.post("/monitoring/dashboard/entries/", {"code": "innovation", "month": "2022-11", "points": "1", "note": "x"}, follow=True)
+        bad = client.post(
+            "/monitoring/dashboard/entries/",
+            {"code": "innovation", "month": "2022-11", "points": "1", "note": "x"},
+            follow=True,
+        )
         assert "请上传佐证材料" in bad.content.decode()
     assert ManualEntry.objects.count() == 1

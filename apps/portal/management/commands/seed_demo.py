@@ -515,7 +515,11 @@ class SubjectFactory:
             ),
             "person": Spec(kind=SubjectKind.PERSON, name=DEMO_PERSON, id_number=id_number(DEMO_PERSON_ID17)),
             "credit_center": self.fixed(
-                "12", "乳山市公共信用信息中心", "MB0XY371", legal_representative="姜文博", public_body=PublicBody.INSTITUTION
+                "12",
+                "乳山市公共信用信息中心",
+                "MB0XY371",
+                legal_representative="姜文博",
+                public_body=PublicBody.INSTITUTION,
             ),
             "cooperative": self.fixed(
                 "93", "乳山市乳山口镇海丰牡蛎养殖专业合作社", "MA3CRH93", legal_representative="宋海波"
