@@ -322,7 +322,7 @@ def fastest_xlsx_rows(xlsx_path: Path):
         import python_calamine
     except ImportError:
         from apps.catalog.spec import TypeSpec
-        from apps.records.uploads import open_table
+        from apps.records.intake.table import open_table
 
         handle = xlsx_path.open("rb")
         table = open_table(handle, xlsx_path.name, TypeSpec.load("penalty"))
@@ -346,7 +346,7 @@ def worker(args):
     if args.worker == "import":
         import logging
 
-        logging.getLogger("apps.records.staged").setLevel(logging.INFO)  # its step timings, printed below
+        logging.getLogger("apps.records.intake.staged").setLevel(logging.INFO)  # its step timings, printed below
         wipe(DEPARTMENT["code"])
         out = StringIO()
         profiler = None
@@ -374,7 +374,7 @@ def worker(args):
         result["summary"] = json.loads(out.getvalue().strip().splitlines()[-1])
     else:  # parse only: the platform reader, no database writes
         from apps.catalog.spec import TypeSpec
-        from apps.records.uploads import open_table
+        from apps.records.intake.table import open_table
 
         started = time.perf_counter()
         with open(args.file, "rb") as handle:

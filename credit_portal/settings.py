@@ -260,7 +260,7 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreadsheet uploads (records_upload)
-# Large uploads on PostgreSQL are validated and stored set-based (apps/records/staged.py); rows it is
+# Large uploads on PostgreSQL are validated and stored set-based (apps/records/intake/staged.py); rows it is
 # unsure of still take the Python pipeline. Off: every row takes the pipeline (slower, same result).
 IMPORT_STAGED = env_bool("IMPORT_STAGED", True)
 # Rows per segment: one transaction each, and the file's reader runs one segment ahead in a thread.
@@ -270,7 +270,7 @@ IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1
 # clerk. Longer than the bulk queue's usual wait and than one batch of the slowest import.
 UPLOAD_STUCK_MINUTES = env_int("UPLOAD_STUCK_MINUTES", 30, minimum=1)
 UPLOAD_MAX_REQUEUES = env_int("UPLOAD_MAX_REQUEUES", 3, minimum=0)
-# Zip-bomb guards of every .xlsx reader (apps/records/spreadsheet.py). A real workbook has a few dozen
+# Zip-bomb guards of every .xlsx reader (apps/records/intake/guards.py). A real workbook has a few dozen
 # parts compressed 5-20:1; a hostile one is small on disk and inflates to gigabytes. Checked on the zip
 # directory before anything is inflated, and again while each part inflates.
 SPREADSHEET_MAX_MEMBERS = env_int("SPREADSHEET_MAX_MEMBERS", 1000, minimum=10)

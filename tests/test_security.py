@@ -200,7 +200,7 @@ def test_no_raw_sql_string_building_outside_reviewed_places():
     # strings (choices, field codes) only through staged._literal (quotes doubled, % doubled), values bound.
     reviewed = (
         "apps/records/lifecycle.py",
-        "apps/records/staged.py",
+        "apps/records/intake/staged.py",
         "apps/monitoring/",
         "apps/backups/services.py",
         "apps/evaluation/engine.py",

@@ -12,16 +12,16 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from apps.catalog.normalise import clean_text, header_key
-from apps.records.uploads import (
+from apps.records.intake.guards import UploadError
+from apps.records.intake.reader import (
     DAMAGED,
     DAMAGED_MESSAGE,
-    HEADER_SCAN_ROWS,
     CsvSource,
-    UploadError,
     XlsxSource,
     check_name_and_size,
     extension_of,
 )
+from apps.records.intake.table import HEADER_SCAN_ROWS
 
 from .choices import CommitmentType
 

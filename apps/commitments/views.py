@@ -187,7 +187,7 @@ class TemplateEditView(CenterRequiredMixin, View):
 
 class ImportTemplateView(StaffRequiredMixin, View):
     def get(self, request):
-        from apps.records.uploads import XLSX_MEDIA_TYPE
+        from apps.records.intake.reader import XLSX_MEDIA_TYPE
 
         response = HttpResponse(template_workbook(), content_type=XLSX_MEDIA_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, "信用承诺导入模板.xlsx")
@@ -201,7 +201,7 @@ class ImportView(StaffRequiredMixin, View):
         return render(request, "commitments/import.html", {"form": ImportForm()})
 
     def post(self, request):
-        from apps.records.uploads import UploadError
+        from apps.records.intake.guards import UploadError
 
         form = ImportForm(request.POST, request.FILES)
         problems = []

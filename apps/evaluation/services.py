@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.catalog.normalise import parse_date
-from apps.records.spreadsheet import SpreadsheetRefused, UploadError
-from apps.records.uploads import xlsx_rows
+from apps.records.intake.guards import SpreadsheetRefused, UploadError
+from apps.records.intake.reader import xlsx_rows
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 

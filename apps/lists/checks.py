@@ -44,9 +44,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.evaluation.selectors import grade_summaries
 from apps.records.export import XLSX_CONTENT_TYPE, neutralise
+from apps.records.intake.guards import SpreadsheetRefused, UploadError
+from apps.records.intake.reader import xlsx_rows
 from apps.records.selectors import public_records
-from apps.records.spreadsheet import SpreadsheetRefused, UploadError
-from apps.records.uploads import xlsx_rows
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number, normalise_code
 from apps.subjects.masking import mask_personal_numbers

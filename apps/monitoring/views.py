@@ -18,8 +18,8 @@ from apps.catalog.choices import PolicyKey
 from apps.catalog.choices import Role as FieldRole
 from apps.catalog.models import FieldSpec, Policy
 from apps.commitments.selectors import commitment_timeliness
+from apps.records.intake.services import uploads_needing_attention
 from apps.records.models import ZeroReport
-from apps.records.uploads import uploads_needing_attention
 from apps.workdays.services import workdays_add
 
 from . import selectors, services

@@ -5,7 +5,9 @@ from apps.accounts.models import Department
 from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 
-from .uploads import UploadError, inspect_file, max_upload_bytes
+from .intake.guards import UploadError
+from .intake.reader import max_upload_bytes
+from .intake.table import inspect_file
 
 
 class RecordTypeChoiceField(forms.ModelChoiceField):

@@ -1,8 +1,11 @@
+"""Celery entry points of the records app, and the one place that puts uploads on the queue."""
+
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
-from .uploads import upload_process, uploads_sweep
+from .intake.services import upload_create, upload_not_queued, upload_process, uploads_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +22,26 @@ def import_upload(upload_id: int) -> dict:
 def sweep_stuck_uploads() -> dict:
     """Queue again the uploads stuck 排队中/处理中, failing them after a few tries (CELERY_BEAT_SCHEDULE)."""
     result = uploads_sweep()
+    for upload_id in result["requeued"]:
+        enqueue_upload(upload_id)
     if result["requeued"] or result["failed"]:
         logger.info("上传批次巡检：%s", result)
     return result
+
+
+def enqueue_upload(upload_id: int) -> bool:
+    """Send the upload's import to the queue; False (logged) when the broker cannot take it."""
+    try:
+        import_upload.delay(upload_id)
+    except Exception:  # noqa: BLE001 — the caller decides what a broker outage means
+        logger.exception("上传批次 %s 无法加入任务队列", upload_id)
+        return False
+    return True
+
+
+def upload_submit(**kwargs):
+    """Store an accepted file and queue its import once the row is committed (``upload_create``'s arguments)."""
+    with transaction.atomic():
+        upload = upload_create(**kwargs)
+        transaction.on_commit(lambda: enqueue_upload(upload.pk) or upload_not_queued(upload.pk))
+    return upload

@@ -25,9 +25,11 @@ from apps.catalog.spec import TypeSpec
 
 from .choices import Outcome, UploadStatus
 from .forms_upload import UploadForm
+from .intake.reader import XLSX_MEDIA_TYPE, max_upload_bytes
+from .intake.services import upload_queryset_for
+from .intake.workbooks import result_workbook_name, template_workbook
 from .models import Submission
-from .uploads import XLSX_MEDIA_TYPE, max_upload_bytes, upload_create, upload_queryset_for
-from .xlsx import result_workbook_name, template_workbook
+from .tasks import upload_submit
 
 PROBLEM_ROWS_PER_PAGE = 100
 
@@ -104,7 +106,7 @@ class UploadCreateView(StaffRequiredMixin, FormView):
         return self.form_invalid(form)
 
     def form_valid(self, form):
-        upload = upload_create(
+        upload = upload_submit(
             uploaded_file=form.cleaned_data["file"],
             record_type=form.cleaned_data["record_type"],
             department=form.cleaned_data["department"],

@@ -91,13 +91,15 @@ class RepairApplication(CaseFields):
         return self.state in REPAIR_OPEN_STATES
 
 
-class RepairEvent(models.Model):
-    """History of a repair application: one row per transition."""
+class CaseEvent(models.Model):
+    """One transition of a case (repair application or objection): who moved it from which state to which, and why.
 
-    application = models.ForeignKey(RepairApplication, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("操作", max_length=20, choices=RepairAction.choices)
-    from_state = models.CharField("原状态", max_length=20, choices=RepairState.choices, blank=True)
-    to_state = models.CharField("新状态", max_length=20, choices=RepairState.choices)
+    Each concrete history names its case's foreign key and the choices of its own states and actions.
+    """
+
+    action = models.CharField("操作", max_length=20)
+    from_state = models.CharField("原状态", max_length=20, blank=True)
+    to_state = models.CharField("新状态", max_length=20)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -106,9 +108,21 @@ class RepairEvent(models.Model):
     at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+
+class RepairEvent(CaseEvent):
+    """History of a repair application: one row per transition."""
+
+    application = models.ForeignKey(RepairApplication, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=RepairAction.choices)
+    from_state = models.CharField("原状态", max_length=20, choices=RepairState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=20, choices=RepairState.choices)
+
+    class Meta(CaseEvent.Meta):
         verbose_name = "信用修复办理记录"
         verbose_name_plural = "信用修复办理记录"
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.application_id} {self.get_action_display()}"
@@ -146,22 +160,16 @@ class Objection(CaseFields):
         return f"{self.number} {self.record.subject_name}"
 
 
-class ObjectionEvent(models.Model):
+class ObjectionEvent(CaseEvent):
     objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("操作", max_length=20, choices=ObjectionAction.choices)
     from_state = models.CharField("原状态", max_length=20, choices=ObjectionState.choices, blank=True)
     to_state = models.CharField("新状态", max_length=20, choices=ObjectionState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField("操作方", max_length=100, blank=True)
     reason = models.TextField("意见/答复", blank=True)
-    at = models.DateTimeField("时间", auto_now_add=True)
 
-    class Meta:
+    class Meta(CaseEvent.Meta):
         verbose_name = "异议办理记录"
         verbose_name_plural = "异议办理记录"
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.objection_id} {self.get_action_display()}"

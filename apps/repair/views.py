@@ -15,16 +15,19 @@ from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.catalog.spec import TypeSpec
 from apps.portal.ratelimits import over_limit, rate_limited
+from apps.records.intake.services import upload_queryset_for
 from apps.records.models import Record
 from apps.records.selectors import public_record
 from apps.subjects.codes import check_uscc
 from apps.subjects.models import Subject
 from credit_portal.client_ip import client_ip_or_none
 
-from . import services
+from . import permissions
 from .choices import BatchState, DueFlag, ObjectionState, RepairState
 from .documents import BULK_MAX, commitment_pdf, notice_filename, repair_notice_pdf
 from .forms import (
+    BulkNoticeServiceForm,
+    NoticeServiceForm,
     ObjectionCloseForm,
     ObjectionCorrectForm,
     ObjectionForm,
@@ -43,7 +46,10 @@ from .selectors import (
     objections_visible,
     repair_applications_visible,
     subject_records,
+    upload_notice_records,
 )
+from .services import applications, notices, objections
+from .tasks import notice_batch_queue
 
 PDF = "application/pdf"
 
@@ -90,7 +96,7 @@ class MyRecordsView(RoleRequiredMixin, View):
         rows = []
         for record in subject_records(subject=subject):
             try:
-                reasons = services.repair_eligibility(record=record, on=today, subject=subject)
+                reasons = applications.repair_eligibility(record=record, on=today, subject=subject)
             except PolicyMissing as exc:
                 reasons = [str(exc)]
             rows.append((record, reasons))
@@ -142,7 +148,7 @@ class RepairApplyView(RoleRequiredMixin, View):
         return self.render_form(form, subject, code=code, problems=problems)
 
     def lookup(self, request):
-        subject, display, problems = services.on_behalf_subject_find(
+        subject, display, problems = applications.on_behalf_subject_find(
             code=request.POST.get("code", ""), user=request.user, remote_addr=client_ip_or_none(request)
         )
         form = RepairApplyForm(records=subject_records(subject=subject))
@@ -159,7 +165,7 @@ class RepairApplyView(RoleRequiredMixin, View):
             data = form.cleaned_data
             on_behalf = request.user.role != Role.SUBJECT
             try:
-                created = services.repair_application_submit(
+                created = applications.repair_application_submit(
                     records=data["records"], subject=subject, contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"], contact_email=data["contact_email"],
                     statement=data["statement"], materials=form.materials(),
@@ -175,7 +181,7 @@ class RepairApplyView(RoleRequiredMixin, View):
             # Eligibility and materials are checked even when a field is missing: every problem at once.
             chosen = subject_records(subject=subject).filter(pk__in=request.POST.getlist("records"))
             materials = [(name, request.FILES.get(name)) for name in form.MATERIAL_FIELDS]
-            errors, _files = services.repair_application_problems(
+            errors, _files = applications.repair_application_problems(
                 records=list(chosen), subject=subject, materials=materials, on=timezone.localdate()
             )
             for field, messages_ in errors.items():
@@ -187,21 +193,12 @@ class RepairApplyView(RoleRequiredMixin, View):
 class RepairDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         application = get_object_or_404(repair_applications_visible(user=request.user), pk=pk)
-        user = request.user
-        center = has_role(user, CENTER_ROLES)
-        state = application.state
         context = {
             "a": application,
             "record": application.record,
             "events": application.events.select_related("actor"),
             "materials": application.materials.all(),
-            "can_accept": center and state == RepairState.SUBMITTED,
-            "can_verify": services.can_verify(user, application) and state == RepairState.DEPARTMENT_REVIEW,
-            "can_decide": center and state == RepairState.CENTER_REVIEW,
-            "can_request": (center and state in (RepairState.SUBMITTED, RepairState.CENTER_REVIEW))
-            or (services.can_verify(user, application) and state == RepairState.DEPARTMENT_REVIEW),
-            "can_supplement": state == RepairState.SUPPLEMENT and (services.is_applicant(user, application) or center),
-            "can_withdraw": application.is_open and (services.is_applicant(user, application) or center),
+            **permissions.repair_buttons(request.user, application),
             "reason_form": ReasonForm(),
             "verify_form": VerifyForm(),
             "supplement_form": SupplementForm(),
@@ -209,55 +206,97 @@ class RepairDetailView(LoginRequiredMixin, View):
         return render(request, "repair/detail.html", context)
 
 
-class RepairActionView(LoginRequiredMixin, View):
-    """POST-only workflow buttons of the detail page."""
+def _valid(form) -> dict:
+    if not form.is_valid():
+        raise ValidationError([e for errors in form.errors.values() for e in errors])
+    return form.cleaned_data
+
+
+def _reason(request) -> str:
+    return request.POST.get("reason", "").strip()
+
+
+def _reply(request) -> str:
+    return request.POST.get("reply", "").strip()
+
+
+def _verify(request, application):
+    data = _valid(VerifyForm(request.POST))
+    applications.repair_application_verify(
+        application=application, actor=request.user, agrees=data["agrees"], opinion=data["opinion"]
+    )
+
+
+def _supplement(request, application):
+    data = _valid(SupplementForm(request.POST, request.FILES))
+    applications.repair_application_supplement(
+        application=application, actor=request.user, materials=[(data["kind"], data["file"])], note=data["note"]
+    )
+
+
+# The detail page's buttons: action in the URL → (what it does, what the user is told).
+REPAIR_ACTIONS = {
+    "accept": (
+        lambda r, a: applications.repair_application_accept(application=a, actor=r.user, note=_reason(r)),
+        "已受理，已转信息提供部门核实。",
+    ),
+    "refuse": (
+        lambda r, a: applications.repair_application_refuse(application=a, actor=r.user, reason=_reason(r)),
+        "已作出不予受理决定并告知申请人。",
+    ),
+    "verify": (_verify, "核实意见已提交信用中心。"),
+    "request": (
+        lambda r, a: applications.repair_application_request_supplement(
+            application=a, actor=r.user, request=_reason(r)
+        ),
+        "已通知申请人补充材料。",
+    ),
+    "supplement": (_supplement, "材料已补充，申请已回到办理环节。"),
+    "approve": (
+        lambda r, a: applications.repair_application_approve(application=a, reviewer=r.user, reason=_reason(r)),
+        "已准予修复：该信息已停止公示，不再作为联合惩戒依据。",
+    ),
+    "reject": (
+        lambda r, a: applications.repair_application_reject(application=a, reviewer=r.user, reason=_reason(r)),
+        "已作出不予修复决定并告知申请人。",
+    ),
+    "withdraw": (
+        lambda r, a: applications.repair_application_withdraw(application=a, actor=r.user, reason=_reason(r)),
+        "申请已撤回。",
+    ),
+}
+
+
+class CaseActionView(LoginRequiredMixin, View):
+    """POST-only workflow buttons of a case's detail page, looked up in ``actions``."""
+
+    actions: dict = {}
+    detail_url_name = ""
+
+    def visible(self, user):
+        raise NotImplementedError
 
     def post(self, request, pk, action):
-        application = get_object_or_404(repair_applications_visible(user=request.user), pk=pk)
-        user, reason = request.user, request.POST.get("reason", "").strip()
+        case = get_object_or_404(self.visible(request.user), pk=pk)
+        if action not in self.actions:
+            raise Http404("未知操作")
+        run, done = self.actions[action]
         try:
-            if action == "accept":
-                services.repair_application_accept(application=application, actor=user, note=reason)
-                messages.success(request, "已受理，已转信息提供部门核实。")
-            elif action == "refuse":
-                services.repair_application_refuse(application=application, actor=user, reason=reason)
-                messages.success(request, "已作出不予受理决定并告知申请人。")
-            elif action == "verify":
-                form = VerifyForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError([e for errors in form.errors.values() for e in errors])
-                services.repair_application_verify(
-                    application=application, actor=user, agrees=form.cleaned_data["agrees"],
-                    opinion=form.cleaned_data["opinion"],
-                )  # fmt: skip
-                messages.success(request, "核实意见已提交信用中心。")
-            elif action == "request":
-                services.repair_application_request_supplement(application=application, actor=user, request=reason)
-                messages.success(request, "已通知申请人补充材料。")
-            elif action == "supplement":
-                form = SupplementForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    raise ValidationError([e for errors in form.errors.values() for e in errors])
-                services.repair_application_supplement(
-                    application=application, actor=user,
-                    materials=[(form.cleaned_data["kind"], form.cleaned_data["file"])], note=form.cleaned_data["note"],
-                )  # fmt: skip
-                messages.success(request, "材料已补充，申请已回到办理环节。")
-            elif action == "approve":
-                services.repair_application_approve(application=application, reviewer=user, reason=reason)
-                messages.success(request, "已准予修复：该信息已停止公示，不再作为联合惩戒依据。")
-            elif action == "reject":
-                services.repair_application_reject(application=application, reviewer=user, reason=reason)
-                messages.success(request, "已作出不予修复决定并告知申请人。")
-            elif action == "withdraw":
-                services.repair_application_withdraw(application=application, actor=user, reason=reason)
-                messages.success(request, "申请已撤回。")
-            else:
-                raise Http404("未知操作")
+            run(request, case)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
-        return redirect("repair:detail", pk=pk)
+        else:
+            messages.success(request, done)
+        return redirect(self.detail_url_name, pk=pk)
+
+
+class RepairActionView(CaseActionView):
+    actions = REPAIR_ACTIONS
+    detail_url_name = "repair:detail"
+
+    def visible(self, user):
+        return repair_applications_visible(user=user)
 
 
 class MaterialDownloadView(LoginRequiredMixin, View):
@@ -322,12 +361,13 @@ class NoticeBulkView(StaffRequiredMixin, View):
         form = PeriodForm(request.POST)
         if form.is_valid():
             try:
-                batch = services.notice_batch_request(
+                batch = notices.notice_batch_request(
                     user=request.user, date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
+                notice_batch_queue(batch)
                 messages.success(request, f"已开始生成 {batch.total} 份告知书，完成后可在本页下载。")
                 return redirect("repair:notice_batch", pk=batch.pk)
         return self.render_page(request, form, status=400)
@@ -363,8 +403,6 @@ class NoticeServeView(StaffRequiredMixin, View):
     """Record on the record page when and how the 告知书 of one penalty was served."""
 
     def post(self, request, record_pk):
-        from .forms import NoticeServiceForm
-
         record = get_object_or_404(notice_records(user=request.user), pk=record_pk)
         form = NoticeServiceForm(request.POST)
         if not form.is_valid():
@@ -374,7 +412,7 @@ class NoticeServeView(StaffRequiredMixin, View):
             return redirect("records:detail", pk=record.pk)
         d = form.cleaned_data
         try:
-            (service,) = services.notice_service_record(
+            (service,) = notices.notice_service_record(
                 records=[record], served_on=d["served_on"], method=d["method"], note=d["note"], user=request.user
             )
         except ValidationError as exc:
@@ -392,13 +430,9 @@ class UploadNoticesView(StaffRequiredMixin, View):
     """The penalties one upload stored: their 告知书 in one zip, and their service recorded in bulk."""
 
     def get_upload(self, request, pk):
-        from apps.records.uploads import upload_queryset_for
-
         return get_object_or_404(upload_queryset_for(request.user), pk=pk)
 
     def render_page(self, request, upload, form, *, status=200):
-        from .selectors import upload_notice_records
-
         records = upload_notice_records(user=request.user, upload=upload)
         return render(request, "repair/upload_notices.html", {
             "upload": upload, "records": records[:BULK_MAX], "count": records.count(), "bulk_max": BULK_MAX,
@@ -406,9 +440,6 @@ class UploadNoticesView(StaffRequiredMixin, View):
         }, status=status)  # fmt: skip
 
     def make_form(self, request, upload, data=None):
-        from .forms import BulkNoticeServiceForm
-        from .selectors import upload_notice_records
-
         return BulkNoticeServiceForm(data, records=upload_notice_records(user=request.user, upload=upload))
 
     def get(self, request, pk):
@@ -419,18 +450,19 @@ class UploadNoticesView(StaffRequiredMixin, View):
         upload = self.get_upload(request, pk)
         if request.POST.get("action") == "zip":
             try:
-                batch = services.notice_upload_batch_request(user=request.user, upload=upload)
+                batch = notices.notice_upload_batch_request(user=request.user, upload=upload)
             except ValidationError as exc:
                 for message in exc.messages:
                     messages.error(request, message)
                 return redirect("repair:upload_notices", pk=upload.pk)
+            notice_batch_queue(batch)
             messages.success(request, f"已开始生成 {batch.total} 份告知书，完成后可在本页下载。")
             return redirect("repair:notice_batch", pk=batch.pk)
         form = self.make_form(request, upload, request.POST)
         if form.is_valid():
             d = form.cleaned_data
             try:
-                saved = services.notice_service_record(
+                saved = notices.notice_service_record(
                     records=d["records"], served_on=d["served_on"], method=d["method"], note=d["note"],
                     user=request.user,
                 )  # fmt: skip
@@ -504,7 +536,7 @@ class ObjectionCreateView(View):
         form = ObjectionForm(request.POST, request.FILES, anonymous=not request.user.is_authenticated)
         if form.is_valid():
             try:
-                objection = services.objection_submit(
+                objection = objections.objection_submit(
                     record=record, filer=request.user if request.user.is_authenticated else None, **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -529,7 +561,7 @@ def objection_lookup(request):
     form = ObjectionLookupForm(request.GET or None)
     objection, not_found = None, False
     if form.is_valid():
-        objection = services.objection_lookup(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+        objection = objections.objection_lookup(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
         not_found = objection is None
     events = objection.events.order_by("at", "pk") if objection else []
     return render(
@@ -542,57 +574,55 @@ def objection_lookup(request):
 class ObjectionDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         objection = get_object_or_404(objections_visible(user=request.user), pk=pk)
-        user = request.user
-        center = has_role(user, CENTER_ROLES)
-        verifying = objection.state == ObjectionState.VERIFYING and services.can_verify_objection(user, objection)
+        buttons = permissions.objection_buttons(request.user, objection)
         specs = []
-        if verifying:
+        if buttons["can_verify"]:
             spec = TypeSpec.load(objection.record.record_type)
             key = spec.field_code("decision_number")
             specs = [f for f in spec.fields if f.code != key]
         return render(request, "repair/objection_detail.html", {
             "o": objection, "record": objection.record, "events": objection.events.select_related("actor"),
-            "materials": objection.materials.all(),
-            "can_accept": center and objection.state == ObjectionState.SUBMITTED,
-            "can_verify": verifying,
-            "can_withdraw": objection.state in (ObjectionState.SUBMITTED, ObjectionState.VERIFYING)
-            and (services.is_filer(user, objection) or center),
+            "materials": objection.materials.all(), **buttons,
             "reason_form": ReasonForm(), "close_form": ObjectionCloseForm(auto_id="close_%s"),
-            "correct_form": ObjectionCorrectForm(specs=specs) if verifying else None,
+            "correct_form": ObjectionCorrectForm(specs=specs) if buttons["can_verify"] else None,
         })  # fmt: skip
 
 
-class ObjectionActionView(LoginRequiredMixin, View):
-    def post(self, request, pk, action):
-        objection = get_object_or_404(objections_visible(user=request.user), pk=pk)
-        user = request.user
-        reason = request.POST.get("reason", "").strip()
-        reply = request.POST.get("reply", "").strip()
-        try:
-            if action == "accept":
-                services.objection_accept(objection=objection, actor=user, note=reason)
-                messages.success(request, "已受理，已转信息提供部门核实。")
-            elif action == "refuse":
-                services.objection_refuse(objection=objection, actor=user, reply=reason)
-                messages.success(request, "已不予受理并答复申请人。")
-            elif action == "correct":
-                code, value = request.POST.get("field", ""), request.POST.get("value", "")
-                services.objection_correct(
-                    objection=objection, actor=user, changes={code: value} if code else {}, reply=reply
-                )
-                messages.success(request, "已更正该信息并答复申请人，更正前后内容记入历史。")
-            elif action == "revoke":
-                services.objection_revoke(objection=objection, actor=user, reply=reply)
-                messages.success(request, "已撤销该信息并答复申请人。")
-            elif action == "uphold":
-                services.objection_uphold(objection=objection, actor=user, reply=reply)
-                messages.success(request, "已维持原信息并答复申请人。")
-            elif action == "withdraw":
-                services.objection_withdraw(objection=objection, actor=user, reason=reason)
-                messages.success(request, "异议已撤回。")
-            else:
-                raise Http404("未知操作")
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        return redirect("repair:objection_detail", pk=pk)
+def _correct(request, objection):
+    code, value = request.POST.get("field", ""), request.POST.get("value", "")
+    objections.objection_correct(
+        objection=objection, actor=request.user, changes={code: value} if code else {}, reply=_reply(request)
+    )
+
+
+OBJECTION_ACTIONS = {
+    "accept": (
+        lambda r, o: objections.objection_accept(objection=o, actor=r.user, note=_reason(r)),
+        "已受理，已转信息提供部门核实。",
+    ),
+    "refuse": (
+        lambda r, o: objections.objection_refuse(objection=o, actor=r.user, reply=_reason(r)),
+        "已不予受理并答复申请人。",
+    ),
+    "correct": (_correct, "已更正该信息并答复申请人，更正前后内容记入历史。"),
+    "revoke": (
+        lambda r, o: objections.objection_revoke(objection=o, actor=r.user, reply=_reply(r)),
+        "已撤销该信息并答复申请人。",
+    ),
+    "uphold": (
+        lambda r, o: objections.objection_uphold(objection=o, actor=r.user, reply=_reply(r)),
+        "已维持原信息并答复申请人。",
+    ),
+    "withdraw": (
+        lambda r, o: objections.objection_withdraw(objection=o, actor=r.user, reason=_reason(r)),
+        "异议已撤回。",
+    ),
+}
+
+
+class ObjectionActionView(CaseActionView):
+    actions = OBJECTION_ACTIONS
+    detail_url_name = "repair:objection_detail"
+
+    def visible(self, user):
+        return objections_visible(user=user)

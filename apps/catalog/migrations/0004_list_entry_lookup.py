@@ -3,16 +3,13 @@ from pathlib import Path
 
 from django.db import migrations
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
-
 
 def fill_choices_from(apps, schema_editor):
     """0002 loaded the catalog before ``choices_from`` existed: set it where the fixture has one."""
     FieldSpec = apps.get_model("catalog", "FieldSpec")
-    for row in json.loads((FIXTURES / "catalog.json").read_text(encoding="utf-8")):
-        source = row["fields"].get("choices_from")
-        if row["model"] == "catalog.fieldspec" and source:
-            FieldSpec.objects.filter(pk=row["pk"], choices_from="").update(choices_from=source)
+    frozen = Path(__file__).parent / "data" / "0004_choices_from.json"  # field pk → its source list
+    for pk, source in json.loads(frozen.read_text(encoding="utf-8")).items():
+        FieldSpec.objects.filter(pk=int(pk), choices_from="").update(choices_from=source)
 
 
 class Migration(migrations.Migration):

@@ -2,12 +2,12 @@
 
 from django.db import migrations, models
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
     # New policy rows reach existing installations; rows staff already have are left as they are.
-    load_fixtures(apps, schema_editor, ["policies"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0005_policies"))
 
 
 class Migration(migrations.Migration):

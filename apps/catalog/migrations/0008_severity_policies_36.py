@@ -2,12 +2,12 @@
 
 from django.db import migrations, models
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 # Rows loaded before this migration that cite 令第58号 although dated 2019-07-01 (58号令 took effect
 # 2023-05-01): they describe the 2019 rule (发改办财金〔2019〕527号), so they keep their date and get
 # the basis they stand on; the 58号令 and 36号令 rules are new rows with their own dates
-# (fixtures/policies_36.json). A basis staff have since edited is left alone.
+# (data/0008_policies_36.json). A basis staff have since edited is left alone.
 BASIS_FIXES = {
     5002: (
         "失信行为纠正后的信用信息修复管理办法（试行）（国家发展改革委令第58号）",
@@ -43,19 +43,14 @@ BASIS_FIXES = {
 
 
 def forward(apps, schema_editor):
-    load_fixtures(apps, schema_editor, ["policies_36"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0008_policies_36"))
     Policy = apps.get_model("catalog", "Policy")
     for pk, (old, new) in BASIS_FIXES.items():
         Policy.objects.filter(pk=pk, basis=old).update(basis=new)
 
 
 def backward(apps, schema_editor):
-    import json
-
-    from apps.catalog.fixture_loading import FIXTURES
-
-    rows = json.loads((FIXTURES / "policies_36.json").read_text(encoding="utf-8"))
-    for row in rows:
+    for row in snapshot(__file__, "0008_policies_36"):
         apps.get_model(row["model"]).objects.filter(pk=row["pk"]).delete()
     Policy = apps.get_model("catalog", "Policy")
     for pk, (old, new) in BASIS_FIXES.items():

@@ -1,11 +1,11 @@
 from django.db import migrations
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
     # The breach record type (a catalog entry) and the starting templates for the seven types.
-    load_fixtures(apps, schema_editor, ["commitments"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0002_commitments"))
 
 
 class Migration(migrations.Migration):

@@ -1,19 +1,15 @@
 from django.db import migrations
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
     # Targets shown next to the coverage and 信易贷 figures are policy rows, not constants.
-    load_fixtures(apps, schema_editor, ["target_policies"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0003_target_policies"))
 
 
 def unload(apps, schema_editor):
-    import json
-
-    from apps.catalog.fixture_loading import FIXTURES
-
-    pks = [row["pk"] for row in json.loads((FIXTURES / "target_policies.json").read_text(encoding="utf-8"))]
+    pks = [row["pk"] for row in snapshot(__file__, "0003_target_policies")]
     apps.get_model("catalog", "Policy").objects.filter(pk__in=pks).delete()
 
 

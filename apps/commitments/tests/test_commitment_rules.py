@@ -24,7 +24,7 @@ from apps.records.models import Record
 from apps.records.services import records_ingest
 from apps.records.tests.factories import penalty_row
 from apps.repair.models import RepairApplication
-from apps.repair.services import repair_application_refuse, repair_application_submit, repair_eligibility
+from apps.repair.services.applications import repair_application_refuse, repair_application_submit, repair_eligibility
 
 pytestmark = pytest.mark.django_db
 

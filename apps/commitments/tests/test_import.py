@@ -14,7 +14,7 @@ from apps.commitments.imports import HEADERS, read_rows
 from apps.commitments.models import Commitment, CommitmentTemplate
 from apps.commitments.services import commitment_sign
 from apps.evaluation.tests.factories import make_subject
-from apps.records.uploads import UploadError
+from apps.records.intake.guards import UploadError
 
 pytestmark = pytest.mark.django_db
 URL = "/commitments/import/"

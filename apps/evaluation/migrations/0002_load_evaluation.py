@@ -1,11 +1,11 @@
 from django.db import migrations
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
     # The first scoring model, the graded-supervision policy and the supervision fields.
-    load_fixtures(apps, schema_editor, ["evaluation"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0002_evaluation"))
 
 
 class Migration(migrations.Migration):

@@ -22,7 +22,7 @@ from apps.monitoring.tasks import nightly_records_expire
 from apps.records.choices import Status
 from apps.records.models import Record, RecordEvent
 from apps.records.services import records_ingest
-from apps.repair.services import repair_application_submit, repair_eligibility
+from apps.repair.services.applications import repair_application_submit, repair_eligibility
 
 from .test_checks_support import A_GRADE, DEBTOR, TAX, company_code, entry
 
@@ -187,7 +187,7 @@ def test_a_repairable_black_list_entry_is_not_refused_for_its_list(recogniser, o
 def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, center, settings, tmp_path):
     from apps.accounts.choices import Role
     from apps.accounts.models import User
-    from apps.repair.services import (
+    from apps.repair.services.applications import (
         repair_application_accept,
         repair_application_approve,
         repair_application_verify,

@@ -20,9 +20,10 @@ from apps.catalog.choices import PolicyKey
 from apps.catalog.models import Policy, RecordType
 from apps.catalog.spec import TypeSpec
 from apps.records.choices import Source
+from apps.records.intake.importing import import_table
+from apps.records.intake.table import open_table
 from apps.records.models import Record
 from apps.records.services import records_ingest
-from apps.records.uploads import import_table, open_table
 
 from .factories import penalty_row
 from .test_upload_support import as_cells, csv_bytes, labels

@@ -10,9 +10,9 @@ from django.urls import reverse
 from apps.catalog.models import RecordType
 from apps.notifications.models import Notification
 from apps.records.choices import Source, Status
+from apps.records.intake.services import upload_create, upload_process
 from apps.records.models import Record
 from apps.records.services import record_approve, record_submit, records_ingest
-from apps.records.uploads import upload_create, upload_process
 
 from .factories import penalty_row
 from .test_upload_support import csv_bytes, labels, penalty_cells

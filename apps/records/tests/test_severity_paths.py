@@ -19,8 +19,9 @@ from django.urls import reverse
 
 from apps.catalog.spec import TypeSpec
 from apps.records.choices import Severity, SeveritySource, Source
+from apps.records.intake.importing import import_table
+from apps.records.intake.table import open_table
 from apps.records.models import Record, RecordEvent, Submission
-from apps.records.uploads import import_table, open_table
 from apps.subjects.models import Subject
 
 from .factories import penalty_row
@@ -118,7 +119,7 @@ def via_api(dept, client):
 def test_the_same_rows_give_the_same_severity_and_publicity_on_all_five_paths(
     settings, caplog, tmp_path, dept_a, clerk_a, client_for
 ):
-    caplog.set_level(logging.INFO, logger="apps.records.staged")
+    caplog.set_level(logging.INFO, logger="apps.records.intake.staged")
     client = client_for(clerk_a)
     paths = {
         "form": lambda: via_form(dept_a, client),

@@ -1,4 +1,4 @@
-"""The staged import (apps/records/staged.py) stores exactly what the Python pipeline stores.
+"""The staged import (apps/records/intake/staged.py) stores exactly what the Python pipeline stores.
 
 One hostile file — every spelling the normaliser accepts, every rule broken
 once, duplicates inside the file and against records already on file,
@@ -20,9 +20,10 @@ from django.db import connection
 from apps.catalog.normalise import clean_text
 from apps.catalog.spec import TypeSpec
 from apps.records.choices import Source
+from apps.records.intake.importing import import_table
+from apps.records.intake.table import open_table
 from apps.records.models import Record, RecordEvent, Submission
 from apps.records.services import records_ingest
-from apps.records.uploads import import_table, open_table
 from apps.subjects.codes import build_uscc
 from apps.subjects.models import Subject
 from apps.subjects.pii import decrypt
@@ -235,7 +236,7 @@ def test_the_staged_path_stores_exactly_what_the_pipeline_stores(settings, dept_
     import logging
 
     settings.IMPORT_STAGED_CHUNK_ROWS = segment
-    caplog.set_level(logging.INFO, logger="apps.records.staged")
+    caplog.set_level(logging.INFO, logger="apps.records.intake.staged")
     rows = [as_cells(row) for row in hostile_rows(dept_a, dept_b)]
     data = csv_bytes([labels(), *rows]) if kind == "csv" else xlsx_bytes([labels(), *rows])
     pipeline_counts = _assert_alike(_both_ways(settings, dept_a, data, f"a.{kind}"))
@@ -266,7 +267,7 @@ def test_typed_xlsx_cells_read_alike_on_both_paths(settings, dept_a, dept_b):
 def test_staged_path_is_taken_and_re_uploading_the_file_changes_nothing(settings, dept_a, caplog):
     import logging
 
-    caplog.set_level(logging.INFO, logger="apps.records.staged")
+    caplog.set_level(logging.INFO, logger="apps.records.intake.staged")
     data = csv_bytes([labels(), *[as_cells(penalty_row(dept_a, n)) for n in range(1, 51)]])
     with time_machine.travel(FROZEN, tick=False):
         first = _import(data, "a.csv", dept_a)

@@ -17,8 +17,9 @@ from django.db import IntegrityError, connection
 from apps.catalog.spec import TypeSpec
 from apps.records import services
 from apps.records.choices import Source
+from apps.records.intake.importing import import_table
+from apps.records.intake.table import open_table
 from apps.records.models import Record, Submission
-from apps.records.uploads import import_table, open_table
 from apps.subjects.models import Subject
 
 from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells

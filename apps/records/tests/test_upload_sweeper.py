@@ -11,8 +11,8 @@ from django.urls import reverse
 from apps.catalog.models import RecordType
 from apps.records import tasks
 from apps.records.choices import UploadStatus
+from apps.records.intake.services import upload_process
 from apps.records.models import Record, Submission, Upload
-from apps.records.uploads import upload_process, uploads_sweep
 from credit_portal.celery import app as celery_app
 
 from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells
@@ -60,17 +60,17 @@ def broker_loses_messages(monkeypatch):
 
 def test_a_lost_upload_is_queued_again_past_the_threshold_and_processed_once(lost_upload, clock):
     clock.move_to(minutes(29))
-    assert uploads_sweep() == {"requeued": [], "failed": []}  # waiting in the queue is not being stuck
+    assert tasks.sweep_stuck_uploads() == {"requeued": [], "failed": []}  # waiting in the queue is not being stuck
 
     clock.move_to(minutes(31))
-    assert uploads_sweep() == {"requeued": [lost_upload.pk], "failed": []}
+    assert tasks.sweep_stuck_uploads() == {"requeued": [lost_upload.pk], "failed": []}
     lost_upload.refresh_from_db()
     assert (lost_upload.status, lost_upload.attempts, lost_upload.accepted) == (UploadStatus.DONE, 1, ROWS)
     assert Record.objects.count() == ROWS
 
     # The first message turning up after all, or another sweep: nothing is stored twice.
     clock.move_to(minutes(120))
-    assert uploads_sweep() == {"requeued": [], "failed": []}
+    assert tasks.sweep_stuck_uploads() == {"requeued": [], "failed": []}
     tasks.import_upload.delay(lost_upload.pk)
     lost_upload.refresh_from_db()
     assert (lost_upload.status, lost_upload.accepted, lost_upload.duplicates) == (UploadStatus.DONE, ROWS, 0)
@@ -82,9 +82,9 @@ def test_a_running_upload_without_progress_is_run_again_and_its_stored_rows_come
     upload_process(lost_upload.pk)
     Upload.objects.filter(pk=lost_upload.pk).update(status=UploadStatus.RUNNING, active_at=minutes(1))
     clock.move_to(minutes(20))
-    assert uploads_sweep()["requeued"] == []  # it showed a sign of life 19 minutes ago
+    assert tasks.sweep_stuck_uploads()["requeued"] == []  # it showed a sign of life 19 minutes ago
     clock.move_to(minutes(32))
-    assert uploads_sweep()["requeued"] == [lost_upload.pk]
+    assert tasks.sweep_stuck_uploads()["requeued"] == [lost_upload.pk]
     lost_upload.refresh_from_db()
     assert (lost_upload.status, lost_upload.accepted, lost_upload.duplicates) == (UploadStatus.DONE, 0, ROWS)
     assert Record.objects.count() == ROWS
@@ -96,7 +96,7 @@ def test_after_the_last_try_the_upload_fails_with_a_message_the_clerk_and_the_ce
 ):
     for attempt in (1, 2, 3):
         clock.move_to(minutes(31 * attempt))
-        assert uploads_sweep() == {"requeued": [lost_upload.pk], "failed": []}
+        assert tasks.sweep_stuck_uploads() == {"requeued": [lost_upload.pk], "failed": []}
         lost_upload.refresh_from_db()
         assert (lost_upload.status, lost_upload.attempts) == (UploadStatus.QUEUED, attempt)
     assert broker_loses_messages == [lost_upload.pk] * 3
@@ -108,13 +108,13 @@ def test_after_the_last_try_the_upload_fails_with_a_message_the_clerk_and_the_ce
     assert "系统已自动重新排队 3 次，请稍候" in page
 
     clock.move_to(minutes(31 * 4))
-    assert uploads_sweep() == {"requeued": [], "failed": [lost_upload.pk]}
+    assert tasks.sweep_stuck_uploads() == {"requeued": [], "failed": [lost_upload.pk]}
     lost_upload.refresh_from_db()
     assert lost_upload.status == UploadStatus.FAILED and lost_upload.finished_at == minutes(31 * 4)
     message = "导入未能完成：文件长时间没有处理进展，系统已自动重新排队 3 次仍未完成，已停止处理。请重新上传该文件"
     assert lost_upload.error.startswith(message)
     assert not Record.objects.exists()
-    assert uploads_sweep() == {"requeued": [], "failed": []}  # failed is final for the sweeper
+    assert tasks.sweep_stuck_uploads() == {"requeued": [], "failed": []}  # failed is final for the sweeper
 
     page = client_for(clerk_a).get(reverse("records_upload:detail", args=[lost_upload.pk]))
     assert page.status_code == 200 and message in page.content.decode()

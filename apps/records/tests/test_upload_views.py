@@ -14,8 +14,8 @@ from apps.catalog.choices import FieldType
 from apps.catalog.models import FieldSpec, RecordType
 from apps.catalog.normalise import EXCEL_EPOCH
 from apps.records.choices import Outcome, Source, UploadStatus
+from apps.records.intake.services import upload_process
 from apps.records.models import Record, Submission, Upload
-from apps.records.uploads import upload_process
 
 from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells, raw_xlsx, xlsx_bytes
 
@@ -343,7 +343,7 @@ def test_oversize_upload_is_refused_without_being_stored(upload_file, clerk_a, d
 
 
 def test_progress_page_and_json_while_queued(client_for, clerk_a, dept_a):
-    from apps.records.uploads import upload_create
+    from apps.records.intake.services import upload_create
 
     data = csv_bytes([labels(), penalty_cells(dept_a, 1)])
     upload = upload_create(
@@ -388,7 +388,7 @@ def test_unreadable_part_of_a_file_fails_the_upload_visibly_and_keeps_earlier_ba
 
 
 def test_missing_stored_file_fails_the_upload(client_for, clerk_a, dept_a):
-    from apps.records.uploads import upload_create
+    from apps.records.intake.services import upload_create
 
     upload = upload_create(
         uploaded_file=SimpleUploadedFile("a.csv", csv_bytes([labels(), penalty_cells(dept_a, 1)])),

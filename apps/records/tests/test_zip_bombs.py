@@ -25,9 +25,10 @@ from apps.commitments.imports import read_rows
 from apps.evaluation.services import provincial_grades_import
 from apps.lists.checks import batch_queries_read
 from apps.records.choices import UploadStatus
+from apps.records.intake.guards import SpreadsheetRefused, UploadError
+from apps.records.intake.services import upload_process
+from apps.records.intake.table import inspect_file, open_table
 from apps.records.models import Record, Upload
-from apps.records.spreadsheet import SpreadsheetRefused
-from apps.records.uploads import UploadError, inspect_file, open_table, upload_process
 
 from . import bombs
 from .test_upload_support import labels, penalty_cells, xlsx_bytes

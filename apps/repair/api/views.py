@@ -19,11 +19,11 @@ from apps.accounts.api.authentication import SystemPrincipal
 from apps.accounts.choices import STAFF_ROLES
 from apps.accounts.permissions import has_role
 
-from .. import services
 from ..choices import OBJECTION_OPEN_STATES, REPAIR_OPEN_STATES, DueFlag, ObjectionState, RepairState
 from ..documents import notice_filename, repair_notice_pdf
 from ..models import Objection, RepairApplication
 from ..selectors import notice_records, objections_visible, repair_applications_visible
+from ..services import notices
 from .serializers import (
     NoticeServiceSerializer,
     ObjectionCaseSerializer,
@@ -227,7 +227,7 @@ class NoticeServiceAPIView(APIView):
         d = serializer.validated_data
         user = request.user
         try:
-            services.notice_service_record(
+            notices.notice_service_record(
                 records=[record], served_on=d["served_on"], method=d["method"], note=d.get("note", ""),
                 user=None if isinstance(user, SystemPrincipal) else user,
                 actor_label=str(user) if isinstance(user, SystemPrincipal) else "",

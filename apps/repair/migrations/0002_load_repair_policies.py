@@ -1,19 +1,15 @@
 from django.db import migrations
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
     # Repair and objection rules are policy rows (versioned, staff-editable), loaded once.
-    load_fixtures(apps, schema_editor, ["repair_policies"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0002_repair_policies"))
 
 
 def unload(apps, schema_editor):
-    import json
-
-    from apps.catalog.fixture_loading import FIXTURES
-
-    pks = [row["pk"] for row in json.loads((FIXTURES / "repair_policies.json").read_text(encoding="utf-8"))]
+    pks = [row["pk"] for row in snapshot(__file__, "0002_repair_policies")]
     apps.get_model("catalog", "Policy").objects.filter(pk__in=pks).delete()
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import ApiKey
-from apps.repair.services import objection_submit, repair_application_submit, repair_application_withdraw
+from apps.repair.services.applications import repair_application_submit, repair_application_withdraw
+from apps.repair.services.objections import objection_submit
 
 from .conftest import ingest_penalty, materials, travel
 

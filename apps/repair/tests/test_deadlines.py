@@ -7,15 +7,14 @@ from django.urls import reverse
 from apps.notifications.models import Notification
 from apps.repair.choices import DueFlag
 from apps.repair.selectors import case_figures
-from apps.repair.services import (
-    cases_flag_due,
-    objection_accept,
-    objection_submit,
+from apps.repair.services.applications import (
     repair_application_accept,
     repair_application_approve,
     repair_application_submit,
     repair_application_verify,
 )
+from apps.repair.services.deadlines import cases_flag_due
+from apps.repair.services.objections import objection_accept, objection_submit
 
 from .conftest import materials, travel
 

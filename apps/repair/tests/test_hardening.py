@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from apps.repair import services
 from apps.repair.models import Material, Objection, RepairApplication
+from apps.repair.services import applications, notices, objections
 
 from .conftest import materials, pdf_file, travel
 
@@ -71,9 +71,9 @@ def _fail(*args, **kwargs):
 
 
 def test_failed_repair_submission_leaves_no_file(owner, penalty, private_media, monkeypatch):
-    monkeypatch.setattr(services, "notification_send", _fail)  # fails after the materials were written
+    monkeypatch.setattr(applications, "notification_send", _fail)  # fails after the materials were written
     with pytest.raises(RuntimeError):
-        services.repair_application_submit(
+        applications.repair_application_submit(
             records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟",
             contact_phone="13800000000", statement="罚款已缴清。", materials=materials(),
         )  # fmt: skip
@@ -82,9 +82,9 @@ def test_failed_repair_submission_leaves_no_file(owner, penalty, private_media, 
 
 
 def test_failed_objection_submission_leaves_no_file(penalty, private_media, monkeypatch):
-    monkeypatch.setattr(services, "notification_send", _fail)
+    monkeypatch.setattr(objections, "notification_send", _fail)
     with pytest.raises(RuntimeError):
-        services.objection_submit(
+        objections.objection_submit(
             record=penalty, contact_name="李明", contact_phone="13900000000", contact_email="liming@example.com",
             relation="利害关系人", grounds="处罚对象弄错了。", evidence=pdf_file("证据.pdf"),
         )  # fmt: skip
@@ -92,23 +92,23 @@ def test_failed_objection_submission_leaves_no_file(penalty, private_media, monk
 
 
 def test_failed_supplement_leaves_no_file_but_keeps_earlier_ones(owner, center, penalty, private_media, monkeypatch):
-    (application,) = services.repair_application_submit(
+    (application,) = applications.repair_application_submit(
         records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
         statement="罚款已缴清。", materials=materials(),
     )  # fmt: skip
-    services.repair_application_request_supplement(application=application, actor=center, request="请补充缴款凭证")
+    applications.repair_application_request_supplement(application=application, actor=center, request="请补充缴款凭证")
     before = sorted(stored_files(private_media))
     assert len(before) == 2
-    monkeypatch.setattr(services, "notification_send", _fail)
+    monkeypatch.setattr(applications, "notification_send", _fail)
     with pytest.raises(RuntimeError):
-        services.repair_application_supplement(
+        applications.repair_application_supplement(
             application=application, actor=owner, materials=[("fulfilment", pdf_file("补充.pdf"))]
         )
     assert sorted(stored_files(private_media)) == before and application.materials.count() == 2
 
 
 def test_successful_submission_keeps_its_files(owner, penalty, private_media):
-    services.repair_application_submit(
+    applications.repair_application_submit(
         records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
         statement="罚款已缴清。", materials=materials(),
     )  # fmt: skip
@@ -142,7 +142,7 @@ def test_hall_staff_find_a_person_by_id_number_masked_and_logged(person_penalty,
     assert "no-cache" in response["Cache-Control"]
     (access,) = PersonalDataAccess.objects.all()
     assert (access.user, access.subject, access.field) == (center, person, "id_number")
-    assert access.reason == services.ON_BEHALF_LOOKUP_REASON and access.remote_addr == "127.0.0.1"
+    assert access.reason == applications.ON_BEHALF_LOOKUP_REASON and access.remote_addr == "127.0.0.1"
     # The application form carries the subject's key, never the number.
     assert f'name="subject" value="{person.pk}"' in html
     response = client.post(
@@ -245,7 +245,7 @@ def test_a_failed_batch_shows_its_error(penalty, clerk_a, client_for, monkeypatc
 
     batch = NoticeBatch.objects.create(requested_by=clerk_a, department=clerk_a.department, total=1, **PERIOD)
     monkeypatch.setattr(documents, "repair_notice_pdf", _fail)
-    services.notice_batch_build(batch_id=batch.pk)
+    notices.notice_batch_build(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.state == BatchState.FAILED and "生成失败" in batch.error and not batch.file
     page = client_for(clerk_a).get(reverse("repair:notice_batch", args=[batch.pk])).content.decode()

@@ -26,7 +26,7 @@ from apps.repair.choices import BatchState
 from apps.repair.documents import NOTICE_TEMPLATE, notice_context
 from apps.repair.models import NoticeBatch, NoticeService
 from apps.repair.selectors import notice_coverage
-from apps.repair.services import notice_service_record
+from apps.repair.services.notices import notice_service_record
 
 pytestmark = pytest.mark.django_db
 FROZEN = datetime.datetime(2024, 10, 10, 2, 0, tzinfo=datetime.UTC)  # 10:00 in Shanghai

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.repair.models import Objection
-from apps.repair.services import objection_lookup, objection_submit
+from apps.repair.services.objections import objection_lookup, objection_submit
 
 from .conftest import travel
 

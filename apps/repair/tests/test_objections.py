@@ -13,7 +13,7 @@ from apps.records.selectors import public_records
 from apps.records.services import records_ingest
 from apps.repair.choices import ObjectionOutcome, ObjectionState
 from apps.repair.models import Objection
-from apps.repair.services import (
+from apps.repair.services.objections import (
     objection_accept,
     objection_correct,
     objection_refuse,

@@ -11,7 +11,7 @@ from apps.records.models import Record, RecordEvent
 from apps.records.selectors import public_records
 from apps.repair.choices import RepairState
 from apps.repair.models import RepairApplication
-from apps.repair.services import (
+from apps.repair.services.applications import (
     repair_application_accept,
     repair_application_approve,
     repair_application_reject,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from apps.notifications.models import Notification
 from apps.repair.choices import BatchState, RepairState
 from apps.repair.models import Material, NoticeBatch, RepairApplication
-from apps.repair.services import repair_application_accept, repair_application_submit
+from apps.repair.services.applications import repair_application_accept, repair_application_submit
 from credit_portal import pdf as pdf_helper
 
 from .conftest import ingest_penalty, materials, pdf_file, png_file, travel
@@ -226,7 +226,7 @@ def test_hall_staff_enter_an_application_on_the_subjects_behalf(owner, penalty, 
 
 def test_subject_files_an_objection_from_its_page_and_sees_the_reply(owner, penalty, center, reviewer_a, client_for):
     from apps.repair.models import Objection
-    from apps.repair.services import objection_accept, objection_uphold
+    from apps.repair.services.objections import objection_accept, objection_uphold
 
     client = client_for(owner)
     assert reverse("repair:objection_create", args=[penalty.pk]) in client.get(reverse("repair:my")).content.decode()

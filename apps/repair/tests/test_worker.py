@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.notifications.models import Notification
 from apps.repair.choices import DueFlag
 from apps.repair.models import RepairApplication
-from apps.repair.services import repair_application_submit
+from apps.repair.services.applications import repair_application_submit
 from tests.test_celery_worker import BROKER
 
 from .conftest import ingest_penalty, materials, travel

@@ -1,11 +1,11 @@
 from django.db import migrations
 
-from apps.catalog.fixture_loading import load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
     # The 信易+ catalog every installation starts with.
-    load_fixtures(apps, schema_editor, ["scenarios"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0002_scenarios"))
 
 
 class Migration(migrations.Migration):

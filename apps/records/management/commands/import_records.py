@@ -17,7 +17,9 @@ from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 from apps.records.choices import Source
 from apps.records.forms_upload import department_may_report
-from apps.records.uploads import Progress, UploadError, import_table, inspect_file, read_failure_message
+from apps.records.intake.guards import UploadError
+from apps.records.intake.importing import Progress, import_table, read_failure_message
+from apps.records.intake.table import inspect_file
 
 
 class Command(BaseCommand):

@@ -60,10 +60,11 @@ from apps.subjects.masking import personal_numbers
 from apps.subjects.models import Subject
 from apps.subjects.pii import encrypt, id_number_hash
 
-from .choices import Action, Outcome, Status
-from .models import Record, RecordEvent, Submission
-from .policy import PolicyMissing, publicity_for
-from .services import KIND_MAP, intake_lock
+from ..choices import Action, Outcome, Status
+from ..models import Record, RecordEvent, Submission
+from ..policy import PolicyMissing, publicity_for
+from ..services import KIND_MAP, intake_lock
+from .table import SheetRow
 
 logger = logging.getLogger(__name__)
 
@@ -887,8 +888,6 @@ class StagedImport:
 
     def leftover_rows(self):
         """The rows the staged path did not store, as ``(row_number, row)`` in file order, read in pages."""
-        from .uploads import SheetRow
-
         codes = [f.code for f in self.fields]
         last = -1
         while True:

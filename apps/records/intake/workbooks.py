@@ -20,7 +20,7 @@ from apps.catalog.choices import FieldType
 from apps.catalog.normalise import EXCEL_EPOCH
 from apps.catalog.spec import TypeSpec
 
-from .uploads import open_table
+from .table import open_table
 
 DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
