@@ -4,21 +4,20 @@ Adds new versions (effective 2022-03-15, 邹政办字〔2022〕7号) of every li
 0003 loaded, which keep explaining earlier self-assessments: the missing lines (机构失信被执行情况,
 风险防范, 地方信用建设创新做法, 扣分事项), the corrected measures, and the source of each line.
 Also adds the supervision fields of the departments the table names for 分级分类监管, so that its
-20 fields (4 points) can be reached; they are added by code, leaving any field staff created alone.
+20 fields (4 points) can be reached; a field whose code staff already created is left alone.
 """
-
-import json
 
 from django.db import migrations
 
-from apps.catalog.fixture_loading import FIXTURES, load_fixtures
+from apps.catalog.fixture_loading import load_rows, snapshot
 
 
 def load(apps, schema_editor):
-    load_fixtures(apps, schema_editor, ["scorecard_2022"])
+    load_rows(apps, schema_editor, snapshot(__file__, "0005_scorecard_2022"))
     SupervisionField = apps.get_model("evaluation", "SupervisionField")
-    for row in json.loads((FIXTURES / "supervision_fields_2022.json").read_text(encoding="utf-8")):
-        SupervisionField.objects.get_or_create(code=row["fields"]["code"], defaults=row["fields"])
+    existing = set(SupervisionField.objects.values_list("code", flat=True))
+    rows = [row for row in snapshot(__file__, "0005_supervision_fields") if row["fields"]["code"] not in existing]
+    load_rows(apps, schema_editor, rows)
 
 
 class Migration(migrations.Migration):
