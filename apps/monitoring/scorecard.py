@@ -577,6 +577,8 @@ def _number(value, unit: str) -> str:
         return f"{(value * 100).normalize():f}%"
     if unit == "yuan" and value >= 100_000_000:
         return f"{(value / 100_000_000).normalize():f} 亿元"
+    if unit == "count" and value >= 100_000_000:
+        return f"{(value / 100_000_000).normalize():f} 亿"
     if unit == "count" and value >= 10_000:
         return f"{(value / 10_000).normalize():f} 万"
     return f"{value.normalize():f}"

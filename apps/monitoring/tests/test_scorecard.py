@@ -145,3 +145,12 @@ def test_the_export_lists_every_indicator_with_its_score(october, client_for, ce
     names = [row[1] for row in rows[2:-1]]
     assert names == [i.name for i in Indicator.objects.in_force(on=datetime.date(2024, 10, 20))]
     assert rows[-1][1] == "合计（已评分项，已扣除扣分事项）"
+
+
+def test_each_rule_reads_as_words():
+    from apps.monitoring.scorecard import rule_text
+
+    assert rule_text(indicator("data_volume")) == "超过 1 亿 得 10 分；超过 8000 万 得 5 分；否则不得分"
+    assert rule_text(indicator("serious_share")) == "低于 0.3% 得 4 分，高于 0.5% 不得分，之间按比例计分"
+    assert rule_text(indicator("public_body_debtors")) == "满分 10 分，每出现 1 个扣 1 分，扣完为止"
+    assert "连续 3 个月每月扣 2 分" in rule_text(indicator("deductions"))
