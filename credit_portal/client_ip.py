@@ -1,7 +1,7 @@
 """The client's address, decided once from one setting: ``TRUSTED_PROXY_COUNT``.
 
 Every consumer of a client address — DRF's throttles, the page rate limits
-(apps/portal/ratelimits.py), the login lockout (django-axes), the audit trail
+(credit_portal/ratelimits.py), the login lockout (django-axes), the audit trail
 (django-auditlog), the personal-data access log and gunicorn's access log —
 must agree on it, or an attacker picks the most trusting one: DRF alone used
 to believe any ``X-Forwarded-For`` a client sent.

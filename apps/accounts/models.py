@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from apps.subjects.codes import check_uscc
+
 from .choices import DEPARTMENT_ROLES, ClaimAttemptOutcome, ClaimStatus, Role, SubjectAccountKind
 
 
@@ -53,7 +55,6 @@ class Department(models.Model):
         return self.name
 
     def clean(self):
-        from apps.subjects.codes import check_uscc
 
         result = check_uscc(self.uscc or "")
         if not result.valid:

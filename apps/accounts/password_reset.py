@@ -17,7 +17,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import path, reverse_lazy
 
-from apps.portal.ratelimits import rate_limit
+from credit_portal.ratelimits import rate_limit
 
 from .choices import Role
 from .models import User

@@ -10,8 +10,8 @@ from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
-from apps.portal.ratelimits import account_key, client_address, over_limit
 from apps.records.review import awaiting_review, review_queue_url
+from credit_portal.ratelimits import account_key, client_address, over_limit
 
 from .choices import ClaimAttemptOutcome, ClaimStatus, Role
 from .forms import (

@@ -24,6 +24,8 @@ from datetime import UTC
 from django.conf import settings
 from django.db import connection, transaction
 
+from .models import AuditChainLink
+
 GENESIS = "0" * 64
 # Arbitrary constant naming the advisory lock (fits a signed bigint).
 _LOCK_KEY = 0x41554449545F4348  # "AUDIT_CH"
@@ -86,7 +88,6 @@ def chain_append(*, entry_model, link_model, entry_id: int):
 def on_logentry_saved(sender, instance, created, raw=False, **kwargs):
     if not created or raw:
         return
-    from .models import AuditChainLink
 
     chain_append(entry_model=sender, link_model=AuditChainLink, entry_id=instance.pk)
 
@@ -107,8 +108,6 @@ def chain_verify(*, batch_size: int = 2000, using: str = "default") -> ChainRepo
     """Walk the whole chain; report every problem found (not just the first)."""
     from auditlog import get_logentry_model
     from django.db.models import Exists, OuterRef
-
-    from .models import AuditChainLink
 
     LogEntry = get_logentry_model()
     report = ChainReport()
@@ -144,7 +143,6 @@ def chain_verify(*, batch_size: int = 2000, using: str = "default") -> ChainRepo
 
 
 def chain_head(*, using: str = "default") -> tuple[int, str]:
-    from .models import AuditChainLink
 
     head = AuditChainLink.objects.using(using).order_by("-seq").first()
     return (head.seq, head.hash) if head else (0, GENESIS)

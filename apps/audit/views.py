@@ -3,6 +3,7 @@ from django.views.generic import ListView
 
 from apps.accounts.permissions import CenterRequiredMixin
 
+from .models import PersonalDataAccess
 from .selectors import action_label, entry_changes
 
 
@@ -36,6 +37,5 @@ class PersonalDataAccessView(CenterRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        from .models import PersonalDataAccess
 
         return PersonalDataAccess.objects.select_related("user", "subject")

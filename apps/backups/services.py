@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.audit.chain import chain_head
+
 FORMAT_VERSION = 1
 
 
@@ -90,7 +92,6 @@ def backup_create(*, output_dir: Path) -> tuple[Path, dict]:
     """Write one archive; returns its path and manifest."""
     if connection.vendor != "postgresql":
         raise BackupError("备份命令需要 PostgreSQL（DATABASE_URL）；嵌入式 SQLite 请直接复制 var/ 目录。")
-    from apps.audit.chain import chain_head
 
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

@@ -1,17 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from .choices import Channel, CommitmentStatus, CommitmentType, Outcome
-
-PLACEHOLDERS = {
-    "主体名称": "the subject's name",
-    "主体代码": "the subject's public code (USCC, or masked ID number)",
-    "承诺事项": "the matter",
-    "承诺日期": "the signing date",
-    "履约期限": "the date by which the commitment must be kept",
-    "监管部门": "the supervising department",
-}
+from .validators import PLACEHOLDERS, template_placeholders_check
 
 
 class CommitmentTemplate(models.Model):
@@ -44,10 +37,6 @@ class CommitmentTemplate(models.Model):
         return f"{self.get_type_display()}｜{self.matter}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from .services import template_placeholders_check
-
         problems = template_placeholders_check(self.body or "")
         if problems:
             raise ValidationError({"body": problems})

@@ -7,7 +7,6 @@ counted like every other record.
 """
 
 import datetime
-import string
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,15 +14,17 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.catalog.models import Policy, RecordType
+from apps.catalog.normalise import ValueProblem, parse_date
 from apps.records.choices import Severity, Source
 from apps.records.services import records_ingest
 from apps.subjects.choices import OperatingStatus, SubjectKind
+from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 from apps.subjects.pii import decrypt
 from apps.workdays.services import workdays_add
 
 from .choices import Channel, CommitmentStatus, CommitmentType, Outcome
-from .models import PLACEHOLDERS, Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
+from .models import Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
 
 BREACH_TYPE = "commitment_breach"
 KIND_LABELS = {
@@ -31,18 +32,6 @@ KIND_LABELS = {
     SubjectKind.INDIVIDUAL_BUSINESS: "个体工商户",
     SubjectKind.PERSON: "自然人",
 }
-
-
-def template_placeholders_check(body: str) -> list[str]:
-    problems = []
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
-    except ValueError:
-        return ["承诺书正文中的花括号不成对。"]
-    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
-    if unknown:
-        problems.append(f"未知的占位符：{'、'.join('{' + n + '}' for n in unknown)}；可用：{'、'.join(PLACEHOLDERS)}。")
-    return problems
 
 
 def template_render(template: CommitmentTemplate, *, subject: Subject, signed_on, due_on, matter: str = "") -> str:
@@ -323,8 +312,6 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
     row; nothing is written unless every row is good. A row may carry its sheet
     row number under ``_row`` (else rows are numbered from 2, under a header).
     """
-    from apps.catalog.normalise import ValueProblem, parse_date
-    from apps.subjects.codes import normalise_code
 
     if department is None or getattr(user, "department_id", None) != department.pk:
         raise ValidationError("批量导入只能由部门工作人员以本部门名义进行。")

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.catalog.choices import Role
-from apps.catalog.spec import Problem
+from apps.catalog.spec import Problem, TypeSpec
 from apps.records.choices import Action
 from apps.records.models import Record, RecordEvent
 
@@ -52,7 +52,6 @@ def list_entries_sync(*, records) -> None:
     end (open when the entry has none), so the generic publicity policy (``publicity_months``, 36 months for
     non-penalty types) never withdraws an entry that is still on its list (issue 14).
     """
-    from apps.catalog.spec import TypeSpec
 
     if not records:
         return

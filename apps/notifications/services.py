@@ -7,8 +7,6 @@ workflow action never sends mail and a slow mail server never holds up a page.
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +14,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 
 from .models import Notification
+from .tasks import send_notification_email
 
 
 def notification_send(
@@ -34,19 +33,7 @@ def notification_send(
 
 
 def _queue_email(addresses, title, body, url, ids):
-    from .tasks import send_notification_email
-
     send_notification_email.delay(addresses=addresses, title=title, body=body, url=url, notification_ids=ids)
-
-
-def notification_email(*, addresses: list[str], title: str, body: str, url: str = "", notification_ids=()) -> int:
-    link = f"\n\n详情：{settings.PUBLIC_SITE_URL.rstrip('/')}{url}" if url.startswith("/") else ""
-    text = f"{body}{link}\n\n—— {settings.SITE_NAME}公共信用信息平台（本邮件由系统自动发送，请勿回复）"
-    sent = 0
-    for address in addresses:  # one mail each: recipients never see one another's addresses
-        sent += send_mail(f"【{settings.SITE_NAME}】{title}", text, None, [address])
-    Notification.objects.filter(pk__in=list(notification_ids)).update(emailed=True)
-    return sent
 
 
 def center_staff():

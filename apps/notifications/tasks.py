@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import notification_email
+from .email import notification_email
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

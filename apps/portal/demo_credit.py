@@ -14,6 +14,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from apps.accounts.models import Department
+from apps.evaluation.engine import evaluate_all
 from apps.records.choices import Severity
 from apps.records.models import Record
 from apps.records.services import records_ingest
@@ -180,7 +181,5 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
             for n, s in enumerate(waiting, start=1)
         ])  # fmt: skip
     if apps.is_installed("apps.evaluation"):
-        from apps.evaluation.engine import evaluate_all
-
         evaluate_all(on=today)
     return counts

@@ -13,12 +13,10 @@ snapshots them) show the same masked text.
 """
 
 import datetime
-import importlib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
@@ -26,9 +24,12 @@ from django.utils import timezone
 
 from apps.accounts.models import Department
 from apps.catalog.models import RecordType
+from apps.commitments.selectors import public_commitments
+from apps.evaluation.selectors import grade_and_label
 from apps.lists.selectors import PublicEntry, public_code, public_entries, subject_public_entries
 from apps.records.models import Record
 from apps.records.selectors import cached_public_field_specs, public_records, public_value
+from apps.repair.selectors import approved_repairs
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import normalise_code, region_name
 from apps.subjects.masking import mask_personal_numbers
@@ -365,13 +366,6 @@ def record_rows(records: list[Record]) -> list[PublicRecordRow]:
     ]
 
 
-def _optional(app: str, module: str, name: str):
-    """A reader another app provides (grades, commitments); None while that app is not installed."""
-    if not django_apps.is_installed(app):
-        return None
-    return getattr(importlib.import_module(module), name, None)
-
-
 def public_grade(subject_id: int, *, kind: str = SubjectKind.LEGAL) -> str:
     """The subject's grade as the public sees it (``apps.evaluation``), or "" when there is none.
 
@@ -380,8 +374,7 @@ def public_grade(subject_id: int, *, kind: str = SubjectKind.LEGAL) -> str:
     """
     if kind == SubjectKind.PERSON:
         return ""
-    grade_and_label = _optional("apps.evaluation", "apps.evaluation.selectors", "grade_and_label")
-    found = grade_and_label(subject_id) if grade_and_label is not None else None
+    found = grade_and_label(subject_id)
     if not found:
         return ""
     grade, label = found
@@ -433,9 +426,7 @@ def subject_profile(*, pk: int, on: datetime.date) -> SubjectProfile:
         entries=entries,
     )
     profile.grade = public_grade(subject.pk, kind=subject.kind)
-    public_commitments = _optional("apps.commitments", "apps.commitments.selectors", "public_commitments")
-    if public_commitments is not None:
-        profile.commitments = list(public_commitments(subject=subject, on=on))
+    profile.commitments = list(public_commitments(subject=subject, on=on))
     return profile
 
 
@@ -452,9 +443,6 @@ def public_repairs(subject_id: int) -> list[PublicRepair]:
 
     The repaired record's number and content are not repeated: its publication has stopped.
     """
-    approved_repairs = _optional("apps.repair", "apps.repair.selectors", "approved_repairs")
-    if approved_repairs is None:
-        return []
     return [
         PublicRepair(
             number=a.number,

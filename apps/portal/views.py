@@ -1,4 +1,3 @@
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -12,16 +11,17 @@ from django.views.generic import TemplateView
 
 from apps.accounts.permissions import CenterRequiredMixin
 from apps.reports.forms import unbound_request_fields
+from apps.scenarios.selectors import catalog_scenarios
 from apps.subjects.models import Subject
 from credit_portal.pagination import bounded_page
 from credit_portal.public_queries import public_query
+from credit_portal.ratelimits import rate_limit
 
 from .choices import ArticleCategory
 from .forms import ArticleForm
 from .home import home_page
 from .models import Article
-from .ratelimits import rate_limit
-from .selectors import _optional, public_subject_search, subject_profile
+from .selectors import public_subject_search, subject_profile
 from .services import article_save, article_unpublish
 
 
@@ -78,9 +78,7 @@ class ColumnsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        catalog = _optional("apps.scenarios", "apps.scenarios.selectors", "catalog_scenarios")
-        context["scenarios"] = list(catalog().values_list("name", flat=True)) if catalog is not None else []
-        context["commitments_installed"] = django_apps.is_installed("apps.commitments")
+        context["scenarios"] = list(catalog_scenarios().values_list("name", flat=True))
         return context
 
 

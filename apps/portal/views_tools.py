@@ -13,8 +13,7 @@ from apps.catalog.models import RecordType
 from apps.subjects.codes import check_uscc
 from apps.workdays.forms import DeadlineForm
 from apps.workdays.services import workdays_add
-
-from .ratelimits import rate_limit
+from credit_portal.ratelimits import rate_limit
 
 
 class CodeCheckForm(forms.Form):

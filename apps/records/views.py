@@ -10,6 +10,7 @@ from apps.accounts.models import Department
 from apps.accounts.permissions import RoleRequiredMixin, StaffRequiredMixin
 from apps.catalog.choices import FieldType
 from apps.catalog.models import RecordType
+from apps.catalog.normalise import split_multi
 from apps.catalog.spec import TypeSpec
 from apps.subjects.pii import decrypt
 
@@ -238,8 +239,6 @@ class SubmissionFixView(_EntryMixin, View):
         initial = dict(self.submission.raw)
         for spec in self.spec.fields:
             if spec.field_type == FieldType.MULTI_ENUM and isinstance(initial.get(spec.code), str):
-                from apps.catalog.normalise import split_multi
-
                 initial[spec.code] = split_multi(initial[spec.code])
             if spec.field_type == FieldType.ID_NUMBER:
                 initial.pop(spec.code, None)  # kept only masked: the clerk types it again

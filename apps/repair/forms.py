@@ -1,7 +1,9 @@
 from django import forms
 
+from apps.subjects.codes import check_id_number
+
 from .choices import MaterialKind, NoticeServiceMethod
-from .materials import ACCEPTED_LABEL
+from .materials import ACCEPTED_LABEL, material_check
 
 _FILE = forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -102,7 +104,6 @@ class ObjectionForm(forms.Form):
         return email
 
     def clean_contact_id_number(self):
-        from apps.subjects.codes import check_id_number
 
         number = self.cleaned_data.get("contact_id_number", "").strip()
         if number:
@@ -112,7 +113,6 @@ class ObjectionForm(forms.Form):
         return number
 
     def clean_evidence(self):
-        from .materials import material_check
 
         uploaded = self.cleaned_data.get("evidence")
         if uploaded:

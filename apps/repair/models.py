@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from .choices import (
+    REPAIR_OPEN_STATES,
     BatchState,
     DueFlag,
     MaterialKind,
@@ -86,7 +87,6 @@ class RepairApplication(CaseFields):
 
     @property
     def is_open(self):
-        from .choices import REPAIR_OPEN_STATES
 
         return self.state in REPAIR_OPEN_STATES
 

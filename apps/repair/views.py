@@ -14,13 +14,13 @@ from django.views import View
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.catalog.spec import TypeSpec
-from apps.portal.ratelimits import over_limit, rate_limited
 from apps.records.intake.services import upload_queryset_for
 from apps.records.models import Record
 from apps.records.selectors import public_record
 from apps.subjects.codes import check_uscc
 from apps.subjects.models import Subject
 from credit_portal.client_ip import client_ip_or_none
+from credit_portal.ratelimits import over_limit, rate_limited
 
 from . import permissions
 from .choices import BatchState, DueFlag, ObjectionState, RepairState

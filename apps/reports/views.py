@@ -5,10 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.portal.ratelimits import rate_limit
 from apps.portal.selectors import subject_profile
 from apps.subjects.models import Subject
 from credit_portal.client_ip import client_ip_or_none
+from credit_portal.ratelimits import rate_limit
 
 from .forms import ReportRequestForm, VerifyForm
 from .models import CreditReport

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from apps.catalog.models import Policy
 from apps.commitments.models import Commitment
 from apps.evaluation.models import SubjectGrade
 from apps.lists.models import ListEntry
@@ -219,7 +220,6 @@ def loan_offer_record(*, bank: Bank, need: FinancingNeed, status: str, **values)
 
 
 def loan_figures() -> dict:
-    from apps.catalog.models import Policy
 
     target = Policy.objects.in_force("xyd_registration_target", on=timezone.localdate())
     operating = Subject.objects.market_subjects().filter(status=OperatingStatus.OPERATING).count()

@@ -41,7 +41,9 @@ def test_a_fresh_database_holds_every_fixture_row_as_the_fixture_says():
                 else:
                     stored, wanted = getattr(obj, name), field.to_python(value)
                 if stored != wanted:
-                    differences.append(f"{path.name}: {row['model']} {row['pk']}.{name} = {stored!r}，fixture 为 {wanted!r}")
+                    differences.append(
+                        f"{path.name}: {row['model']} {row['pk']}.{name} = {stored!r}，fixture 为 {wanted!r}"
+                    )
     assert not differences, "fixture 与迁移不一致（修改政策数据须新增迁移）：\n" + "\n".join(differences[:20])
 
 
@@ -60,8 +62,14 @@ def test_a_change_updates_only_values_staff_have_not_edited():
         {
             "model": "catalog.policy",
             "pk": new_pk,
-            "fields": {"key": "report_deadline_days", "record_type": None, "value": 5, "effective_from": "2030-01-01",
-                       "basis": "新增政策", "created_by": None},
+            "fields": {
+                "key": "report_deadline_days",
+                "record_type": None,
+                "value": 5,
+                "effective_from": "2030-01-01",
+                "basis": "新增政策",
+                "created_by": None,
+            },
         },  # fmt: skip
     ]
     with connection.schema_editor() as editor:

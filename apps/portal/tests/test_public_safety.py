@@ -55,7 +55,7 @@ def test_verify_api_limit_answers_json_429(county, settings):
 
 
 def test_a_request_without_a_client_address_is_counted_not_crashed(county, rf, settings):
-    from apps.portal.ratelimits import client_address, over_limit
+    from credit_portal.ratelimits import client_address, over_limit
 
     settings.PORTAL_RATE_VERIFY = "1/m"
     request = rf.get("/api/v1/reports/verify/")

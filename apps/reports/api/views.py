@@ -3,8 +3,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.portal.ratelimits import LIMIT_MESSAGE, over_limit
 from apps.subjects.masking import mask_personal_numbers
+from credit_portal.ratelimits import LIMIT_MESSAGE, over_limit
 
 from ..services import public_snapshot, report_verify
 from .serializers import VerifyQuerySerializer, VerifyResultSerializer

@@ -11,7 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.portal.ratelimits import api_key_key, over_limit
+from credit_portal.ratelimits import api_key_key, over_limit
 
 from ..models import Bank, FinancingNeed, Scenario
 from ..services import bank_demand, credit_summary, credit_summary_by_code, loan_offer_record, scenario_check

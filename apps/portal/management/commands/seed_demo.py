@@ -42,6 +42,7 @@ from stdnum.iso7064 import mod_11_10
 
 from apps.accounts.choices import ClaimStatus, Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, SubjectClaim, User
+from apps.lists.models import ListType
 from apps.portal.demo_credit import seed_credit_data
 from apps.subjects.choices import OperatingStatus, PublicBody, SubjectKind
 from apps.subjects.codes import REGISTRATION_AUTHORITIES, USCC_ALPHABET, build_uscc, org_code_check_char
@@ -680,7 +681,6 @@ class Command(BaseCommand):
 
     def seed_list_recognisers(self):
         """Name the county's departments as recognisers of the national lists they own."""
-        from apps.lists.models import ListType
 
         for code, department_codes in load_json(FIXTURES / "demo" / "list_recognisers.json").items():
             list_type = ListType.objects.filter(code=code).first()
