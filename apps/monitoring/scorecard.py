@@ -28,6 +28,18 @@ from django.utils.http import urlencode
 
 from apps.catalog.choices import Family
 from apps.catalog.models import RecordType
+from apps.commitments.models import Commitment, Fulfilment
+from apps.evaluation.models import SupervisionField
+from apps.lists.choices import COUNTING_RECORD_STATUSES
+from apps.lists.models import ListEntry, ListType
+from apps.records.models import Record
+from apps.records.selectors import EXPORT_STATUSES
+from apps.repair.selectors import case_figures
+from apps.scenarios.choices import Category, OfferStatus
+from apps.scenarios.models import FinancingNeed, LoanOffer, Scenario
+from apps.subjects.choices import OperatingStatus
+from apps.subjects.models import Subject
+from apps.subjects.selectors import code_quality_summary
 
 from .choices import ScoreRule
 from .models import Indicator, IndicatorReading, ManualEntry
@@ -107,6 +119,7 @@ class LiveFigures:
 
     @cached_property
     def check_figures(self):
+        # Imported here: apps.lists.figures reads its scoring rules from this module.
         from apps.lists.figures import credit_check_figures
 
         # 核查次数 count within the period (seed 001: "在创建期内超过100"); the lists as of the day.
@@ -114,15 +127,11 @@ class LiveFigures:
 
     @cached_property
     def operating_enterprises(self):
-        from apps.subjects.choices import OperatingStatus
-        from apps.subjects.models import Subject
 
         return Subject.objects.enterprises().filter(status=OperatingStatus.OPERATING)
 
     @cached_property
     def enterprises_total(self):
-        from apps.subjects.choices import OperatingStatus
-        from apps.subjects.models import Subject
 
         # 辖区内企业总数: every enterprise that still exists here — a cancelled (注销) enterprise no longer
         # exists and one that moved out (迁出) is no longer in the jurisdiction; revoked ones still exist.
@@ -201,7 +210,6 @@ def _rate_text(rate) -> str:
 @measure("code_error_rate", "重错码率（按月）")
 def _code_error_rate(live, indicator):
     on = live.on
-    from apps.subjects.selectors import code_quality_summary
 
     summary = code_quality_summary()
     month_flags = _monthly_flags_from_readings("code_error_rate", on, current=summary.rate == 0)
@@ -256,8 +264,6 @@ def _reported_records(on: datetime.date):
     reported and published or past their publicity (``EXPORT_STATUSES``), by when they were reported.
     Drafts, records awaiting review and revoked records are not sent and do not count.
     """
-    from apps.records.models import Record
-    from apps.records.selectors import EXPORT_STATUSES
 
     end = timezone.make_aware(datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time.min))
     return Record.objects.filter(status__in=EXPORT_STATUSES, reported_at__lt=end)
@@ -312,9 +318,6 @@ def _specific_categories(live, indicator):
 
 @measure("public_body_debtors", "列入失信被执行人的政府机构数（创建期内）")
 def _public_body_debtors(live, indicator):
-    from apps.lists.choices import COUNTING_RECORD_STATUSES
-    from apps.lists.models import ListEntry, ListType
-    from apps.subjects.models import Subject
 
     code = (indicator.params or {}).get("list_type", "dishonest_judgment_debtor")
     list_type = ListType.objects.filter(code=code).first()
@@ -345,7 +348,6 @@ def _public_body_debtors(live, indicator):
 
 @measure("commitment_coverage", "信用承诺信息及履约践诺信息数 / 企业总数")
 def _commitment_coverage(live, indicator):
-    from apps.commitments.models import Commitment, Fulfilment
 
     commitments = Commitment.objects.filter(signed_on__lte=live.on).count()
     fulfilments = Fulfilment.objects.filter(recorded_on__lte=live.on).count()
@@ -365,8 +367,6 @@ def _commitment_coverage(live, indicator):
 
 @measure("xinyi_fields", "信易+应用领域数（启用场景所属的领域）")
 def _xinyi_fields(live, indicator):
-    from apps.scenarios.choices import Category
-    from apps.scenarios.models import Scenario
 
     by_field = dict(Scenario.objects.filter(is_active=True).order_by().values_list("category").annotate(n=Count("pk")))
     labels = dict(Category.choices)
@@ -383,7 +383,6 @@ def _xinyi_fields(live, indicator):
 
 @measure("xinyidai_share", "信易贷注册企业占在营企业比例")
 def _xinyidai_share(live, indicator):
-    from apps.scenarios.models import FinancingNeed
 
     operating = live.operating_enterprises
     end = timezone.make_aware(datetime.datetime.combine(live.on + datetime.timedelta(days=1), datetime.time.min))
@@ -404,8 +403,6 @@ def _xinyidai_share(live, indicator):
 
 @measure("xinyidai_amount", "信易贷授信或放款金额（元，创建期内）")
 def _xinyidai_amount(live, indicator):
-    from apps.scenarios.choices import OfferStatus
-    from apps.scenarios.models import LoanOffer
 
     # An offer is rewritten when the bank records the grant or the loan, so its last update is when
     # it was granted or lent: that day must fall in the period.
@@ -430,7 +427,6 @@ def _xinyidai_amount(live, indicator):
 
 @measure("graded_fields", "开展分级分类监管的领域数（有双随机抽查任务的监管领域）")
 def _graded_fields(live, indicator):
-    from apps.evaluation.models import SupervisionField
 
     fields = list(
         SupervisionField.objects.filter(tasks__drawn_at__isnull=False)
@@ -451,7 +447,6 @@ def _graded_fields(live, indicator):
 @measure("repair_overdue", "信用修复与异议：逾期未办结案件数（近一年受理与办结情况）")
 def _repair_overdue(live, indicator):
     on = live.on
-    from apps.repair.selectors import case_figures
 
     figures = case_figures(date_from=on - datetime.timedelta(days=365), date_to=on, today=on)
     overdue = sum(f.overdue for f in figures)

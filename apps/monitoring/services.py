@@ -1,17 +1,23 @@
-"""Monthly ranking, its snapshots and export, and 零报告 declarations."""
+"""Monthly ranking, its snapshots and export, 零报告 declarations, and the scorecard's entries by hand."""
 
+import hashlib
 import io
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import Family
 from apps.records.export import neutralise as export_neutralise
 from apps.records.models import ZeroReport
+from apps.repair.materials import material_check
 
 from . import selectors
-from .models import RankingSnapshot
+from .choices import ScoreRule
+from .models import ManualEntry, RankingSnapshot
+from .scorecard import Period, deduction_items, scorecard_rows_for_export
 from .selectors import SCORE_FORMULA, Cells, Figures, Month
 
 RANKING_VERSION = 1
@@ -289,8 +295,6 @@ def scorecard_xlsx(card) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .scorecard import scorecard_rows_for_export
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "自评得分"
@@ -312,17 +316,6 @@ def manual_entry_record(*, user, indicator, month: Month, note: str, uploaded, p
     the item in the scoring table: fixed items deduct their points for each month they run (报送材料弄虚作假:
     3 months × 2), the 医疗 item takes what staff enter up to its cap. Nothing is written on any problem.
     """
-    import hashlib
-    from decimal import Decimal, InvalidOperation
-
-    from django.core.files.base import ContentFile
-
-    from apps.repair.materials import material_check
-
-    from .choices import ScoreRule
-    from .models import ManualEntry
-    from .scorecard import Period, deduction_items
-
     if not (getattr(user, "is_center", False) or getattr(user, "is_superuser", False)):
         raise PermissionDenied("仅信用中心可以录入人工评分和扣分事项。")
     problems = []
