@@ -130,6 +130,8 @@ MATRIX = {
     "lists_public:list":                  "ok      ok      ok      ok      ok      ok      ok",
     "monitoring:dashboard":               "login   403     403     403     403     ok      ok",
     "monitoring:dashboard_export":        "login   403     403     403     403     ok      ok",
+    "monitoring:evidence":                "login   403     403     403     403     ok      ok",
+    "monitoring:manual_entry":            "login   403     403     403     403     405     405",
     "monitoring:my":                      "login   403     ok      ok      ok      ok      ok",
     "monitoring:ranking":                 "login   403     403     403     403     ok      ok",
     "monitoring:ranking_export":          "login   403     403     403     403     ok      ok",
@@ -424,6 +426,7 @@ ARGS = {
     "api-v1:department-detail": lambda w: {"code": w["dept_a"].code},
     "workdays:override_delete": lambda w: {"date": w["override"].date},
     "api-v1:workdays-override-detail": lambda w: {"date": w["override"].date},
+    "monitoring:evidence": lambda w: {"pk": _scorecard_evidence(w)},
     "repair:notice_batch": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_progress": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_download": lambda w: {"pk": _notice_batch(w)},
@@ -633,6 +636,24 @@ def test_subject_account_guessing_ids_is_refused(world, clients):
     client = clients["subject"]
     for name, obj in [("records:detail", "record"), ("records_upload:file", "upload"), ("lists:entry_detail", "entry")]:
         assert client.get(reverse(name, kwargs={"pk": world[obj].pk})).status_code == 403
+
+
+def _scorecard_evidence(world) -> int:
+    """A 人工评分 entry with its evidence file (apps.monitoring), made on first use."""
+    from django.core.files.base import ContentFile
+
+    from apps.monitoring.models import ManualEntry
+
+    entry = ManualEntry.objects.first()
+    if entry is None:
+        entry = ManualEntry(
+            code="city_ranking", month=FROZEN.date().replace(day=1), points=18, note="月均第 15 名",
+            original_name="排名.pdf", content_type="application/pdf", extension=".pdf", size=9, sha256="0" * 64,
+            entered_by=world["clerk_a"],
+        )  # fmt: skip
+        entry.file.save("e.pdf", ContentFile(b"%PDF-1.4 %%EOF"), save=False)
+        entry.save()
+    return entry.pk
 
 
 def _notice_batch(world) -> int:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from credit_portal.admin_mixins import ReadOnlyAdminMixin
 
-from .models import Indicator, IndicatorReading, RankingSnapshot
+from .models import Indicator, IndicatorReading, ManualEntry, RankingSnapshot
 
 
 @admin.register(RankingSnapshot)
@@ -18,7 +18,7 @@ class RankingSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class IndicatorAdmin(admin.ModelAdmin):
     """Staff revise the scoring table by adding a version with a later effective date (validated on save)."""
 
-    list_display = ("name", "group", "points", "rule", "target", "effective_from")
+    list_display = ("name", "group", "points", "rule", "target", "effective_from", "source")
     list_filter = ("group", "rule")
     search_fields = ("code", "name")
 
@@ -28,3 +28,12 @@ class IndicatorReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "day", "value")
     list_filter = ("code",)
     date_hierarchy = "day"
+
+
+@admin.register(ManualEntry)
+class ManualEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: entries are made on the dashboard with their evidence and never edited (a correction is a new entry)."""
+
+    list_display = ("code", "item", "month", "points", "entered_by", "entered_at")
+    list_filter = ("code",)
+    date_hierarchy = "entered_at"

@@ -10,7 +10,9 @@ class ScoreRule(models.TextChoices):
     SHORTFALL = "shortfall", "数量达标得满分，每少一个扣分（required, per_missing）"
     PER_CATEGORY = "per_category", "每类达标得分（minimum, each）"
     MONTHLY = "monthly", "按月计分：达标月加分、未达标月扣分（each）"
+    DEDUCT_EACH = "deduct_each", "满分起扣：每出现一个扣分（each），扣完为止"
     MANUAL = "manual", "人工评分（无法由数据计算）"
+    DEDUCTION = "deduction", "扣分事项：按人工登记的事项扣分（items）"
     INFO = "info", "仅监测，不计分"
 
 
@@ -22,6 +24,8 @@ RULE_PARAMS = {
     ScoreRule.SHORTFALL: {"required", "per_missing"},
     ScoreRule.PER_CATEGORY: {"minimum", "each"},
     ScoreRule.MONTHLY: {"each"},
+    ScoreRule.DEDUCT_EACH: {"each"},
     ScoreRule.MANUAL: set(),
+    ScoreRule.DEDUCTION: {"items"},
     ScoreRule.INFO: set(),
 }

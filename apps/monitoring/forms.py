@@ -17,3 +17,16 @@ class ZeroReportForm(forms.Form):
     def __init__(self, *args, department, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_type"].queryset = selectors.reportable_types(department)
+
+
+class ManualEntryForm(forms.Form):
+    """A 人工评分 or 扣分事项 entry; the rules (range, item, evidence type) are checked by the service."""
+
+    code = forms.SlugField(widget=forms.HiddenInput)
+    month = forms.CharField(label="所属月份", max_length=7, help_text="YYYY-MM，须在本创建期内")
+    points = forms.DecimalField(label="分数", required=False, max_digits=5, decimal_places=2)
+    item = forms.SlugField(label="扣分事项", required=False)
+    note = forms.CharField(label="说明", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.FileField(
+        label="佐证材料", help_text="PDF、JPG、PNG", error_messages={"required": "请上传佐证材料。"}
+    )

@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from .choices import RULE_PARAMS, ScoreRule
+
+# Lines whose facts the platform cannot measure: staff enter them with evidence (ManualEntry).
+ENTERED_RULES = (ScoreRule.MANUAL, ScoreRule.DEDUCTION)
 
 
 class SnapshotFrozen(Exception):
@@ -96,6 +100,7 @@ class Indicator(models.Model):
     drill_url = models.CharField("明细页面（URL 名）", max_length=60, blank=True)
     sort_order = models.PositiveIntegerField("顺序", default=0)
     effective_from = models.DateField("生效日期")
+    source = models.CharField("依据", max_length=200, blank=True, help_text="文件名称、文号及条款")
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -118,7 +123,7 @@ class Indicator(models.Model):
             errors["params"] = "计分参数应为 JSON 对象"
         elif needed - set(params):
             errors["params"] = f"“{self.get_rule_display()}”需要参数：{'、'.join(sorted(needed - set(params)))}"
-        if self.rule not in (ScoreRule.MANUAL,) and self.measure not in MEASURES:
+        if self.rule not in ENTERED_RULES and self.measure not in MEASURES:
             errors["measure"] = f"未知的数据来源“{self.measure}”，可选：{'、'.join(sorted(MEASURES))}"
         if self.manual_score is not None and not (0 <= self.manual_score <= self.points):
             errors["manual_score"] = f"人工评分应在 0 到 {self.points} 之间"
@@ -142,3 +147,50 @@ class IndicatorReading(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.day} = {self.value}"
+
+
+def _evidence_path(instance, filename):
+    # Never the uploader's file name on disk: a random name under the private media root.
+    import uuid
+
+    return f"scorecard/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class ManualEntry(models.Model):
+    """A fact the platform cannot measure, entered by the credit center with its evidence.
+
+    For a 人工评分 line (e.g. 国家城市信用监测排名, 风险防范) it is the score given for the
+    assessment period; the latest entry of the period counts and earlier ones stay as history.
+    For the 扣分事项 line it is one deduction (``item`` names which, ``month`` when it happened).
+    Rows are never edited or deleted: a correction is a new entry, and every row is audit-logged.
+    """
+
+    code = models.SlugField("指标代码", max_length=40)
+    item = models.SlugField("扣分事项", max_length=40, blank=True)
+    month = models.DateField("所属月份", help_text="当月第一天")
+    points = models.DecimalField("分数", max_digits=5, decimal_places=2, help_text="人工评分为得分；扣分事项为扣减分数")
+    note = models.TextField("说明")
+    file = models.FileField("佐证材料", upload_to=_evidence_path, max_length=200)
+    original_name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=50)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    entered_at = models.DateTimeField("录入时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "人工评分与扣分登记"
+        verbose_name_plural = "人工评分与扣分登记"
+        ordering = ["code", "-entered_at", "-pk"]
+        indexes = [models.Index(fields=["code", "month"], name="manual_entry_code_month_idx")]
+
+    def __str__(self):
+        return f"{self.code} {self.month:%Y-%m} {self.points}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("人工评分与扣分登记不能修改，如需更正请重新登记。")
+        super().save(*args, **kwargs)

@@ -3,8 +3,16 @@
 Each ``Indicator`` row (data, versioned) names a *measure* — a function here
 that computes one figure from the platform's own tables — and a *rule* that
 turns the figure into points. Figures whose rule needs a history (the monthly
-重错码 and 双公示 items) read the nightly ``IndicatorReading`` rows; every
-figure's trend comes from them too.
+重错码 and 双公示 items) read the nightly ``IndicatorReading`` rows or the
+monthly figures; every figure's trend comes from them too. Lines whose facts
+the platform cannot measure (人工评分, 扣分事项) read what the credit center
+entered with its evidence (``ManualEntry``).
+
+The assessment period (创建期) is the twelve calendar months ending with the
+day assessed: seed 001 judges "最近一年（2021年12月至2022年11月）", its monthly
+lines are worth 12 × 0.2 (重错码率 2.4) and 24 × 0.2 (双公示 4.8), and its
+"创建期内" lines (信用核查, 授信放款, 机构失信被执行, deductions) count over
+that same year. "创建期末" lines are the position on the day assessed.
 """
 
 import datetime
@@ -13,18 +21,71 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from apps.catalog.choices import Family
 from apps.catalog.models import RecordType
+from apps.commitments.models import Commitment, Fulfilment
+from apps.evaluation.models import SupervisionField
+from apps.lists.choices import COUNTING_RECORD_STATUSES
+from apps.lists.models import ListEntry, ListType
+from apps.records.models import Record
+from apps.records.selectors import EXPORT_STATUSES
+from apps.repair.selectors import case_figures
+from apps.scenarios.choices import Category, OfferStatus
+from apps.scenarios.models import FinancingNeed, LoanOffer, Scenario
+from apps.subjects.choices import OperatingStatus
+from apps.subjects.models import Subject
+from apps.subjects.selectors import code_quality_summary
 
 from .choices import ScoreRule
-from .models import Indicator, IndicatorReading
+from .models import Indicator, IndicatorReading, ManualEntry
 from .selectors import Month, last_months, month_figures
 
 TREND_MONTHS = 12
+PERIOD_MONTHS = 12  # see the module docstring: the table's own arithmetic fixes it at a year
 _CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The assessment period: from the first day of its first month to the day assessed (inclusive)."""
+
+    first: datetime.date
+    last: datetime.date
+
+    @classmethod
+    def ending(cls, on: datetime.date) -> "Period":
+        return cls(last_months(PERIOD_MONTHS, until=Month.of(on))[0].first, on)
+
+    @property
+    def months(self) -> list[Month]:
+        return last_months(PERIOD_MONTHS, until=Month.of(self.last))
+
+    @property
+    def start(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.first, datetime.time.min))
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The instant after the last day (exclusive bound)."""
+        return timezone.make_aware(datetime.datetime.combine(self.last + datetime.timedelta(days=1), datetime.time.min))
+
+    @property
+    def label(self) -> str:
+        return f"{self.first:%Y年%-m月%-d日}至{self.last:%Y年%-m月%-d日}"
+
+
+@dataclass
+class Input:
+    """One figure a line is computed from, with the page listing the rows behind it."""
+
+    label: str
+    value: object
+    href: str = ""
 
 
 @dataclass
@@ -35,6 +96,10 @@ class Measured:
     number: float | None
     text: str
     detail: dict = field(default_factory=dict)
+    inputs: list[Input] = field(default_factory=list)
+    # How the value is computed from the inputs, and over which span ("创建期内" / "截至某日").
+    formula: str = ""
+    span: str = ""
 
 
 class LiveFigures:
@@ -42,21 +107,38 @@ class LiveFigures:
 
     def __init__(self, on: datetime.date):
         self.on = on
+        self.period = Period.ending(on)
+
+    @property
+    def at_end(self) -> str:
+        return f"截至{self.on:%Y年%-m月%-d日}（创建期末）"
+
+    @property
+    def within(self) -> str:
+        return f"创建期内（{self.period.label}）"
 
     @cached_property
     def check_figures(self):
+        # Imported here: apps.lists.figures reads its scoring rules from this module.
         from apps.lists.figures import credit_check_figures
 
-        return credit_check_figures(on=self.on)
+        # 核查次数 count within the period (seed 001: "在创建期内超过100"); the lists as of the day.
+        return credit_check_figures(on=self.on, date_from=self.period.first, date_to=self.on)
 
     @cached_property
-    def loan_figures(self) -> dict:
-        from apps.scenarios.services import loan_figures
+    def operating_enterprises(self):
 
-        return loan_figures()
+        return Subject.objects.enterprises().filter(status=OperatingStatus.OPERATING)
+
+    @cached_property
+    def enterprises_total(self):
+
+        # 辖区内企业总数: every enterprise that still exists here — a cancelled (注销) enterprise no longer
+        # exists and one that moved out (迁出) is no longer in the jurisdiction; revoked ones still exist.
+        return Subject.objects.enterprises().exclude(status__in=[OperatingStatus.CANCELLED, OperatingStatus.MOVED_OUT])
 
 
-MEASURES: dict[str, tuple[str, Callable[[LiveFigures], Measured]]] = {}
+MEASURES: dict[str, tuple[str, Callable[[LiveFigures, Indicator], Measured]]] = {}
 
 
 def measure(code: str, label: str):
@@ -75,137 +157,296 @@ def _months_until(on: datetime.date) -> list[Month]:
     return last_months(TREND_MONTHS, until=Month.of(on))
 
 
+def _href(name: str, **query) -> str:
+    url = reverse(name)
+    query = {k: v for k, v in query.items() if v not in (None, "")}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
 # --- measures ------------------------------------------------------------------------------
 
 
 @measure("double_publicity", "双公示合规率、及时率（按月）")
-def _double_publicity(live):
-    on = live.on
-    months = _months_until(on)
+def _double_publicity(live, indicator):
+    months = live.period.months
     cells = month_figures(months=months)
-    monthly, flags = [], []
+    monthly, flags, inputs = [], [], []
     for month in months:
         figures = cells.family(Family.DOUBLE_PUBLICITY, month)
-        if not figures.participated:
-            continue  # nothing reported or sent: the month is not assessed
+        # Every month of the period is assessed, one with nothing to report included: nothing was late
+        # and nothing was non-compliant, so both items stand at 100% (no rate = nothing missed).
         timely_ok = figures.timely_rate in (None, 100.0)
         compliant_ok = figures.compliance_rate in (None, 100.0)
         flags += [timely_ok, compliant_ok]
         monthly.append(
             {"month": month.param, "timely_rate": figures.timely_rate, "compliance_rate": figures.compliance_rate}
         )
+        inputs.append(
+            Input(
+                f"{month.label} 及时率 / 合规率",
+                f"{_rate_text(figures.timely_rate)} / {_rate_text(figures.compliance_rate)}",
+                _href("monitoring:ranking", month=month.param),
+            )
+        )
     current = cells.family(Family.DOUBLE_PUBLICITY, months[-1])
     rates = [r for r in (current.timely_rate, current.compliance_rate) if r is not None]
     number = min(rates) / 100 if rates else None
-    text = f"本月及时率 {current.timely_rate if current.timely_rate is not None else '—'}%，合规率 {current.compliance_rate if current.compliance_rate is not None else '—'}%；近{len(monthly)}个月达标 {sum(flags)}/{len(flags)} 项"
-    return Measured(flags, number, text, {"months": monthly})
+    text = f"本月及时率 {_rate_text(current.timely_rate)}，合规率 {_rate_text(current.compliance_rate)}；{len(months)}个月 {len(flags)} 项中达标 {sum(flags)} 项"
+    return Measured(
+        flags, number, text, {"months": monthly}, inputs,
+        formula="每月分别判断行政许可、行政处罚信息的及时率、合规率是否达到 100%（当月无报送也计为一个月，视为达标）",
+        span=live.within,
+    )  # fmt: skip
+
+
+def _rate_text(rate) -> str:
+    return "—" if rate is None else f"{rate}%"
 
 
 @measure("code_error_rate", "重错码率（按月）")
-def _code_error_rate(live):
+def _code_error_rate(live, indicator):
     on = live.on
-    from apps.subjects.selectors import code_quality_summary
 
     summary = code_quality_summary()
     month_flags = _monthly_flags_from_readings("code_error_rate", on, current=summary.rate == 0)
     text = f"当前 {summary.rate_percent}（{summary.affected_subjects} 个主体受影响）；近{len(month_flags)}个月为零 {sum(month_flags)} 个月"
-    return Measured(month_flags, summary.rate, text, summary.as_dict())
+    inputs = [
+        Input("受影响主体数", summary.affected_subjects, _href("subjects:code_quality")),
+        Input("主体总数", summary.subjects, _href("subjects:list")),
+        Input("有月末读数的月份", len(month_flags) - 1),
+    ]
+    return Measured(
+        month_flags, summary.rate, text, summary.as_dict(), inputs,
+        formula="重错码率 = 重码、错码主体数 / 主体总数；往月取月末夜间读数，本月取实时数",
+        span=live.within,
+    )  # fmt: skip
 
 
 @measure("serious_share", "严重失信主体占在营市场主体比例")
-def _serious_share(live):
+def _serious_share(live, indicator):
     figures = live.check_figures
     share = float(figures.serious_share) if figures.serious_share is not None else None
     text = f"{_percent(share, 4)}（{figures.serious_subjects} / {figures.market_subjects}）"
-    return Measured(share, share, text, {"serious": figures.serious_subjects, "market": figures.market_subjects})
+    inputs = [
+        Input("列入严重失信主体名单的在营市场主体", figures.serious_subjects, _href("lists:entries", color="black")),
+        Input("在营市场主体（法人及非法人组织、个体工商户）", figures.market_subjects, _href("subjects:list")),
+    ]
+    return Measured(
+        share, share, text, {"serious": figures.serious_subjects, "market": figures.market_subjects}, inputs,
+        formula="严重失信名单主体数 / 在营市场主体数", span=live.at_end,
+    )  # fmt: skip
 
 
-@measure("check_ratio", "信用核查应用比例（核查次数 / 市场主体数）")
-def _check_ratio(live):
+@measure("check_ratio", "信用核查应用比例（创建期内核查次数 / 市场主体数）")
+def _check_ratio(live, indicator):
     figures = live.check_figures
     ratio = float(figures.check_ratio) if figures.check_ratio is not None else None
     text = f"{_percent(ratio)}（{figures.checks} 次 / {figures.market_subjects} 个主体）"
-    return Measured(ratio, ratio, text, {"checks": figures.checks, "market": figures.market_subjects})
+    inputs = [
+        Input("创建期内信用核查次数", figures.checks, _href("credit_checks:figures")),
+        Input("在营市场主体数", figures.market_subjects, _href("subjects:list")),
+    ]
+    return Measured(
+        ratio, ratio, text, {"checks": figures.checks, "market": figures.market_subjects}, inputs,
+        formula="创建期内信用核查和联合奖惩系统应用次数 / 在营市场主体数", span=live.within,
+    )  # fmt: skip
 
 
-def _reported_records():
-    from apps.records.choices import Status
-    from apps.records.models import Record
+def _reported_records(on: datetime.date):
+    """Records the platform passes on to the provincial platform, as of the end of ``on``.
 
-    return Record.objects.exclude(status=Status.DRAFT)
+    There is no record yet of what the provincial platform acknowledged (the exchange outbox is being
+    built separately), so "报送至省平台" is measured as what the provincial export carries: records
+    reported and published or past their publicity (``EXPORT_STATUSES``), by when they were reported.
+    Drafts, records awaiting review and revoked records are not sent and do not count.
+    """
+
+    end = timezone.make_aware(datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time.min))
+    return Record.objects.filter(status__in=EXPORT_STATUSES, reported_at__lt=end)
 
 
-@measure("data_volume", "归集数据总量（条）")
-def _data_volume(live):
-    by_family = dict(_reported_records().order_by().values_list("record_type__family").annotate(n=Count("pk")))
+@measure("data_volume", "向省平台报送的数据总量（条）")
+def _data_volume(live, indicator):
+    by_family = dict(_reported_records(live.on).order_by().values_list("record_type__family").annotate(n=Count("pk")))
     total = sum(by_family.values())
     labels = dict(Family.choices)
     parts = "，".join(f"{labels.get(k, k)} {v:,}" for k, v in sorted(by_family.items(), key=lambda kv: -kv[1]))
-    return Measured(total, float(total), f"{total:,} 条" + (f"（{parts}）" if parts else ""), {"by_family": by_family})
+    inputs = [
+        Input(labels.get(k, k), v, _href("records:list", status="published"))
+        for k, v in sorted(by_family.items(), key=lambda kv: -kv[1])
+    ]
+    return Measured(
+        total, float(total), f"{total:,} 条" + (f"（{parts}）" if parts else ""), {"by_family": by_family}, inputs,
+        formula="累计报送省平台的记录数（已报送、公示期满的记录，即省平台交换文件所含记录；草稿、待审核、已撤销不计）",
+        span=live.at_end,
+    )  # fmt: skip
 
 
-@measure("specific_categories", "特定领域信息（每类条数）")
-def _specific_categories(live):
-    counts = dict(
-        _reported_records()
-        .filter(record_type__family=Family.SPECIFIC)
+@measure("specific_categories", "特定领域信息（八类，每类条数）")
+def _specific_categories(live, indicator):
+    codes = list((indicator.params or {}).get("types") or [])
+    types = RecordType.objects.filter(family=Family.SPECIFIC)
+    if codes:  # the categories the table names; other specific types are collected but not scored
+        types = types.filter(code__in=codes)
+    names = dict(types.values_list("code", "name"))
+    by_code = dict(
+        _reported_records(live.on)
+        .filter(record_type__code__in=list(names))
         .order_by()
-        .values_list("record_type__name")
+        .values_list("record_type__code")
         .annotate(n=Count("pk"))
     )
-    for name in RecordType.objects.filter(family=Family.SPECIFIC).values_list("name", flat=True):
-        counts.setdefault(name, 0)
-    text = "，".join(f"{name} {n:,}" for name, n in sorted(counts.items()))
-    return Measured(counts, float(sum(counts.values())), text or "无特定领域信息类型", {"counts": counts})
+    missing = [code for code in codes if code not in names]
+    counts = {names[code]: by_code.get(code, 0) for code in (codes or sorted(names)) if code in names}
+    counts |= {f"{code}（目录中无此类型）": 0 for code in missing}
+    text = "，".join(f"{name} {n:,}" for name, n in counts.items())
+    inputs = [
+        Input(names[code], by_code.get(code, 0), _href("records:list", type=code))
+        for code in codes or sorted(names)
+        if code in names
+    ]
+    return Measured(
+        counts, float(sum(counts.values())), text or "无特定领域信息类型", {"counts": counts}, inputs,
+        formula=f"分别统计{'、'.join(names[c] for c in codes if c in names) or '特定领域信息'}累计报送条数",
+        span=live.at_end,
+    )  # fmt: skip
 
 
-@measure("commitment_coverage", "信用承诺覆盖率（有承诺记录的在营企业 / 在营企业）")
-def _commitment_coverage(live):
-    on = live.on
-    from apps.commitments.services import commitment_coverage
+@measure("public_body_debtors", "列入失信被执行人的政府机构数（创建期内）")
+def _public_body_debtors(live, indicator):
 
-    figures = commitment_coverage(on=on)
-    share = figures["coverage"]
-    return Measured(share, share, f"{_percent(share)}（{figures['covered']} / {figures['enterprises']}）", figures)
+    code = (indicator.params or {}).get("list_type", "dishonest_judgment_debtor")
+    list_type = ListType.objects.filter(code=code).first()
+    period = live.period
+    # On the list at any time in the period: recognised by its end, not removed or expired before its start.
+    # A repaired or removed entry still "appeared" in the period.
+    entries = ListEntry.objects.filter(
+        list_type__code=code,
+        record__status__in=COUNTING_RECORD_STATUSES,
+        recognised_on__lte=period.last,
+        subject__in=Subject.objects.public_bodies(),
+    ).filter(Q(removed_on__isnull=True) | Q(removed_on__gte=period.first))
+    entries = entries.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=period.first))
+    bodies = list(entries.order_by("subject__name").values_list("subject__name", flat=True).distinct())
+    count = len(bodies)
+    list_name = list_type.name if list_type else code
+    text = f"{count} 家" + (f"（{'、'.join(bodies[:10])}{'等' if count > 10 else ''}）" if bodies else "")
+    inputs = [
+        Input(f"列入{list_name}的机关、事业单位", count, _href("lists:entries", type=list_type.pk if list_type else ""))
+    ]
+    inputs += [Input(name, "在列", _href("lists:entries", q=name)) for name in bodies[:10]]
+    return Measured(
+        count, float(count), text, {"bodies": bodies}, inputs,
+        formula=f"创建期内在“{list_name}”名单中的政府机关、事业单位家数（主体标注为机关/事业单位，或统一社会信用代码为 11、12 开头）",
+        span=live.within,
+    )  # fmt: skip
 
 
-@measure("xinyi_fields", "信易+应用领域数（启用的场景）")
-def _xinyi_fields(live):
-    from apps.scenarios.models import Scenario
+@measure("commitment_coverage", "信用承诺信息及履约践诺信息数 / 企业总数")
+def _commitment_coverage(live, indicator):
 
-    count = Scenario.objects.filter(is_active=True).count()
-    return Measured(count, float(count), f"{count} 个", {"scenarios": count})
+    commitments = Commitment.objects.filter(signed_on__lte=live.on).count()
+    fulfilments = Fulfilment.objects.filter(recorded_on__lte=live.on).count()
+    enterprises = live.enterprises_total.count()
+    share = _ratio(commitments + fulfilments, enterprises)
+    text = f"{_percent(share)}（承诺 {commitments} + 履约践诺 {fulfilments} 条 / {enterprises} 家企业）"
+    inputs = [
+        Input("信用承诺信息", commitments, _href("commitments:staff_list")),
+        Input("履约践诺情况信息", fulfilments, _href("commitments:staff_list")),
+        Input("辖区内企业总数（不含注销、迁出）", enterprises, _href("subjects:list")),
+    ]
+    return Measured(
+        share, share, text, {"commitments": commitments, "fulfilments": fulfilments, "enterprises": enterprises},
+        inputs, formula="（信用承诺信息数 + 履约践诺情况信息数）/ 辖区内企业总数", span=live.at_end,
+    )  # fmt: skip
+
+
+@measure("xinyi_fields", "信易+应用领域数（启用场景所属的领域）")
+def _xinyi_fields(live, indicator):
+
+    by_field = dict(Scenario.objects.filter(is_active=True).order_by().values_list("category").annotate(n=Count("pk")))
+    labels = dict(Category.choices)
+    count = len(by_field)
+    scenarios = sum(by_field.values())
+    text = f"{count} 个领域（{scenarios} 个场景）：" + "、".join(labels.get(k, k) for k in sorted(by_field))
+    inputs = [Input(labels.get(k, k), f"{n} 个场景", _href("scenarios:catalog")) for k, n in sorted(by_field.items())]
+    return Measured(
+        count, float(count), text, {"fields": by_field, "scenarios": scenarios}, inputs,
+        formula="启用的信易+场景所属领域（信易贷、信易租、信易行……）的个数；同一领域的多个场景只算一个领域，“其他”类合计算一个",
+        span=live.at_end,
+    )  # fmt: skip
 
 
 @measure("xinyidai_share", "信易贷注册企业占在营企业比例")
-def _xinyidai_share(live):
-    figures = live.loan_figures
-    share = figures["share"]
-    text = f"{_percent(share)}（{figures['registered']} / {figures['operating']}）"
-    return Measured(share, share, text, {"registered": figures["registered"], "operating": figures["operating"]})
+def _xinyidai_share(live, indicator):
+
+    operating = live.operating_enterprises
+    end = timezone.make_aware(datetime.datetime.combine(live.on + datetime.timedelta(days=1), datetime.time.min))
+    registered_ids = FinancingNeed.objects.filter(created_at__lt=end).values("subject_id")
+    registered = operating.filter(pk__in=registered_ids).count()
+    total = operating.count()
+    share = _ratio(registered, total)
+    text = f"{_percent(share)}（{registered} / {total}）"
+    inputs = [
+        Input("在信易贷平台登记融资需求的在营企业", registered, _href("scenarios:figures")),
+        Input("在营企业数", total, _href("subjects:list")),
+    ]
+    return Measured(
+        share, share, text, {"registered": registered, "operating": total}, inputs,
+        formula="信易贷平台注册的在营企业数 / 在营企业数（不含个体工商户、机关事业单位、社会组织）", span=live.at_end,
+    )  # fmt: skip
 
 
-@measure("xinyidai_amount", "信易贷授信或放款金额（元）")
-def _xinyidai_amount(live):
-    figures = live.loan_figures
+@measure("xinyidai_amount", "信易贷授信或放款金额（元，创建期内）")
+def _xinyidai_amount(live, indicator):
+
+    # An offer is rewritten when the bank records the grant or the loan, so its last update is when
+    # it was granted or lent: that day must fall in the period.
+    offers = LoanOffer.objects.filter(updated_at__gte=live.period.start, updated_at__lt=live.period.end)
+    sums = offers.aggregate(
+        granted=Sum("granted_amount", filter=Q(status__in=[OfferStatus.GRANTED, OfferStatus.LENT])),
+        lent=Sum("lent_amount", filter=Q(status=OfferStatus.LENT)),
+    )
+    granted, lent = sums["granted"] or Decimal(0), sums["lent"] or Decimal(0)
     # The scoring table counts 授信金额 or 放款金额, whichever is reached (amounts are kept in 万元).
-    amount = float(max(figures["granted"], figures["lent"])) * 10_000
-    text = f"授信 {figures['granted']:,} 万元，放款 {figures['lent']:,} 万元"
-    return Measured(amount, amount, text, {"granted": str(figures["granted"]), "lent": str(figures["lent"])})
+    amount = float(max(granted, lent)) * 10_000
+    text = f"授信 {granted:,} 万元，放款 {lent:,} 万元"
+    inputs = [
+        Input("创建期内授信金额（万元）", f"{granted:,}", _href("scenarios:figures")),
+        Input("创建期内放款金额（万元）", f"{lent:,}", _href("scenarios:figures")),
+    ]
+    return Measured(
+        amount, amount, text, {"granted": str(granted), "lent": str(lent)}, inputs,
+        formula="max(创建期内授信金额, 创建期内放款金额)", span=live.within,
+    )  # fmt: skip
 
 
 @measure("graded_fields", "开展分级分类监管的领域数（有双随机抽查任务的监管领域）")
-def _graded_fields(live):
-    from apps.evaluation.models import InspectionTask
+def _graded_fields(live, indicator):
 
-    count = InspectionTask.objects.filter(drawn_at__isnull=False).values("field_id").distinct().count()
-    return Measured(count, float(count), f"{count} 个领域", {"fields": count})
+    fields = list(
+        SupervisionField.objects.filter(tasks__drawn_at__isnull=False)
+        .distinct()
+        .order_by("code")
+        .values_list("name", flat=True)
+    )
+    available = SupervisionField.objects.count()
+    count = len(fields)
+    inputs = [Input("已按信用等级抽查的监管领域", count, _href("evaluation:tasks")), Input("监管领域目录", available)]
+    inputs += [Input(name, "已开展") for name in fields]
+    return Measured(
+        count, float(count), f"{count} 个领域" + (f"（{'、'.join(fields)}）" if fields else ""), {"fields": count},
+        inputs, formula="按信用等级抽取过双随机抽查对象的监管领域个数", span=live.at_end,
+    )  # fmt: skip
 
 
 @measure("repair_overdue", "信用修复与异议：逾期未办结案件数（近一年受理与办结情况）")
-def _repair_overdue(live):
+def _repair_overdue(live, indicator):
     on = live.on
-    from apps.repair.selectors import case_figures
 
     figures = case_figures(date_from=on - datetime.timedelta(days=365), date_to=on, today=on)
     overdue = sum(f.overdue for f in figures)
@@ -214,7 +455,68 @@ def _repair_overdue(live):
         + (f"，办理中位数 {f.median_days} 个工作日" if f.median_days is not None else "")
         for f in figures
     )
-    return Measured(overdue, float(overdue), text, {"overdue": overdue})
+    return Measured(
+        overdue, float(overdue), text, {"overdue": overdue}, [Input("逾期未办结", overdue, _href("repair:figures"))],
+        formula="近一年受理的修复、异议案件中逾期未办结的件数", span="近一年",
+    )  # fmt: skip
+
+
+# --- entered by staff -----------------------------------------------------------------------
+
+
+def _entries_in_period(code: str, period: Period):
+    return (
+        ManualEntry.objects.filter(code=code, month__gte=period.first, month__lte=period.last)
+        .filter(entered_at__lt=period.end)
+        .select_related("entered_by")
+        .order_by("-entered_at", "-pk")
+    )
+
+
+def _entry_input(entry: ManualEntry, label: str) -> Input:
+    who = entry.entered_by.get_full_name() or entry.entered_by.get_username()
+    when = timezone.localtime(entry.entered_at)
+    return Input(
+        f"{label}：{entry.note}（{who} {when:%Y-%m-%d %H:%M} 录入，佐证：{entry.original_name}）",
+        entry.points,
+        reverse("monitoring:evidence", args=[entry.pk]),
+    )
+
+
+def _manual_measured(indicator: Indicator, live: LiveFigures) -> Measured:
+    """The latest score the credit center entered for the period; earlier entries stay as its history."""
+    entries = list(_entries_in_period(indicator.code, live.period))
+    inputs = [
+        _entry_input(e, f"{e.month:%Y年%-m月}评分" + ("（现行）" if i == 0 else "（已被更正）"))
+        for i, e in enumerate(entries)
+    ]
+    if not entries:
+        return Measured(
+            None, None, "尚未录入人工评分", {}, [],
+            formula="信用中心按评分标准评分，并上传佐证材料", span=live.within,
+        )  # fmt: skip
+    latest = entries[0]
+    return Measured(
+        latest.points, float(latest.points), f"人工评分 {latest.points} 分：{latest.note}", {"entry": latest.pk},
+        inputs, formula="信用中心按评分标准评分，并上传佐证材料（以最近一次录入为准）", span=live.within,
+    )  # fmt: skip
+
+
+def deduction_items(indicator: Indicator) -> dict[str, dict]:
+    return {item["code"]: item for item in (indicator.params or {}).get("items", [])}
+
+
+def _deduction_measured(indicator: Indicator, live: LiveFigures) -> Measured:
+    items = deduction_items(indicator)
+    entries = list(_entries_in_period(indicator.code, live.period))
+    total = sum((e.points for e in entries), Decimal(0))
+    inputs = [_entry_input(e, f"{e.month:%Y年%-m月} {items.get(e.item, {}).get('name', e.item)}") for e in entries]
+    text = f"扣 {total} 分（{len(entries)} 项）" if entries else "创建期内无扣分事项"
+    return Measured(
+        total, float(total), text, {"entries": [e.pk for e in entries]}, inputs,
+        formula="创建期内登记的扣分事项合计：" + "；".join(f"{i['name']}：{i.get('note', '')}" for i in items.values()),
+        span=live.within,
+    )  # fmt: skip
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -225,10 +527,15 @@ def _decimal(value) -> Decimal:
 
 
 def score_for(indicator: Indicator, value) -> Decimal | None:
-    """Points for a measured value under the indicator's rule (None: not scored / no data)."""
+    """Points for a measured value under the indicator's rule (None: not scored / no data).
+
+    A 扣分事项 line scores the negative of what was deducted: it lowers the total, it has no points of its own.
+    """
     rule, params, points = indicator.rule, indicator.params or {}, indicator.points
     if rule == ScoreRule.MANUAL:
-        return indicator.manual_score
+        # An entry with evidence; a figure typed into the scoring table itself (older installations) is the fallback.
+        value = value if value is not None else indicator.manual_score
+        return None if value is None else _decimal(value).quantize(_CENTS, ROUND_HALF_UP)
     if rule == ScoreRule.INFO or value is None:
         return None
     if rule == ScoreRule.LINEAR:
@@ -250,9 +557,72 @@ def score_for(indicator: Indicator, value) -> Decimal | None:
     elif rule == ScoreRule.MONTHLY:
         each = _decimal(params["each"])
         result = min(points, max(Decimal(0), sum((each if ok else -each) for ok in value)))
+    elif rule == ScoreRule.DEDUCT_EACH:
+        result = max(Decimal(0), points - _decimal(value) * _decimal(params["each"]))
+    elif rule == ScoreRule.DEDUCTION:
+        result = -_decimal(value)
     else:  # pragma: no cover — choices are closed
         raise ValueError(rule)
     return _decimal(result).quantize(_CENTS, ROUND_HALF_UP)
+
+
+def _number(value, unit: str) -> str:
+    value = _decimal(value)
+    if unit == "ratio":
+        return f"{(value * 100).normalize():f}%"
+    if unit == "yuan" and value >= 100_000_000:
+        return f"{(value / 100_000_000).normalize():f} 亿元"
+    if unit == "count" and value >= 100_000_000:
+        return f"{(value / 100_000_000).normalize():f} 亿"
+    if unit == "count" and value >= 10_000:
+        return f"{(value / 10_000).normalize():f} 万"
+    return f"{value.normalize():f}"
+
+
+_UNITS = {
+    "serious_share": "ratio", "check_ratio": "ratio", "xinyidai_share": "ratio", "commitment_coverage": "ratio",
+    "xinyidai_amount": "yuan",
+}  # fmt: skip
+
+
+def rule_text(indicator: Indicator) -> str:
+    """How the line turns its figure into points, in words, from the rule and its parameters."""
+    rule, params, points = indicator.rule, indicator.params or {}, _number(indicator.points, "")
+    unit = _UNITS.get(indicator.measure, "count")
+    if rule == ScoreRule.LINEAR:
+        zero, full = _number(params["zero_at"], unit), _number(params["full_at"], unit)
+        if _decimal(params["full_at"]) < _decimal(params["zero_at"]):
+            return f"低于 {full} 得 {points} 分，高于 {zero} 不得分，之间按比例计分"
+        return f"达到 {full} 得 {points} 分，低于 {zero} 不得分，之间按比例计分"
+    if rule == ScoreRule.ABOVE:
+        return f"超过 {_number(params['above'], unit)} 得 {points} 分，否则不得分"
+    if rule == ScoreRule.STEPS:
+        steps = sorted(((_decimal(t), _decimal(p)) for t, p in params["steps"]), reverse=True)
+        return "；".join(f"超过 {_number(t, unit)} 得 {_number(p, '')} 分" for t, p in steps) + "；否则不得分"
+    if rule == ScoreRule.SHORTFALL:
+        return f"达到 {params['required']} 个得 {points} 分，每少 1 个扣 {_number(params['per_missing'], '')} 分"
+    if rule == ScoreRule.PER_CATEGORY:
+        return f"每类达到 {_number(params['minimum'], 'count')} 条得 {_number(params['each'], '')} 分，最高 {points} 分"
+    if rule == ScoreRule.MONTHLY:
+        each = _number(params["each"], "")
+        return f"每月每项达标得 {each} 分、未达标扣 {each} 分，0 至 {points} 分"
+    if rule == ScoreRule.DEDUCT_EACH:
+        return f"满分 {points} 分，每出现 1 个扣 {_number(params['each'], '')} 分，扣完为止"
+    if rule == ScoreRule.MANUAL:
+        return f"人工评分，0 至 {points} 分"
+    if rule == ScoreRule.DEDUCTION:
+        parts = []
+        for item in deduction_items(indicator).values():
+            if "points" in item:
+                months = int(item.get("months", 1))
+                each = _number(item["points"], "")
+                parts.append(
+                    f"{item['name']}：" + (f"连续 {months} 个月每月扣 {each} 分" if months > 1 else f"当月扣 {each} 分")
+                )
+            else:
+                parts.append(f"{item['name']}：当月最多扣 {_number(item['max'], '')} 分")
+        return "从总分中扣除：" + "；".join(parts)
+    return "监测项，不计分"
 
 
 # --- the card --------------------------------------------------------------------------------
@@ -269,6 +639,15 @@ class Line:
     def available(self) -> bool:
         return self.measured is not None or self.indicator.rule == ScoreRule.MANUAL
 
+    @property
+    def entered(self) -> bool:
+        """A line the credit center fills in by hand, with evidence."""
+        return self.indicator.rule in (ScoreRule.MANUAL, ScoreRule.DEDUCTION)
+
+    @property
+    def rule_text(self) -> str:
+        return rule_text(self.indicator)
+
 
 @dataclass
 class Scorecard:
@@ -276,8 +655,19 @@ class Scorecard:
     lines: list[Line]
 
     @property
+    def period(self) -> Period:
+        return Period.ending(self.on)
+
+    @property
     def total(self) -> Decimal:
+        """Points scored, deductions subtracted."""
         return sum((line.score for line in self.lines if line.score is not None), Decimal(0))
+
+    @property
+    def deducted(self) -> Decimal:
+        return -sum(
+            (line.score for line in self.lines if line.indicator.rule == ScoreRule.DEDUCTION and line.score), Decimal(0)
+        )
 
     @property
     def assessed_points(self) -> Decimal:
@@ -298,8 +688,12 @@ def indicator_in_force(code: str, *, on: datetime.date | None = None) -> Indicat
 
 
 def measure_value(indicator: Indicator, live: LiveFigures) -> Measured | None:
+    if indicator.rule == ScoreRule.MANUAL:
+        return _manual_measured(indicator, live)
+    if indicator.rule == ScoreRule.DEDUCTION:
+        return _deduction_measured(indicator, live)
     entry = MEASURES.get(indicator.measure)
-    return entry[1](live) if entry else None
+    return entry[1](live, indicator) if entry else None
 
 
 def scorecard_build(*, on: datetime.date | None = None) -> Scorecard:
@@ -312,7 +706,7 @@ def scorecard_build(*, on: datetime.date | None = None) -> Scorecard:
         measured = measure_value(indicator, live)
         score = score_for(indicator, measured.value if measured else None)
         trend = trends.get(indicator.code, [])
-        if measured is not None:
+        if measured is not None and measured.number is not None:
             trend = [point for point in trend if point[0] != Month.of(on).param] + [
                 (Month.of(on).param, measured.number)
             ]
@@ -359,20 +753,45 @@ def indicator_readings_take(*, on: datetime.date | None = None) -> int:
     return taken
 
 
+def _score_cell(line: Line):
+    return float(line.score) if line.score is not None else None
+
+
 def scorecard_rows_for_export(card: Scorecard) -> list[list]:
-    rows = [["类别", "创建指标", "目标", "当前值", "得分", "分值", "评分标准"]]
+    rows = [
+        ["类别", "创建指标", "目标", "当前值", "得分", "分值", "计算方法", "计分规则", "统计期间", "依据", "评分标准"]
+    ]
     for line in card.lines:
         i = line.indicator
+        m = line.measured
         rows.append(
             [
                 i.group,
                 i.name,
                 i.target,
-                line.measured.text if line.measured else ("人工评分" if i.rule == ScoreRule.MANUAL else "未接入数据"),
-                float(line.score) if line.score is not None else None,
-                float(i.points) if i.rule != ScoreRule.INFO else None,
+                m.text if m else ("人工评分" if i.rule == ScoreRule.MANUAL else "未接入数据"),
+                _score_cell(line),
+                float(i.points) if i.rule not in (ScoreRule.INFO, ScoreRule.DEDUCTION) else None,
+                m.formula if m else "",
+                line.rule_text,
+                m.span if m else "",
+                i.source,
                 i.standard,
             ]
         )
-    rows.append(["", "合计（已评分项）", "", "", float(card.total), float(card.assessed_points), ""])
+    rows.append(
+        [
+            "",
+            "合计（已评分项，已扣除扣分事项）",
+            "",
+            "",
+            float(card.total),
+            float(card.assessed_points),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
     return rows

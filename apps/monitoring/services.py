@@ -1,17 +1,23 @@
-"""Monthly ranking, its snapshots and export, and 零报告 declarations."""
+"""Monthly ranking, its snapshots and export, 零报告 declarations, and the scorecard's entries by hand."""
 
+import hashlib
 import io
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import Family
 from apps.records.export import neutralise as export_neutralise
 from apps.records.models import ZeroReport
+from apps.repair.materials import material_check
 
 from . import selectors
-from .models import RankingSnapshot
+from .choices import ScoreRule
+from .models import ManualEntry, RankingSnapshot
+from .scorecard import Period, deduction_items, scorecard_rows_for_export
 from .selectors import SCORE_FORMULA, Cells, Figures, Month
 
 RANKING_VERSION = 1
@@ -289,8 +295,6 @@ def scorecard_xlsx(card) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .scorecard import scorecard_rows_for_export
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "自评得分"
@@ -298,8 +302,71 @@ def scorecard_xlsx(card) -> bytes:
     sheet["A1"].font = Font(bold=True, size=14)
     for row in scorecard_rows_for_export(card):
         sheet.append([export_neutralise(v) if isinstance(v, str) else v for v in row])
-    for column, width in zip("ABCDEFG", (24, 22, 30, 50, 8, 8, 80), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (24, 22, 30, 50, 8, 8, 40, 40, 24, 40, 80), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def manual_entry_record(*, user, indicator, month: Month, note: str, uploaded, points=None, item: str = ""):
+    """Enter a score (人工评分 line) or a deduction (扣分事项 line) with its evidence, for the credit center.
+
+    The evidence is checked by content like repair materials (PDF, JPG, PNG). A deduction's points follow
+    the item in the scoring table: fixed items deduct their points for each month they run (报送材料弄虚作假:
+    3 months × 2), the 医疗 item takes what staff enter up to its cap. Nothing is written on any problem.
+    """
+    if not (getattr(user, "is_center", False) or getattr(user, "is_superuser", False)):
+        raise PermissionDenied("仅信用中心可以录入人工评分和扣分事项。")
+    problems = []
+    period = Period.ending(timezone.localdate())
+    if month.first > period.last or month.first < period.first:
+        problems.append(f"所属月份应在本创建期内（{period.label}）。")
+    note = (note or "").strip()
+    if not note:
+        problems.append("请填写说明（评分依据或扣分事由）。")
+    try:
+        points = None if points in (None, "") else Decimal(str(points))
+    except InvalidOperation:
+        problems.append("分数应为数字。")
+        points = None
+    if indicator.rule == ScoreRule.MANUAL:
+        item = ""
+        if points is None:
+            problems.append("请填写得分。")
+        elif not (0 <= points <= indicator.points):
+            problems.append(f"得分应在 0 到 {indicator.points} 之间。")
+    elif indicator.rule == ScoreRule.DEDUCTION:
+        spec = deduction_items(indicator).get(item)
+        if spec is None:
+            problems.append("请选择扣分事项。")
+        elif "points" in spec:
+            points = Decimal(str(spec["points"])) * int(spec.get("months", 1))
+        elif points is None or not (0 < points <= Decimal(str(spec["max"]))):
+            problems.append(f"“{spec['name']}”扣分应大于 0 且不超过 {spec['max']} 分。")
+    else:
+        problems.append(f"“{indicator.name}”由数据计算，不能人工录入。")
+    checked = None
+    if uploaded is None:
+        problems.append("请上传佐证材料（PDF、JPG、PNG）。")
+    else:
+        checked, file_problems = material_check(uploaded)
+        problems += file_problems
+    if problems:
+        raise ValidationError(problems)
+    entry = ManualEntry(
+        code=indicator.code,
+        item=item,
+        month=month.first,
+        points=points,
+        note=note[:2000],
+        original_name=checked.name,
+        content_type=checked.content_type,
+        extension=checked.extension,
+        size=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        entered_by=user,
+    )
+    entry.file.save(f"evidence{checked.extension}", ContentFile(checked.data), save=False)
+    entry.save()
+    return entry

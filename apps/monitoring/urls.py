@@ -10,6 +10,8 @@ urlpatterns = [
     path("ranking/publish/", views.RankingPublishView.as_view(), name="ranking_publish"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("dashboard/export.xlsx", views.DashboardExportView.as_view(), name="dashboard_export"),
+    path("dashboard/entries/", views.ManualEntryView.as_view(), name="manual_entry"),
+    path("dashboard/entries/<int:pk>/evidence/", views.EvidenceView.as_view(), name="evidence"),
     path("my/", views.DepartmentFiguresView.as_view(), name="my"),
     path("my/zero-report/", views.ZeroReportView.as_view(), name="zero_report"),
 ]

@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,8 +23,9 @@ from apps.records.models import ZeroReport
 from apps.workdays.services import workdays_add
 
 from . import selectors, services
-from .forms import ZeroReportForm
-from .scorecard import scorecard_build
+from .forms import ManualEntryForm, ZeroReportForm
+from .models import Indicator, ManualEntry
+from .scorecard import deduction_items, scorecard_build
 from .selectors import SCORE_FORMULA, Month
 
 PROBLEM_ROWS_SHOWN = 200
@@ -251,6 +252,8 @@ class DashboardView(CenterRequiredMixin, TemplateView):
         card = scorecard_build()
         for line in card.lines:
             line.drill_href = _drill_href(line.indicator.drill_url)
+            if line.entered:
+                line.deduction_items = list(deduction_items(line.indicator).values())
         charts = {
             line.indicator.code: {"name": line.indicator.name, "points": [[m, v] for m, v in line.trend]}
             for line in card.lines
@@ -259,6 +262,7 @@ class DashboardView(CenterRequiredMixin, TemplateView):
         return super().get_context_data(
             card=card,
             charts=charts,
+            period_months=[m.param for m in reversed(card.period.months)],
             stuck_uploads=uploads_needing_attention(),
             stuck_minutes=settings.UPLOAD_STUCK_MINUTES,
             max_requeues=settings.UPLOAD_MAX_REQUEUES,
@@ -285,3 +289,52 @@ class DashboardExportView(CenterRequiredMixin, View):
         )
         response["Content-Disposition"] = content_disposition_header(True, f"信用体系建设自评-{card.on:%Y%m%d}.xlsx")
         return response
+
+
+class ManualEntryView(CenterRequiredMixin, View):
+    """The credit center enters a 人工评分 or a 扣分事项 with its evidence (append-only; audit-logged)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = ManualEntryForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("monitoring:dashboard")
+        data = form.cleaned_data
+        indicator = next(
+            (i for i in Indicator.objects.in_force(on=timezone.localdate()) if i.code == data["code"]), None
+        )
+        if indicator is None:
+            messages.error(request, "评分表中没有该指标。")
+            return redirect("monitoring:dashboard")
+        try:
+            month = Month.parse(data["month"])
+            entry = services.manual_entry_record(
+                user=request.user, indicator=indicator, month=month, note=data["note"], uploaded=data["evidence"],
+                points=data["points"], item=data["item"] or "",
+            )  # fmt: skip
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return redirect("monitoring:dashboard")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("monitoring:dashboard")
+        verb = "扣分" if entry.item else "评分"
+        messages.success(
+            request, f"已登记“{indicator.name}”{verb} {entry.points} 分（{Month.of(entry.month).label}）。"
+        )
+        return redirect(f"{reverse('monitoring:dashboard')}#line-{indicator.code}")
+
+
+class EvidenceView(CenterRequiredMixin, View):
+    """The evidence file of an entry: always a download, never rendered in the browser."""
+
+    def get(self, request, pk):
+        entry = get_object_or_404(ManualEntry, pk=pk)
+        return FileResponse(
+            entry.file.open("rb"), content_type=entry.content_type, filename=entry.original_name, as_attachment=True
+        )

@@ -55,12 +55,12 @@ class SubjectAdminForm(forms.ModelForm):
 class SubjectAdmin(admin.ModelAdmin):
     form = SubjectAdminForm
     list_display = ("name", "kind", "uscc", "id_number_masked", "code_valid", "status", "updated_at")
-    list_filter = ("kind", "status", "code_valid")
+    list_filter = ("kind", "public_body", "status", "code_valid")
     search_fields = ("name", "uscc")
     readonly_fields = ("id_number_masked", "code_valid", "code_warnings", "created_at", "updated_at")
     # id_number_hash / id_number_encrypted are editable=False and deliberately not listed anywhere here.
     fieldsets = (
-        (None, {"fields": ("kind", "name", "status", "legal_representative", "region_code")}),
+        (None, {"fields": ("kind", "public_body", "name", "status", "legal_representative", "region_code")}),
         ("统一社会信用代码", {"fields": ("uscc", "code_valid", "code_warnings")}),
         (
             "旧代码",

@@ -23,3 +23,10 @@ LEGACY_CODE_FIELDS = (
     ("institution_number", "事业单位证书号"),
     ("social_org_number", "社会组织登记证号"),
 )
+
+
+class PublicBody(models.TextChoices):
+    """Government bodies and public institutions among legal persons (seed 001: 机构失信被执行情况)."""
+
+    ORGAN = "organ", "机关"
+    INSTITUTION = "institution", "事业单位"

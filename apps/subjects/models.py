@@ -1,6 +1,11 @@
 from django.db import models
 
-from .choices import OperatingStatus, SubjectKind
+from .choices import OperatingStatus, PublicBody, SubjectKind
+
+# GB 32100: the first two characters of a USCC name the registering authority and the kind of body.
+# 11 机关 and 12 事业单位 are registered by 机构编制; 91 is an enterprise registered by 市场监管.
+PUBLIC_BODY_PREFIXES = {"11": PublicBody.ORGAN, "12": PublicBody.INSTITUTION}
+ENTERPRISE_PREFIX = "91"
 
 
 class SubjectQuerySet(models.QuerySet):
@@ -10,6 +15,21 @@ class SubjectQuerySet(models.QuerySet):
     def market_subjects(self):
         """Enterprises and 个体工商户 (the denominator of 核查率 and the serious-dishonesty share)."""
         return self.filter(kind__in=[SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS])
+
+    def public_bodies(self):
+        """机关 and 事业单位: flagged by staff, or recognisable by their USCC (a subject created by intake
+        before anyone flagged it still counts)."""
+        by_code = models.Q()
+        for prefix in PUBLIC_BODY_PREFIXES:
+            by_code |= models.Q(uscc__startswith=prefix)
+        return self.filter(kind=SubjectKind.LEGAL).filter(~models.Q(public_body="") | by_code)
+
+    def enterprises(self):
+        """企业 (seed 001's 在营企业 / 企业总数 denominators): legal persons registered as enterprises — USCC
+        9 1…, or no USCC but an old 工商注册号 — and not flagged as 机关/事业单位. Individual businesses,
+        social organisations, cooperatives and public bodies are not enterprises."""
+        registered = models.Q(uscc__startswith=ENTERPRISE_PREFIX) | models.Q(uscc="", registration_number__gt="")
+        return self.filter(kind=SubjectKind.LEGAL, public_body="").filter(registered)
 
 
 class Subject(models.Model):
@@ -36,6 +56,13 @@ class Subject(models.Model):
     social_org_number = models.CharField("社会组织登记证号", max_length=30, blank=True)
     legal_representative = models.CharField("法定代表人/负责人/经营者", max_length=50, blank=True)
     region_code = models.CharField("登记地行政区划", max_length=6, blank=True)
+    public_body = models.CharField(
+        "机关/事业单位",
+        max_length=12,
+        choices=PublicBody.choices,
+        blank=True,
+        help_text="政府机关或事业单位（考核“机构失信被执行情况”）；统一社会信用代码以 11、12 开头的自动视为机关、事业单位",
+    )
     status = models.CharField(
         "经营状态", max_length=20, choices=OperatingStatus.choices, default=OperatingStatus.OPERATING
     )

@@ -21,7 +21,8 @@ EXPORT = "/monitoring/dashboard/export.xlsx"
 
 
 def indicator(code):
-    return Indicator.objects.get(code=code)
+    """The version in force now (the 2022-03-15 table replaced the first rows)."""
+    return Indicator.objects.filter(code=code).order_by("-effective_from").first()
 
 
 def test_the_seed_scoring_table_is_loaded_as_data():
@@ -97,14 +98,16 @@ def test_live_figures_follow_the_records(october):
         card = scorecard_build()
     lines = {line.indicator.code: line for line in card.lines}
     assert lines["data_volume"].measured.value == 3  # three records reported, the rejected row is not data
-    # October: 及时率 2/3 and 合规率 3/4 — both items miss 100%, each costs 0.2.
-    assert lines["double_publicity"].measured.value == [False, False]
-    assert lines["double_publicity"].score == Decimal("0.00")
+    # October: 及时率 2/3 and 合规率 3/4 — both items miss 100%, each costs 0.2; the 11 months before
+    # had nothing to report and count as met (22 × 0.2 − 2 × 0.2 = 4.0).
+    assert lines["double_publicity"].measured.value == [True] * 22 + [False, False]
+    assert lines["double_publicity"].score == Decimal("4.00")
     assert lines["code_error_rate"].measured.value == [True]
     assert lines["code_error_rate"].score == Decimal("0.20")
-    assert lines["xinyi_fields"].measured.value == 33  # the scenario catalog's fixtures, all active
+    assert lines["xinyi_fields"].measured.value == 12  # 33 scenarios of the catalog's fixtures in 12 fields
     assert lines["repair_overdue"].measured.value == 0
-    assert lines["city_ranking"].measured is None  # manual: entered by staff, never measured
+    assert lines["city_ranking"].measured.value is None  # manual: entered by staff with evidence, none yet
+    assert lines["city_ranking"].score is None
     assert card.total == sum(line.score for line in card.lines if line.score is not None)
 
 
@@ -141,4 +144,13 @@ def test_the_export_lists_every_indicator_with_its_score(october, client_for, ce
     rows = list(sheet.iter_rows(values_only=True))
     names = [row[1] for row in rows[2:-1]]
     assert names == [i.name for i in Indicator.objects.in_force(on=datetime.date(2024, 10, 20))]
-    assert rows[-1][1] == "合计（已评分项）"
+    assert rows[-1][1] == "合计（已评分项，已扣除扣分事项）"
+
+
+def test_each_rule_reads_as_words():
+    from apps.monitoring.scorecard import rule_text
+
+    assert rule_text(indicator("data_volume")) == "超过 1 亿 得 10 分；超过 8000 万 得 5 分；否则不得分"
+    assert rule_text(indicator("serious_share")) == "低于 0.3% 得 4 分，高于 0.5% 不得分，之间按比例计分"
+    assert rule_text(indicator("public_body_debtors")) == "满分 10 分，每出现 1 个扣 1 分，扣完为止"
+    assert "连续 3 个月每月扣 2 分" in rule_text(indicator("deductions"))

@@ -14,9 +14,9 @@ from stdnum.iso7064 import mod_11_10
 from apps.accounts.choices import ClaimStatus, Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, SubjectClaim, User
 from apps.portal.management.commands.seed_demo import DEMO_PASSWORD
-from apps.subjects.choices import OperatingStatus, SubjectKind
+from apps.subjects.choices import OperatingStatus, PublicBody, SubjectKind
 from apps.subjects.codes import check_id_number, check_uscc, mask_id_number, org_code_check_char
-from apps.subjects.models import Subject
+from apps.subjects.models import PUBLIC_BODY_PREFIXES, Subject
 from apps.subjects.pii import decrypt, id_number_hash
 from apps.subjects.selectors import code_quality_summary, duplicate_code_groups
 
@@ -190,6 +190,15 @@ def test_seed_creates_subjects_of_every_kind_and_registration_authority(seeded):
     assert {OperatingStatus.OPERATING, OperatingStatus.CANCELLED, OperatingStatus.REVOKED} <= statuses
     operating = Subject.objects.filter(status=OperatingStatus.OPERATING).count()
     assert operating > 0.8 * Subject.objects.count()
+
+
+def test_government_bodies_and_institutions_are_flagged(seeded):
+    # 机构失信被执行情况 (seed 001) reads the flag: the departments are 机关, the 12… bodies 事业单位.
+    flagged = dict(Subject.objects.exclude(public_body="").values_list("uscc", "public_body"))
+    assert flagged and all(PUBLIC_BODY_PREFIXES[code[:2]] == kind for code, kind in flagged.items())
+    assert set(flagged.values()) == {PublicBody.ORGAN, PublicBody.INSTITUTION}
+    assert not Subject.objects.filter(public_body="", uscc__regex=r"^1[12]").exists()
+    assert Subject.objects.public_bodies().count() == len(flagged)
 
 
 def test_legacy_codes_are_consistent_with_the_uscc(seeded):

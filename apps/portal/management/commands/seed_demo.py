@@ -44,7 +44,7 @@ from apps.accounts.choices import ClaimStatus, Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, SubjectClaim, User
 from apps.lists.models import ListType
 from apps.portal.demo_credit import seed_credit_data
-from apps.subjects.choices import OperatingStatus, SubjectKind
+from apps.subjects.choices import OperatingStatus, PublicBody, SubjectKind
 from apps.subjects.codes import REGISTRATION_AUTHORITIES, USCC_ALPHABET, build_uscc, org_code_check_char
 from apps.subjects.models import Subject
 from apps.subjects.pii import id_number_hash
@@ -368,6 +368,7 @@ class SubjectFactory:
             legal_representative=self.person_name(),
             organization_code=body + org_code_check_char(body),
             institution_number=f"1{REGION}{self.serial('事证', 0):05d}",
+            public_body=PublicBody.INSTITUTION,
         )
 
     def village_collective(self) -> Spec:
@@ -492,7 +493,10 @@ class SubjectFactory:
     def department_specs(self, departments) -> list[Spec]:
         """Government bodies are legal persons in the registry too (机关, prefix 11)."""
         return [
-            self.fixed("11", d["name"], d["uscc_body"], legal_representative=self.person_name()) for d in departments
+            self.fixed(
+                "11", d["name"], d["uscc_body"], legal_representative=self.person_name(), public_body=PublicBody.ORGAN
+            )
+            for d in departments
         ]
 
     def anchor_specs(self) -> dict[str, Spec]:
@@ -511,7 +515,13 @@ class SubjectFactory:
                 registration_number=self.claim(self.numbers, with_check(f"{REGION}22801234")),
             ),
             "person": Spec(kind=SubjectKind.PERSON, name=DEMO_PERSON, id_number=id_number(DEMO_PERSON_ID17)),
-            "credit_center": self.fixed("12", "乳山市公共信用信息中心", "MB0XY371", legal_representative="姜文博"),
+            "credit_center": self.fixed(
+                "12",
+                "乳山市公共信用信息中心",
+                "MB0XY371",
+                legal_representative="姜文博",
+                public_body=PublicBody.INSTITUTION,
+            ),
             "cooperative": self.fixed(
                 "93", "乳山市乳山口镇海丰牡蛎养殖专业合作社", "MA3CRH93", legal_representative="宋海波"
             ),
