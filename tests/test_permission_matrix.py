@@ -212,6 +212,10 @@ MATRIX = {
     "repair:upload_notices":              "login   403     ok      404     ok      ok      ok",
     "api-v1:repair-notice-pdf":           "401     403     ok      404     ok      ok      ok",
     "api-v1:repair-notice-service":       "401     403     ok      404     ok      ok      ok",
+    "lists_public:measures":              "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:public_templates":       "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:public_template":        "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:public_matters":         "ok      ok      ok      ok      ok      ok      ok",
 }
 # fmt: on
 
@@ -403,6 +407,7 @@ PK_OF = {
     "api-v1:credit-check-feedback": "check",
     "commitments:fulfil": "commitment",
     "commitments:template_edit": "template",
+    "commitments:public_template": "template",
     "evaluation:grade_detail": "subject",
     "evaluation:task_detail": "task",
     "evaluation:task_draw": "task",
