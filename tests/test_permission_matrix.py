@@ -216,6 +216,8 @@ MATRIX = {
     "commitments:public_templates":       "ok      ok      ok      ok      ok      ok      ok",
     "commitments:public_template":        "ok      ok      ok      ok      ok      ok      ok",
     "commitments:public_matters":         "ok      ok      ok      ok      ok      ok      ok",
+    "evaluation:interviews":              "login   403     ok      ok      ok      ok      ok",
+    "evaluation:interview_record":        "login   403     ok      404     ok      ok      ok",
 }
 # fmt: on
 
@@ -432,6 +434,7 @@ ARGS = {
     "repair:notice_batch": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_progress": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_download": lambda w: {"pk": _notice_batch(w)},
+    "evaluation:interview_record": lambda w: {"pk": _supervision_interview(w)},
     "portal:article": lambda w: {"pk": _matrix_article().pk},
     "portal:article_edit": lambda w: {"pk": _matrix_article().pk},
     "portal:article_unpublish": lambda w: {"pk": _matrix_article().pk},
@@ -655,6 +658,18 @@ def _notice_batch(world) -> int:
         batch.file.save("notices.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=False)
         batch.save()
     return batch.pk
+
+
+def _supervision_interview(world) -> int:
+    """A pending grade-差 warning interview held by department A (apps.evaluation), made on first use."""
+    from apps.evaluation.models import SupervisionInterview, SupervisionPolicy
+
+    interview, _ = SupervisionInterview.objects.get_or_create(
+        subject=world["subject"], status="pending",
+        defaults={"grade": "D", "tier": "严重失信", "policy": SupervisionPolicy.objects.order_by("pk").first(),
+                  "triggered_on": FROZEN.date(), "department": world["dept_a"]},
+    )  # fmt: skip
+    return interview.pk
 
 
 def _matrix_article():

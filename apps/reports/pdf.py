@@ -234,6 +234,22 @@ def report_pdf(report) -> bytes:
     else:
         story.append(_p("无信用修复记录。", body))
 
+    if "interviews" in snap:  # reports the subject or the credit center issued (snapshot version 4)
+        story.append(_p("七、约谈记录", h2))
+        interviews = snap["interviews"]
+        if interviews:
+            cell = styles["cell"]
+            rows = [[_p(h, cell) for h in ("日期", "类型", "事由", "约谈部门", "状态", "约谈内容")]]
+            rows += [
+                [_p(r["date"] or "—", cell), _p(r["kind"], cell), _p(r["reason"], cell), _p(r["department"], cell),
+                 _p(r["status"], cell), _p(r["content"] or "—", cell)]
+                for r in interviews
+            ]  # fmt: skip
+            story.append(_table(rows, [22 * mm, 30 * mm, 34 * mm, 30 * mm, 16 * mm, 48 * mm]))
+        else:
+            story.append(_p("无约谈记录。", body))
+        story.append(_p("约谈记录记入信用记录，不向社会公示；仅在主体本人或信用中心出具的报告中列出。", small))
+
     scope = (
         "；第四部分的行政处罚查询结果包括查询期间内作出的全部行政处罚（含未公示、公示期满和已信用修复的），"
         "已撤销的处罚决定不列入。"
