@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.portal",
     "apps.backups",
     "apps.commitments",
+    "apps.declarations",
     "apps.evaluation",
     "apps.scenarios",
     "apps.reports",

@@ -218,6 +218,9 @@ MATRIX = {
     "commitments:public_matters":         "ok      ok      ok      ok      ok      ok      ok",
     "evaluation:interviews":              "login   403     ok      ok      ok      ok      ok",
     "evaluation:interview_record":        "login   403     ok      404     ok      ok      ok",
+    "declarations:my":                    "login   ok      403     403     403     403     ok",
+    "declarations:review_list":           "login   403     ok      ok      ok      ok      ok",
+    "declarations:review":                "login   403     ok      404     ok      ok      ok",
 }
 # fmt: on
 
@@ -435,6 +438,7 @@ ARGS = {
     "repair:notice_batch_progress": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_download": lambda w: {"pk": _notice_batch(w)},
     "evaluation:interview_record": lambda w: {"pk": _supervision_interview(w)},
+    "declarations:review": lambda w: {"pk": _declaration(w)},
     "portal:article": lambda w: {"pk": _matrix_article().pk},
     "portal:article_edit": lambda w: {"pk": _matrix_article().pk},
     "portal:article_unpublish": lambda w: {"pk": _matrix_article().pk},
@@ -670,6 +674,18 @@ def _supervision_interview(world) -> int:
                   "triggered_on": FROZEN.date(), "department": world["dept_a"]},
     )  # fmt: skip
     return interview.pk
+
+
+def _declaration(world) -> int:
+    """A pending self-declaration of the world's subject, to be verified by department A, made on first use."""
+    from apps.declarations.models import Declaration
+
+    declaration, _ = Declaration.objects.get_or_create(
+        subject=world["subject"], title="矩阵测试荣誉",
+        defaults={"kind": "honour", "content": "市级守合同重信用企业", "occurred_on": FROZEN.date(),
+                  "department": world["dept_a"], "pledge": "承诺真实", "pledged_at": FROZEN},
+    )  # fmt: skip
+    return declaration.pk
 
 
 def _matrix_article():
