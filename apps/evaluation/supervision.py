@@ -22,7 +22,7 @@ from apps.records.choices import Severity, Status
 from apps.records.models import Record
 
 from .choices import InterviewStatus
-from .models import InspectionSample, SubjectGrade, SupervisionInterview, SupervisionPolicy
+from .models import GradeChange, InspectionSample, SubjectGrade, SupervisionInterview, SupervisionPolicy
 
 
 def year_bounds(on: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -81,12 +81,20 @@ def supervision_interviews_open(*, on: datetime.date, run=None) -> int:
     grades = [g for g in policy.interview_grades or [] if g]
     if not grades:
         return 0
+    # When the subject last entered its grade: its newest grade change (every change, the first grade
+    # included, writes one). ``SubjectGrade.changed_at`` moves with any new score, which is no new grade.
+    entered = (
+        GradeChange.objects.filter(subject_id=OuterRef("subject_id"))
+        .order_by("-changed_at", "-pk")
+        .values("changed_at")
+    )[:1]
     already = SupervisionInterview.objects.filter(subject_id=OuterRef("subject_id")).filter(
-        Q(status=InterviewStatus.PENDING) | Q(created_at__gte=OuterRef("changed_at"))
+        Q(status=InterviewStatus.PENDING) | Q(created_at__gte=OuterRef("entered"))
     )
     entry_dept, record_dept = _department_in_charge()
     rows = (
         SubjectGrade.objects.filter(grade__in=grades)
+        .annotate(entered=Subquery(entered))
         .exclude(Exists(already))
         .annotate(entry_dept=Subquery(entry_dept), record_dept=Subquery(record_dept))
         .values_list("subject_id", "grade", "entry_dept", "record_dept")

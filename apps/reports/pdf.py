@@ -234,8 +234,23 @@ def report_pdf(report) -> bytes:
     else:
         story.append(_p("无信用修复记录。", body))
 
+    if "declarations" in snap:  # snapshot version 4
+        story.append(_p("七、自主申报信息（已核实）", h2))
+        declarations = snap["declarations"]
+        if declarations:
+            cell = styles["cell"]
+            rows = [[_p(h, cell) for h in ("类别", "名称", "颁发或认定单位", "取得日期", "核实部门及日期")]]
+            rows += [
+                [_p(d["kind"], cell), _p(d["title"], cell), _p(d["issuer"] or "—", cell), _p(d["occurred_on"], cell),
+                 _p(f"{d['department']} {d['reviewed_on'] or ''}", cell)]
+                for d in declarations
+            ]  # fmt: skip
+            story.append(_table(rows, [24 * mm, 56 * mm, 40 * mm, 24 * mm, 36 * mm]))
+        else:
+            story.append(_p("无经核实的自主申报信息。", body))
+        story.append(_p("主体自主申报并经主管部门核实的信息；未核实的申报信息仅在信用档案中标注公示。", small))
     if "interviews" in snap:  # reports the subject or the credit center issued (snapshot version 4)
-        story.append(_p("七、约谈记录", h2))
+        story.append(_p("八、约谈记录", h2))
         interviews = snap["interviews"]
         if interviews:
             cell = styles["cell"]

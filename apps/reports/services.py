@@ -28,6 +28,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import Department
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.catalog.choices import Role as FieldRole
+from apps.declarations.selectors import public_declarations
 from apps.evaluation.selectors import subject_interviews
 from apps.portal.selectors import (
     PENALTY_TYPE,
@@ -47,7 +48,8 @@ from .models import CreditReport
 
 # 2: commitments as rows (code, type, matter, dates, fulfilment) and the repair history.
 # 3: the 专用版 reads every penalty decided in the period, each with its kind and status.
-# 4: 约谈 records ("interviews") in the reports the subject or the credit center issues.
+# 4: 约谈 records ("interviews") in the reports the subject or the credit center issues; verified
+#    self-declared information ("declarations").
 SNAPSHOT_VERSION = 4
 # Unambiguous characters only (no 0/O, 1/I/L): numbers and codes are read off paper and typed in.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -95,6 +97,9 @@ def public_snapshot(snapshot: dict) -> dict:
             row["kind"] = mask(row["kind"])
     if special:
         special["statement"] = mask(special.get("statement"))
+    for row in snap.get("declarations") or []:
+        for key in ("title", "issuer"):
+            row[key] = mask(row.get(key))
     for row in snap.get("interviews") or []:
         for key in ("participants", "content", "reason"):
             row[key] = mask(row.get(key))
@@ -182,6 +187,23 @@ def _profile_json(profile: SubjectProfile) -> dict:
         ],
         "records_truncated": profile.records_truncated,
     }
+
+
+def _declarations_json(subject) -> list[dict]:
+    return [
+        {
+            "kind": d.kind,
+            "title": d.title,
+            "issuer": d.issuer,
+            "occurred_on": _iso(d.occurred_on),
+            "valid_until": _iso(d.valid_until),
+            "mark": d.mark,
+            "department": d.department,
+            "reviewed_on": _iso(d.reviewed_on),
+        }
+        for d in public_declarations(subject_id=subject.pk)
+        if d.verified
+    ]
 
 
 def _interviews_json(subject) -> list[dict]:
@@ -364,6 +386,9 @@ def report_issue(
         }
     else:
         content["records"] = _rows_json(profile.records)
+    # 文登 #9: verified self-declared information may be a basis of the credit report; unverified
+    # declarations stay on the profile, marked, and out of a document others rely on.
+    content["declarations"] = _declarations_json(subject)
     if may_issue_special(requester=requester, subject=subject):
         # 约谈 records are part of the credit record (文登 #16) but not published: they go into the reports
         # the subject or the credit center issues, not into one any visitor of the profile page can have.

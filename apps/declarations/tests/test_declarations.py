@@ -145,3 +145,22 @@ def _fields(dept, **extra):
     }  # fmt: skip
     fields.update(extra)
     return fields
+
+
+def test_credit_report_carries_verified_declarations_only(company, subject_user, clerk_a, dept_a):
+    import io
+
+    from pypdf import PdfReader
+
+    from apps.reports.pdf import report_pdf
+    from apps.reports.services import report_issue
+
+    verified = declaration_submit(
+        subject=company, user=subject_user, **_fields(dept_a, title="ISO9001质量管理体系认证")
+    )
+    declaration_verify(declaration=verified, user=clerk_a)
+    declaration_submit(subject=company, user=subject_user, **_fields(dept_a, title="尚未核实的荣誉"))
+    report = report_issue(subject=company, purpose="bidding", requester=None)
+    assert [d["title"] for d in report.snapshot["declarations"]] == ["ISO9001质量管理体系认证"]
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(report))).pages)
+    assert "自主申报信息（已核实）" in text and "ISO9001" in text and "尚未核实的荣誉" not in text

@@ -143,8 +143,17 @@ def test_department_records_the_interview_audited_and_it_is_not_reopened(populat
         supervision_interview_record(
             interview=interview, user=clerk_a, held_on=NOW.date(), participants="x", content="x"
         )
-    evaluate_all()  # still D, already interviewed since its grade changed: not reopened
+    make_record(interview.subject, interview.department, "penalty", "serious")  # a new score, the same grade
+    evaluate_all()  # still D, already interviewed since it entered D: not reopened
     assert SupervisionInterview.objects.filter(subject=interview.subject).count() == 1
+    # Leaving D and falling back to it later is a new case: a new interview.
+    with time_machine.travel(datetime.datetime(2025, 9, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
+        interview.subject.records.update(repaired=True)
+        evaluate_all()
+        assert not SupervisionInterview.objects.filter(subject=interview.subject, status="pending").exists()
+        interview.subject.records.update(repaired=False)
+        evaluate_all()
+    assert SupervisionInterview.objects.filter(subject=interview.subject, status="pending").count() == 1
 
 
 def test_interviews_show_to_staff_and_the_subject_not_the_public(population, clerk_a, subject_user, client_for, dept_a):
@@ -178,7 +187,7 @@ def test_own_and_center_reports_carry_interviews_public_reports_do_not(populatio
         ("警示约谈（信用等级）", "已约谈", "责令限期整改")
     ]
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(own))).pages)
-    assert "七、约谈记录" in text and "责令限期整改" in text
+    assert "八、约谈记录" in text and "责令限期整改" in text
     assert "interviews" in report_issue(subject=subject, purpose="bidding", requester=center).snapshot
     public = report_issue(subject=subject, purpose="bidding", requester=None)
     assert "interviews" not in public.snapshot
