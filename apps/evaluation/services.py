@@ -199,7 +199,7 @@ def inspection_task_draw(*, task: InspectionTask, user, seed: int | None = None)
     capped = dict.fromkeys(strata, 0)
     if not task.field.is_special:
         capped_grades = [g for g in strata if policy.yearly_cap(g)]
-        counts = sampled_this_year([pk for g in capped_grades for pk in strata[g]], on=today)
+        counts = sampled_this_year(grades=capped_grades, on=today)
         for grade in capped_grades:
             cap = policy.yearly_cap(grade)
             kept = [pk for pk in strata[grade] if counts.get(pk, 0) < cap]

@@ -29,13 +29,16 @@ def year_bounds(on: datetime.date) -> tuple[datetime.date, datetime.date]:
     return datetime.date(on.year, 1, 1), datetime.date(on.year + 1, 1, 1)
 
 
-def sampled_this_year(subject_ids, *, on: datetime.date) -> dict[int, int]:
-    """How many random inspections each subject has been drawn for in ``on``'s calendar year (any department:
-    the cap is on joint inspections of the subject, not per task)."""
+def sampled_this_year(*, grades, on: datetime.date) -> dict[int, int]:
+    """How many random inspections each subject now graded in ``grades`` has been drawn for in ``on``'s
+    calendar year, by any department (the cap is on the subject's joint inspections, not per task).
+
+    Read from this year's samples (a few thousand rows), not from a list of the population's ids.
+    """
     first, following = year_bounds(on)
     rows = (
         InspectionSample.objects.filter(
-            subject_id__in=subject_ids,
+            subject__grade__grade__in=list(grades),
             task__drawn_at__date__gte=first,
             task__drawn_at__date__lt=following,
         )

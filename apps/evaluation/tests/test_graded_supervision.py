@@ -79,10 +79,12 @@ def test_the_policy_in_force_is_a_row_with_its_source_and_date():
     assert SupervisionPolicy.in_force(on=datetime.date(2024, 6, 1)).pk == 1
 
 
-def test_honest_subjects_are_not_sampled_except_in_special_fields(population, clerk_a, dept_a):
+def test_honest_subjects_are_not_sampled_except_in_special_fields(population, clerk_a, dept_a, client_for):
     task = inspection_task_draw(task=_task(clerk_a, dept_a, rate=0.5), user=clerk_a, seed=1)
     assert _drawn(task) == {"A": 0, "B": 5, "C": 5, "D": 10}
     assert {row["grade"]: row["tier"] for row in task.strata}["A"] == "诚信守法"
+    page = client_for(clerk_a).get(reverse("evaluation:task_detail", args=[task.pk])).content.decode()
+    assert "诚信守法" in page and "非请勿扰" in page and "淄政办字〔2021〕31号" in page
     honest = {s.pk for s in population[:10]}
     assert not task.samples.filter(subject_id__in=honest).exists()
     special = inspection_task_draw(task=_task(clerk_a, dept_a, field="vaccine", rate=0.5), user=clerk_a, seed=1)
