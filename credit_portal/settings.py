@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "apps.portal",
     "apps.backups",
     "apps.commitments",
+    "apps.declarations",
     "apps.evaluation",
     "apps.scenarios",
     "apps.reports",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("evaluation/", include("apps.evaluation.urls")),
     path("commitments/", include("apps.commitments.urls")),
+    path("declarations/", include("apps.declarations.urls")),
     path("scenarios/", include("apps.scenarios.urls")),
     path("reports/", include("apps.reports.urls")),
     path("api/v1/", include((api_v1, "api-v1"))),

@@ -214,6 +214,15 @@ MATRIX = {
     "repair:upload_notices":              "login   403     ok      404     ok      ok      ok",
     "api-v1:repair-notice-pdf":           "401     403     ok      404     ok      ok      ok",
     "api-v1:repair-notice-service":       "401     403     ok      404     ok      ok      ok",
+    "lists_public:measures":              "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:public_templates":       "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:public_template":        "ok      ok      ok      ok      ok      ok      ok",
+    "commitments:public_matters":         "ok      ok      ok      ok      ok      ok      ok",
+    "evaluation:interviews":              "login   403     ok      ok      ok      ok      ok",
+    "evaluation:interview_record":        "login   403     ok      404     ok      ok      ok",
+    "declarations:my":                    "login   ok      403     403     403     403     ok",
+    "declarations:review_list":           "login   403     ok      ok      ok      ok      ok",
+    "declarations:review":                "login   403     ok      404     ok      ok      ok",
 }
 # fmt: on
 
@@ -405,6 +414,7 @@ PK_OF = {
     "api-v1:credit-check-feedback": "check",
     "commitments:fulfil": "commitment",
     "commitments:template_edit": "template",
+    "commitments:public_template": "template",
     "evaluation:grade_detail": "subject",
     "evaluation:task_detail": "task",
     "evaluation:task_draw": "task",
@@ -430,6 +440,8 @@ ARGS = {
     "repair:notice_batch": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_progress": lambda w: {"pk": _notice_batch(w)},
     "repair:notice_batch_download": lambda w: {"pk": _notice_batch(w)},
+    "evaluation:interview_record": lambda w: {"pk": _supervision_interview(w)},
+    "declarations:review": lambda w: {"pk": _declaration(w)},
     "portal:article": lambda w: {"pk": _matrix_article().pk},
     "portal:article_edit": lambda w: {"pk": _matrix_article().pk},
     "portal:article_unpublish": lambda w: {"pk": _matrix_article().pk},
@@ -671,6 +683,30 @@ def _notice_batch(world) -> int:
         batch.file.save("notices.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=False)
         batch.save()
     return batch.pk
+
+
+def _supervision_interview(world) -> int:
+    """A pending grade-差 warning interview held by department A (apps.evaluation), made on first use."""
+    from apps.evaluation.models import SupervisionInterview, SupervisionPolicy
+
+    interview, _ = SupervisionInterview.objects.get_or_create(
+        subject=world["subject"], status="pending",
+        defaults={"grade": "D", "tier": "严重失信", "policy": SupervisionPolicy.objects.order_by("pk").first(),
+                  "triggered_on": FROZEN.date(), "department": world["dept_a"]},
+    )  # fmt: skip
+    return interview.pk
+
+
+def _declaration(world) -> int:
+    """A pending self-declaration of the world's subject, to be verified by department A, made on first use."""
+    from apps.declarations.models import Declaration
+
+    declaration, _ = Declaration.objects.get_or_create(
+        subject=world["subject"], title="矩阵测试荣誉",
+        defaults={"kind": "honour", "content": "市级守合同重信用企业", "occurred_on": FROZEN.date(),
+                  "department": world["dept_a"], "pledge": "承诺真实", "pledged_at": FROZEN},
+    )  # fmt: skip
+    return declaration.pk
 
 
 def _matrix_article():

@@ -13,6 +13,12 @@ class CommitmentType(models.TextChoices):
     OTHER = "other", "其他"
 
 
+# The types handled on a 告知承诺 (notification and commitment, 国办发〔2020〕42号): 证明事项告知承诺 and the
+# 涉企经营许可事项 whose approval the commitment replaces (审批替代型). Their matters make the public
+# 告知承诺办理事项清单 (平陆 #9); the other types are commitments, but not a way of handling a matter.
+NOTICE_COMMITMENT_TYPES = (CommitmentType.CERTIFICATE, CommitmentType.APPROVAL_SUBSTITUTE)
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", "网上签署"
     PAPER = "paper", "纸质承诺（部门录入）"

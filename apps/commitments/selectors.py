@@ -10,7 +10,8 @@ from apps.subjects.codes import normalise_code
 from apps.subjects.masking import mask_personal_numbers, public_contains
 from credit_portal.prepared import PreparedQuery
 
-from .models import Commitment, Fulfilment
+from .choices import NOTICE_COMMITMENT_TYPES, CommitmentType
+from .models import Commitment, CommitmentTemplate, Fulfilment
 
 # What a USCC, a legacy code or a commitment number looks like once normalised: letters and digits only.
 _CODE_LIKE = re.compile(r"[0-9A-Z]{8,20}")
@@ -176,3 +177,38 @@ def commitment_timeliness(*, department, since: datetime.date, until: datetime.d
         department=department, recorded_on__gte=since, recorded_on__lt=until
     ).aggregate(n=Count("pk"), ok=Count("pk", filter=Q(timely=True)))
     return CommitmentTimeliness(entries["n"], entries["ok"], fulfilments["n"], fulfilments["ok"])
+
+
+# --- the templates and the 告知承诺 matters, published (文登 #1: 格式规范的信用承诺书…向社会公开) ---------------
+
+
+def public_templates(*, type: str = "", q: str = "") -> QuerySet:
+    """Templates a subject can sign today, with the public fields only (no staff notes, no history)."""
+    qs = CommitmentTemplate.objects.filter(is_active=True).select_related("supervising_department")
+    if type in CommitmentType.values:
+        qs = qs.filter(type=type)
+    text = (q or "").strip()
+    if text:
+        qs = qs.filter(Q(matter__icontains=text) | Q(title__icontains=text))
+    return qs.only("pk", "type", "matter", "title", "term_days", "updated_at", "supervising_department__name").order_by(
+        "type", "matter", "pk"
+    )
+
+
+def public_template(*, pk: int) -> CommitmentTemplate:
+    """One active template; ``CommitmentTemplate.DoesNotExist`` when it is retired or unknown."""
+    return CommitmentTemplate.objects.select_related("supervising_department").get(pk=pk, is_active=True)
+
+
+def public_notice_matters(*, q: str = "") -> QuerySet:
+    """告知承诺办理事项清单 (平陆 #9, 国办发〔2020〕42号): the matters handled on a 告知承诺, i.e. the active
+    templates of the two 告知承诺 types, ordered by matter."""
+    return public_templates(q=q).filter(type__in=NOTICE_COMMITMENT_TYPES).order_by("matter", "type", "pk")
+
+
+def template_public_body(body: str) -> str:
+    """The template text as a blank form: each ``{占位符}`` shown as ``【占位符】`` for the signer to fill in."""
+    return _PLACEHOLDER.sub(lambda m: f"【{m.group(1)}】", mask_personal_numbers(body))
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]{1,20})\}")

@@ -6,6 +6,9 @@ app_name = "commitments"
 
 urlpatterns = [
     path("public/", views.PublicListView.as_view(), name="public"),
+    path("public/templates/", views.PublicTemplateListView.as_view(), name="public_templates"),
+    path("public/templates/<int:pk>/", views.PublicTemplateDetailView.as_view(), name="public_template"),
+    path("public/matters/", views.PublicNoticeMattersView.as_view(), name="public_matters"),
     path("my/", views.MyCommitmentsView.as_view(), name="my"),
     path("", views.StaffListView.as_view(), name="staff_list"),
     path("import/", views.ImportView.as_view(), name="import"),

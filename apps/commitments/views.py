@@ -5,7 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
@@ -17,11 +17,20 @@ from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 from credit_portal.pagination import bounded_page
 
-from .choices import Channel
+from .choices import Channel, CommitmentType
 from .forms import FulfilForm, ImportForm, PaperForm, SignForm, TemplateForm
 from .imports import read_rows, template_workbook
 from .models import Commitment, CommitmentTemplate
-from .selectors import commitment_timeliness, public_commitments_qs, public_commitments_search, public_subject_name
+from .selectors import (
+    commitment_timeliness,
+    public_commitments_qs,
+    public_commitments_search,
+    public_notice_matters,
+    public_subject_name,
+    public_template,
+    public_templates,
+    template_public_body,
+)
 from .services import commitment_coverage, commitment_fulfil, commitment_sign, commitments_import
 
 
@@ -42,6 +51,59 @@ class PublicListView(View):
         querystring = urlencode({"q": q}) if q else ""
         return render(
             request, "commitments/public_list.html", {"page": page, "rows": rows, "q": q, "querystring": querystring}
+        )
+
+
+PUBLIC_PAGE_SIZE = 20
+
+
+class PublicTemplateListView(View):
+    """信用承诺书模板 (文登 #1): the templates a subject may sign, by type, with their supervising department."""
+
+    public_query = True
+
+    def get(self, request):
+        type_ = request.GET.get("type", "")
+        type_ = type_ if type_ in CommitmentType.values else ""
+        q = (request.GET.get("q") or "").strip()[:100]
+        page = bounded_page(public_templates(type=type_, q=q), request.GET.get("page"), per_page=PUBLIC_PAGE_SIZE)
+        query = {k: v for k, v in (("type", type_), ("q", q)) if v}
+        return render(
+            request,
+            "commitments/public_templates.html",
+            {"page": page, "type": type_, "q": q, "types": CommitmentType.choices, "querystring": urlencode(query)},
+        )
+
+
+class PublicTemplateDetailView(View):
+    """One template's text as a blank form (placeholders shown as 【…】), with how to sign it."""
+
+    public_query = True
+
+    def get(self, request, pk):
+        try:
+            template = public_template(pk=pk)
+        except CommitmentTemplate.DoesNotExist:
+            raise Http404("该承诺书模板不存在或已停用。") from None
+        return render(
+            request,
+            "commitments/public_template.html",
+            {"t": template, "body": template_public_body(template.body)},
+        )
+
+
+class PublicNoticeMattersView(View):
+    """告知承诺办理事项清单 (平陆 #9): the matters handled on a 告知承诺, each with its template and department."""
+
+    public_query = True
+
+    def get(self, request):
+        q = (request.GET.get("q") or "").strip()[:100]
+        page = bounded_page(public_notice_matters(q=q), request.GET.get("page"), per_page=PUBLIC_PAGE_SIZE)
+        return render(
+            request,
+            "commitments/public_matters.html",
+            {"page": page, "q": q, "querystring": urlencode({"q": q}) if q else ""},
         )
 
 

@@ -11,5 +11,6 @@ class EvaluationConfig(AppConfig):
 
         from . import models as m
 
-        for model in (m.ScoringModel, m.SupervisionPolicy, m.ProvincialGrade, m.InspectionTask, m.SupervisionField):
+        for model in (m.ScoringModel, m.SupervisionPolicy, m.ProvincialGrade, m.InspectionTask, m.SupervisionField,
+                      m.SupervisionInterview):  # fmt: skip
             auditlog.register(model)

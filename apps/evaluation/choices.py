@@ -26,3 +26,8 @@ class RunStatus(models.TextChoices):
 class SampleBasis(models.TextChoices):
     RATE = "rate", "按比例"
     SIZE = "size", "按数量"
+
+
+class InterviewStatus(models.TextChoices):
+    PENDING = "pending", "待约谈"
+    HELD = "held", "已约谈"

@@ -28,6 +28,7 @@ from apps.subjects.models import Subject
 from .choices import GradeSource, IndicatorSource, RunMethod, RunStatus
 from .models import EvaluationRun, GradeChange, ProvincialGrade, ScoringModel, SubjectGrade, SupervisionPolicy
 from .scoring import score_of
+from .supervision import supervision_interviews_open
 
 CHUNK = 5000
 
@@ -118,6 +119,8 @@ def evaluate_all(*, on: datetime.date | None = None, method: str | None = None) 
         status=RunStatus.DONE, subjects=subjects, changed=changed, finished_at=timezone.now()
     )
     run.refresh_from_db()
+    # Graded supervision follows the grades just written: grade 差 opens a 警示约谈 (平陆 #7).
+    supervision_interviews_open(on=on, run=run)
     return run
 
 

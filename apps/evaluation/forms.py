@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from apps.subjects.choices import SubjectKind
 
@@ -48,3 +49,23 @@ class InspectionTaskForm(forms.ModelForm):
             raise forms.ValidationError(problems)
         data["inspectors"] = inspectors
         return data
+
+
+class SupervisionInterviewForm(forms.Form):
+    held_on = forms.DateField(label="约谈日期", widget=forms.DateInput(attrs={"type": "date"}))
+    participants = forms.CharField(
+        label="约谈对象", max_length=200, help_text="企业主要负责人，如：法定代表人王某、总经理李某"
+    )
+    content = forms.CharField(label="约谈内容及整改要求", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise forms.ValidationError("约谈日期不能晚于今天。")
+        return held_on
+
+    def clean_participants(self):
+        return self.cleaned_data["participants"].strip()
+
+    def clean_content(self):
+        return self.cleaned_data["content"].strip()

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .choices import GradeSource, RunMethod, RunStatus, SampleBasis
+from .choices import GradeSource, InterviewStatus, RunMethod, RunStatus, SampleBasis
 from .scoring import validate_grades, validate_indicators
 
 
@@ -77,7 +77,21 @@ class SupervisionPolicy(models.Model):
         help_text='相对于任务基础比例的倍数，如 {"A": 0.5, "B": 1, "C": 1.5, "D": 3, "": 1}（"" 为未评价）',
     )
     provincial_precedence = models.BooleanField("省级评价结果优先", default=True)
-    basis = models.CharField("依据", max_length=200, blank=True)
+    basis = models.TextField("依据", blank=True, help_text="来源文件及条款")
+    # The seeds' classes (淄博 #5: 诚信守法 / 轻微失信 / 一般失信 / 严重失信; 平陆 #7: 优 / 良 / 中 / 差) named per grade
+    # code of the scoring model, so pages and the sample say which class a grade is treated as.
+    tiers = models.JSONField(
+        "各等级监管类别", default=dict, blank=True, help_text='如 {"A": "诚信守法", "B": "轻微失信", …}'
+    )
+    # 淄博 #5: 轻微失信、一般失信 — apart from what superiors order, one random joint inspection a year.
+    yearly_caps = models.JSONField(
+        "每年随机抽查次数上限",
+        default=dict,
+        blank=True,
+        help_text='按等级，如 {"B": 1, "C": 1}；重点领域不受限制；未列出的等级不限',
+    )
+    # 平陆 #7: grade 差 → the supervising department holds a warning interview with the principal.
+    interview_grades = models.JSONField("触发警示约谈的等级", default=list, blank=True, help_text='如 ["D"]')
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +115,19 @@ class SupervisionPolicy(models.Model):
             isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in factors.values()
         ):
             raise ValidationError("各等级抽查系数应为非负数。")
+        caps = self.yearly_caps
+        if not isinstance(caps, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                  for v in caps.values()):  # fmt: skip
+            raise ValidationError("每年随机抽查次数上限应为不小于 1 的整数。")
+        if not isinstance(self.interview_grades, list) or not all(isinstance(g, str) for g in self.interview_grades):
+            raise ValidationError("触发警示约谈的等级应为等级代码的列表。")
+
+    def tier(self, grade: str) -> str:
+        """The supervision class a grade is treated as (the grade code itself when the policy names none)."""
+        return (self.tiers or {}).get(grade or "", "") or (grade or "未评价")
+
+    def yearly_cap(self, grade: str) -> int | None:
+        return (self.yearly_caps or {}).get(grade or "")
 
 
 class EvaluationRun(models.Model):
@@ -265,3 +292,55 @@ class InspectionSample(models.Model):
 
     def __str__(self):
         return f"{self.task_id} #{self.position}"
+
+
+class SupervisionInterview(models.Model):
+    """警示约谈 a grade triggers (平陆 #7: 对评价结果为“差”级的企业，由主管部门警示性约谈企业主要负责人).
+
+    Opened by the nightly evaluation when a subject's grade is one the policy names; held and recorded by
+    the department in charge (谁认定、谁约谈, 文登 #16), whose record joins the subject's credit record.
+    Interviews about a list entry are ``lists.WarningInterview``; the subject's pages show both.
+    """
+
+    subject = models.ForeignKey(
+        "subjects.Subject", on_delete=models.CASCADE, related_name="supervision_interviews", verbose_name="主体"
+    )
+    grade = models.CharField("触发等级", max_length=10)
+    tier = models.CharField("监管类别", max_length=20, blank=True)
+    policy = models.ForeignKey(SupervisionPolicy, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(EvaluationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    triggered_on = models.DateField("触发日期")
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervision_interviews",
+        verbose_name="约谈部门",
+        help_text="主体最近一条失信信息的认定部门；无法确定的由信用中心办理",
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=InterviewStatus.choices, default=InterviewStatus.PENDING, db_index=True
+    )
+    held_on = models.DateField("约谈日期", null=True, blank=True)
+    participants = models.CharField("约谈对象", max_length=200, blank=True)
+    content = models.TextField("约谈内容及整改要求", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField("录入时间", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "分级监管约谈"
+        verbose_name_plural = "分级监管约谈"
+        ordering = ["-triggered_on", "-pk"]
+        constraints = [
+            # The nightly run never opens a second interview while one is waiting.
+            models.UniqueConstraint(
+                fields=["subject"], condition=Q(status="pending"), name="one_pending_supervision_interview"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject_id} {self.grade} {self.get_status_display()}"

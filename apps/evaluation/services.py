@@ -28,6 +28,7 @@ from .models import (
     ScoringModel,
     SupervisionPolicy,
 )
+from .supervision import sampled_this_year
 
 __all__ = ["evaluation_run", "inspection_task_draw", "provincial_grades_import"]
 
@@ -178,7 +179,12 @@ def _allocate(total: int, weights: dict, caps: dict) -> dict:
 
 
 def inspection_task_draw(*, task: InspectionTask, user, seed: int | None = None) -> InspectionTask:
-    """Draw the sample: strata by grade, per-grade factors from policy, seeded and recorded."""
+    """Draw the sample: strata by grade, per-grade factors and yearly caps from policy, seeded and recorded.
+
+    Graded supervision (淄博 #5): a grade whose factor is 0 (诚信守法) is not drawn outside special fields;
+    a grade with a yearly cap (轻微失信, 一般失信) loses the subjects already drawn that many times this
+    year, by any department, again outside special fields. Both are reported per stratum.
+    """
     if task.drawn_at:
         raise ValidationError("该任务已抽取，抽取结果不可更改。")
     today = timezone.localdate()
@@ -190,12 +196,31 @@ def inspection_task_draw(*, task: InspectionTask, user, seed: int | None = None)
     strata = defaultdict(list)
     for pk, grade in population:
         strata[grade or ""].append(pk)
+    capped = dict.fromkeys(strata, 0)
+    if not task.field.is_special:
+        capped_grades = [g for g in strata if policy.yearly_cap(g)]
+        counts = sampled_this_year(grades=capped_grades, on=today)
+        for grade in capped_grades:
+            cap = policy.yearly_cap(grade)
+            kept = [pk for pk in strata[grade] if counts.get(pk, 0) < cap]
+            capped[grade] = len(strata[grade]) - len(kept)
+            strata[grade] = kept
+
+    def factor(grade):
+        return factors.get(grade, factors.get("", 1.0))
+
     caps = {g: len(ids) for g, ids in strata.items()}
-    weights = {g: len(ids) * factors.get(g, factors.get("", 1.0)) for g, ids in strata.items()}
+    weights = {g: len(ids) * factor(g) for g, ids in strata.items()}
+    eligible = sum(caps[g] for g in strata if factor(g) > 0)
+    if eligible == 0:
+        raise ValidationError(
+            "抽查对象范围内没有可抽取的主体：诚信守法类主体“非请勿扰”，轻微失信、一般失信类主体本年度已接受随机联合检查。"
+        )
     if task.basis == SampleBasis.SIZE:
-        if task.size > len(population):
+        if task.size > eligible:
             raise ValidationError(
-                f"抽查数量（{task.size}）大于抽查对象总数（{len(population)}），请减少抽查数量或扩大对象范围。"
+                f"抽查数量（{task.size}）大于可抽取的主体数（{eligible}，对象总数 {len(population)}），"
+                "请减少抽查数量或扩大对象范围。"
             )
         alloc = _allocate(task.size, weights, caps)
     else:
@@ -213,8 +238,8 @@ def inspection_task_draw(*, task: InspectionTask, user, seed: int | None = None)
     for grade in sorted(strata):
         chosen = rng.sample(strata[grade], alloc[grade])
         report.append(
-            {"grade": grade, "population": caps[grade], "factor": factors.get(grade, factors.get("", 1.0)),
-             "drawn": alloc[grade]}
+            {"grade": grade, "tier": policy.tier(grade), "population": caps[grade] + capped[grade],
+             "factor": factor(grade), "capped": capped[grade], "drawn": alloc[grade]}
         )  # fmt: skip
         for pk in sorted(chosen):
             position += 1

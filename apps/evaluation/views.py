@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,12 +13,13 @@ from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleReq
 from apps.records.export import XLSX_CONTENT_TYPE
 from apps.subjects.models import Subject
 
-from .choices import IndicatorSource
+from .choices import IndicatorSource, InterviewStatus
 from .export import sample_xlsx
-from .forms import InspectionTaskForm, ProvincialImportForm
+from .forms import InspectionTaskForm, ProvincialImportForm, SupervisionInterviewForm
 from .models import EvaluationRun, InspectionTask, ScoringModel, SupervisionPolicy
-from .selectors import grade_explain, grade_history
+from .selectors import grade_explain, grade_history, staff_interviews, subject_interviews
 from .services import inspection_task_create, inspection_task_draw, provincial_grades_import
+from .supervision import supervision_interview_record
 
 
 def _grade_page(request, subject, *, own):
@@ -29,8 +31,54 @@ def _grade_page(request, subject, *, own):
             "info": grade_explain(subject=subject),
             "history": grade_history(subject=subject)[:50],
             "own": own,
+            # 约谈 records join the subject's credit record (文登 #16): the subject and staff see them, the
+            # public does not (no seed publishes them).
+            "interviews": subject_interviews(subject=subject, viewer=request.user),
         },
     )
+
+
+class InterviewListView(StaffRequiredMixin, View):
+    """分级监管约谈: the interviews grade 差 opened, the department's own (all for the credit center)."""
+
+    def get(self, request):
+        status = request.GET.get("status", "")
+        qs = staff_interviews(user=request.user)
+        if status in InterviewStatus.values:
+            qs = qs.filter(status=status)
+        else:
+            status = ""
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "evaluation/interview_list.html",
+            {"page": page, "status": status, "statuses": InterviewStatus.choices, "querystring": f"status={status}"},
+        )
+
+
+class InterviewRecordView(StaffRequiredMixin, View):
+    """Record a held interview; another department's interview is invisible (404)."""
+
+    def load(self, request, pk):
+        return get_object_or_404(staff_interviews(user=request.user), pk=pk)
+
+    def get(self, request, pk):
+        interview = self.load(request, pk)
+        return render(request, "evaluation/interview_form.html", {"i": interview, "form": SupervisionInterviewForm()})
+
+    def post(self, request, pk):
+        interview = self.load(request, pk)
+        form = SupervisionInterviewForm(request.POST)
+        if form.is_valid():
+            try:
+                supervision_interview_record(interview=interview, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, "约谈记录已保存，已记入该主体的信用记录。")
+                return redirect("evaluation:interviews")
+        return render(request, "evaluation/interview_form.html", {"i": interview, "form": form}, status=400)
 
 
 class GradeDetailView(StaffRequiredMixin, View):

@@ -9,15 +9,15 @@ whose list type is public; nothing here loads ``Record.private_data``.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.subjects.codes import check_id_number, mask_id_number
 from apps.subjects.masking import mask_personal_numbers
 from credit_portal.prepared import PreparedQuery
 
-from .choices import COUNTING_RECORD_STATUSES, EntryState, ListColor
-from .models import ListEntry, ListType, Measure
+from .choices import COUNTING_RECORD_STATUSES, EntryState, ListColor, MeasureKind
+from .models import ListEntry, ListType, Matter, Measure
 
 # Catalog fields of the ``list_entry`` type read on the entry pages (national template codes).
 LEGAL_BASIS_CODE = "MD_RDYJ"
@@ -256,3 +256,27 @@ def measure_state(measure: Measure, *, on: datetime.date) -> str:
     if measure.effective_to is not None and measure.effective_to < on:
         return "已失效"
     return "现行"
+
+
+def public_measures(*, on: datetime.date, kind: str = "", q: str = "") -> QuerySet:
+    """The measures list as published (文登 #18: 动态更新并向社会公开): the versions in force on ``on``.
+
+    A revision or retirement shows up the day it takes effect, because the page reads the versions by
+    their dates, not a copy. Only public list types are named; staff-only fields (state, history) stay out.
+    """
+    qs = Measure.objects.in_force(on=on)
+    if kind in MeasureKind.values:
+        qs = qs.filter(kind=kind)
+    text = (q or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(content__icontains=text)
+            | Q(legal_basis__icontains=text)
+            | Q(implementing_department__icontains=text)
+            | Q(code__iexact=text)
+        )
+    return qs.prefetch_related(
+        Prefetch("list_types", queryset=public_list_types().only("pk", "name", "color")),
+        Prefetch("matters", queryset=Matter.objects.only("pk", "name")),
+    ).order_by("kind", "code", "-version")

@@ -1,17 +1,19 @@
-"""Public red, black and watch list pages (anonymous): entries in force today on public list types, masked."""
+"""Public pages (anonymous): red, black and watch list entries in force today on public list types, masked;
+the joint rewards and punishments measures list in force today."""
 
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 from django_filters.views import FilterView
 
-from credit_portal.pagination import BoundedPaginationMixin
+from credit_portal.pagination import BoundedPaginationMixin, bounded_page
 
-from .choices import ListColor
+from .choices import ListColor, MeasureKind
 from .filtersets import PublicEntryFilterSet
 from .models import ListEntry
-from .selectors import public_entries, public_entry, public_view
+from .selectors import public_entries, public_entry, public_measures, public_view
 
 PAGE_SIZE = 20
 
@@ -63,3 +65,28 @@ class PublicEntryDetailView(View):
         except ListEntry.DoesNotExist:
             raise Http404("该名单信息不存在或已移出名单。") from None
         return render(request, self.template_name, {"entry": public_view(entry, with_details=True)})
+
+
+class PublicMeasureListView(View):
+    """联合奖惩措施清单 (文登 #18): each measure in force today with its basis, department, lists and matters."""
+
+    template_name = "lists/public_measures.html"
+    public_query = True
+
+    def get(self, request):
+        today = timezone.localdate()
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in MeasureKind.values else ""
+        q = (request.GET.get("q") or "").strip()[:100]
+        page = bounded_page(public_measures(on=today, kind=kind, q=q), request.GET.get("page"), per_page=PAGE_SIZE)
+        query = {key: value for key, value in (("kind", kind), ("q", q)) if value}
+        context = {
+            "page_obj": page,
+            "measures": page.object_list,
+            "kind": kind,
+            "q": q,
+            "kinds": MeasureKind.choices,
+            "today": today,
+            "querystring": urlencode(query),
+        }
+        return render(request, self.template_name, context)

@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.accounts.permissions import CenterRequiredMixin
+from apps.declarations.selectors import public_declarations
 from apps.reports.forms import unbound_request_fields
 from apps.scenarios.selectors import catalog_scenarios
 from apps.subjects.models import Subject
@@ -61,7 +62,13 @@ def profile(request, pk):
         data = subject_profile(pk=pk, on=timezone.localdate())
     except Subject.DoesNotExist:
         raise Http404("该主体不存在或暂无可公示的信用信息。") from None
-    return render(request, "portal/profile.html", {"profile": data, "report_form_fields": unbound_request_fields()})
+    context = {
+        "profile": data,
+        "report_form_fields": unbound_request_fields(),
+        # Self-declared information, marked 自主申报（未核实）until a department verifies it (文登 #9).
+        "declarations": public_declarations(subject_id=pk),
+    }
+    return render(request, "portal/profile.html", context)
 
 
 @method_decorator(rate_limit("PORTAL_RATE_PROFILE"), name="dispatch")

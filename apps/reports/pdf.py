@@ -234,6 +234,37 @@ def report_pdf(report) -> bytes:
     else:
         story.append(_p("无信用修复记录。", body))
 
+    if "declarations" in snap:  # snapshot version 4
+        story.append(_p("七、自主申报信息（已核实）", h2))
+        declarations = snap["declarations"]
+        if declarations:
+            cell = styles["cell"]
+            rows = [[_p(h, cell) for h in ("类别", "名称", "颁发或认定单位", "取得日期", "核实部门及日期")]]
+            rows += [
+                [_p(d["kind"], cell), _p(d["title"], cell), _p(d["issuer"] or "—", cell), _p(d["occurred_on"], cell),
+                 _p(f"{d['department']} {d['reviewed_on'] or ''}", cell)]
+                for d in declarations
+            ]  # fmt: skip
+            story.append(_table(rows, [24 * mm, 56 * mm, 40 * mm, 24 * mm, 36 * mm]))
+        else:
+            story.append(_p("无经核实的自主申报信息。", body))
+        story.append(_p("主体自主申报并经主管部门核实的信息；未核实的申报信息仅在信用档案中标注公示。", small))
+    if "interviews" in snap:  # reports the subject or the credit center issued (snapshot version 4)
+        story.append(_p("八、约谈记录", h2))
+        interviews = snap["interviews"]
+        if interviews:
+            cell = styles["cell"]
+            rows = [[_p(h, cell) for h in ("日期", "类型", "事由", "约谈部门", "状态", "约谈内容")]]
+            rows += [
+                [_p(r["date"] or "—", cell), _p(r["kind"], cell), _p(r["reason"], cell), _p(r["department"], cell),
+                 _p(r["status"], cell), _p(r["content"] or "—", cell)]
+                for r in interviews
+            ]  # fmt: skip
+            story.append(_table(rows, [22 * mm, 30 * mm, 34 * mm, 30 * mm, 16 * mm, 48 * mm]))
+        else:
+            story.append(_p("无约谈记录。", body))
+        story.append(_p("约谈记录记入信用记录，不向社会公示；仅在主体本人或信用中心出具的报告中列出。", small))
+
     scope = (
         "；第四部分的行政处罚查询结果包括查询期间内作出的全部行政处罚（含未公示、公示期满和已信用修复的），"
         "已撤销的处罚决定不列入。"

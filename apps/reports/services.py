@@ -28,6 +28,8 @@ from apps.accounts.choices import Role
 from apps.accounts.models import Department
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.catalog.choices import Role as FieldRole
+from apps.declarations.selectors import public_declarations
+from apps.evaluation.selectors import subject_interviews
 from apps.portal.selectors import (
     PENALTY_TYPE,
     PublicRecordRow,
@@ -46,7 +48,9 @@ from .models import CreditReport
 
 # 2: commitments as rows (code, type, matter, dates, fulfilment) and the repair history.
 # 3: the 专用版 reads every penalty decided in the period, each with its kind and status.
-SNAPSHOT_VERSION = 3
+# 4: 约谈 records ("interviews") in the reports the subject or the credit center issues; verified
+#    self-declared information ("declarations").
+SNAPSHOT_VERSION = 4
 # Unambiguous characters only (no 0/O, 1/I/L): numbers and codes are read off paper and typed in.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_RANDOM_CHARS = 10
@@ -93,6 +97,12 @@ def public_snapshot(snapshot: dict) -> dict:
             row["kind"] = mask(row["kind"])
     if special:
         special["statement"] = mask(special.get("statement"))
+    for row in snap.get("declarations") or []:
+        for key in ("title", "issuer"):
+            row[key] = mask(row.get(key))
+    for row in snap.get("interviews") or []:
+        for key in ("participants", "content", "reason"):
+            row[key] = mask(row.get(key))
     return snap
 
 
@@ -177,6 +187,38 @@ def _profile_json(profile: SubjectProfile) -> dict:
         ],
         "records_truncated": profile.records_truncated,
     }
+
+
+def _declarations_json(subject) -> list[dict]:
+    return [
+        {
+            "kind": d.kind,
+            "title": d.title,
+            "issuer": d.issuer,
+            "occurred_on": _iso(d.occurred_on),
+            "valid_until": _iso(d.valid_until),
+            "mark": d.mark,
+            "department": d.department,
+            "reviewed_on": _iso(d.reviewed_on),
+        }
+        for d in public_declarations(subject_id=subject.pk)
+        if d.verified
+    ]
+
+
+def _interviews_json(subject) -> list[dict]:
+    return [
+        {
+            "date": _iso(r.date),
+            "kind": r.kind,
+            "reason": r.reason,
+            "department": r.department,
+            "status": r.status,
+            "participants": r.participants,
+            "content": r.content,
+        }
+        for r in subject_interviews(subject=subject)
+    ]
 
 
 # What a 专用版 reads: every penalty the department actually decided and reported, whatever its
@@ -344,6 +386,13 @@ def report_issue(
         }
     else:
         content["records"] = _rows_json(profile.records)
+    # 文登 #9: verified self-declared information may be a basis of the credit report; unverified
+    # declarations stay on the profile, marked, and out of a document others rely on.
+    content["declarations"] = _declarations_json(subject)
+    if may_issue_special(requester=requester, subject=subject):
+        # 约谈 records are part of the credit record (文登 #16) but not published: they go into the reports
+        # the subject or the credit center issues, not into one any visitor of the profile page can have.
+        content["interviews"] = _interviews_json(subject)
 
     for _attempt in range(5):
         number = f"XY{settings.PLATFORM_REGION_CODE}{timezone.localtime(now):%Y%m%d}{_random(NUMBER_RANDOM_CHARS)}"

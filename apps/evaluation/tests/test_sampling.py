@@ -37,7 +37,8 @@ def _task(clerk, dept, field="food", **kw):
 
 def test_sample_larger_than_population_is_refused(population, clerk_a, dept_a):
     task = _task(clerk_a, dept_a, basis="size", rate=None, size=41)
-    with pytest.raises(ValidationError, match="大于抽查对象总数（40）"):
+    # The 10 A-grade subjects are left alone (非请勿扰, policy of 2025): 30 of the 40 may be drawn.
+    with pytest.raises(ValidationError, match="大于可抽取的主体数（30，对象总数 40）"):
         inspection_task_draw(task=task, user=clerk_a)
     assert not task.samples.exists()
 
@@ -45,16 +46,18 @@ def test_sample_larger_than_population_is_refused(population, clerk_a, dept_a):
 def test_per_grade_rates_and_reproducible_seed(population, clerk_a, dept_a):
     task = inspection_task_draw(task=_task(clerk_a, dept_a), user=clerk_a, seed=12345)
     drawn = {row["grade"]: row["drawn"] for row in task.strata}
-    # policy factors A×0.5, B×1, D×3 on a 20% base
-    assert drawn == {"A": 1, "B": 4, "D": 6}
-    again = inspection_task_draw(task=_task(clerk_a, dept_a), user=clerk_a, seed=12345)
-    assert list(task.samples.values_list("subject_id", "inspectors")) == list(
-        again.samples.values_list("subject_id", "inspectors")
-    )
+    # policy factors A×0 (非请勿扰), B×1, D×3 on a 20% base
+    assert drawn == {"A": 0, "B": 4, "D": 6}
     assert task.seed == 12345 and task.population_size == 40
     assert all(len(set(s.inspectors)) == 2 for s in task.samples.all())
     with pytest.raises(ValidationError, match="已抽取"):
         inspection_task_draw(task=task, user=clerk_a)
+    # The same seed over the same population draws the same sample. (The first draw is removed: its B-grade
+    # subjects would otherwise have had this year's one random inspection and be left out of the second.)
+    first = list(task.samples.values_list("subject_id", "inspectors"))
+    task.delete()
+    again = inspection_task_draw(task=_task(clerk_a, dept_a), user=clerk_a, seed=12345)
+    assert list(again.samples.values_list("subject_id", "inspectors")) == first
 
 
 def test_special_fields_are_exempt_from_reductions(population, clerk_a, dept_a):

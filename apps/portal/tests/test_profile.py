@@ -64,12 +64,13 @@ def test_person_with_nothing_public_has_no_profile(county):
 
 
 def test_profile_reads_a_fixed_number_of_queries(county, django_assert_max_num_queries):
-    """Subject, records, list entries, grade, commitments; the policy data comes from the per-process copies."""
+    """Subject, records, list entries, grade, commitments, self-declared information; the policy data comes
+    from the per-process copies."""
     url, person_url = profile_url(XINYUAN), profile_url("王某甲")
     Client().get(url)  # loads the policy copies
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert Client().get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert Client().get(person_url).status_code == 200
 
 
