@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from credit_portal.site_url import public_url
 
 from .models import Notification
 
@@ -40,7 +41,7 @@ def _queue_email(addresses, title, body, url, ids):
 
 
 def notification_email(*, addresses: list[str], title: str, body: str, url: str = "", notification_ids=()) -> int:
-    link = f"\n\n详情：{settings.PUBLIC_SITE_URL.rstrip('/')}{url}" if url.startswith("/") else ""
+    link = f"\n\n详情：{public_url(url)}" if url.startswith("/") else ""
     text = f"{body}{link}\n\n—— {settings.SITE_NAME}公共信用信息平台（本邮件由系统自动发送，请勿回复）"
     sent = 0
     for address in addresses:  # one mail each: recipients never see one another's addresses
