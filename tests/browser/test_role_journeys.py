@@ -22,6 +22,7 @@ One browser for the whole test and one login per role per width keep it to a cou
 
 import datetime
 import re
+import time
 from dataclasses import dataclass, field
 from io import StringIO
 from urllib.parse import urlsplit
@@ -143,9 +144,12 @@ JOURNEYS = {
         public=True,
         steps=[
             Step("首页及其栏目链接", "/", sweep="header a, main a"),
-            Step("查询并打开主体信用档案", act=_search_and_open_profile, text="行政处罚"),
+            # The profile's own links too: its records, the public 评价模型 page, the report form.
+            Step("查询并打开主体信用档案", act=_search_and_open_profile, text="行政处罚", sweep="main a"),
             Step("生成信用报告并验证", act=_issue_report_and_verify, text="验证通过"),
-            Step("双公示详情", "/publicity/", act=_first_link("main a[href^='/publicity/'][href$='/']")),
+            Step(
+                "双公示详情", "/publicity/", act=_first_link("main a[href^='/publicity/'][href$='/']"), sweep="main a"
+            ),
             Step("名单详情", "/lists/public/", act=_first_link("main a[href^='/lists/public/'][href$='/']")),
             Step("部门目录", "/departments/"),
             Step("代码校验", "/tools/code-check/"),
@@ -230,8 +234,10 @@ class Walker:
         self.check(step.label, response, step.status, step.text)
         if step.sweep:
             hrefs = self.page.eval_on_selector_all(step.sweep, "els => els.map(e => e.getAttribute('href'))")
+            origin = self.page.url
             for href in dict.fromkeys(h for h in hrefs if h and h.startswith("/") and not SKIP_HREF.search(h)):
                 self.check(f"{step.label} → {href}", self.page.goto(href), 200, "")
+            self.page.goto(origin)  # the next step goes on from the page the links were on
 
     def check(self, label, response, status, text):
         self.visited += 1
@@ -282,7 +288,9 @@ def _login(page, username):
 
 def test_every_role_walks_its_main_path_on_the_demo_data_at_desktop_and_phone_width(browser, live_server):
     with time_machine.travel(FROZEN, tick=True):
+        started = time.monotonic()
         call_command("seed_demo", "--subjects", str(DEMO_SUBJECTS), stdout=StringIO())
+        seeded = time.monotonic()
         netloc = urlsplit(live_server.url).netloc
         forbidden_hosts = {"127.0.0.1", "localhost", netloc}
         findings, visited = [], 0
@@ -312,6 +320,7 @@ def test_every_role_walks_its_main_path_on_the_demo_data_at_desktop_and_phone_wi
                     context.close()
                 findings += walker.findings
                 visited += walker.visited
+    print(f"demo data {seeded - started:.0f} s; {visited} pages in {time.monotonic() - seeded:.0f} s")  # -s shows it
     assert visited > 100, visited  # the sweeps really walked the menus
     assert not findings, f"{len(findings)} problem(s) on {visited} pages:\n" + "\n".join(findings)
 
