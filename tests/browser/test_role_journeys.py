@@ -116,6 +116,25 @@ def _issue_report_and_verify(page):
     page.locator('#verify-result[data-status="verified"]').wait_for()
 
 
+def _credit_check(page):
+    """逢办必查: the clerk checks the demo enterprise before handling a matter for it."""
+    form = page.locator("#check-form")
+    form.get_by_label("主体代码或名称").fill(DEMO_ENTERPRISE)
+    form.get_by_label("办理事项").select_option(index=1)
+    with page.expect_navigation():
+        form.get_by_role("button", name="核查").click()
+
+
+def _approve_first_in_queue(page):
+    """The reviewer follows the 工作台 count to the queue, opens a waiting record and approves it."""
+    with page.expect_navigation():
+        page.locator("#review-queue a").click()
+    with page.expect_navigation():
+        page.locator("main table a[href^='/records/'][href$='/']").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="审核通过").click()
+
+
 def _first_link(selector):
     def act(page):
         href = page.locator(selector).first.get_attribute("href")
@@ -180,6 +199,7 @@ JOURNEYS = {
             Step("工作台及导航", "/accounts/", sweep=NAV),
             Step("信用信息详情", "/records/", act=_first_link("main table a[href^='/records/'][href$='/']")),
             Step("新增信用信息", "/records/new/", sweep="main a[href^='/records/new/']"),
+            Step("信用核查（逢办必查）", "/lists/checks/", act=_credit_check, text=DEMO_ENTERPRISE),
             # 市场监管局 has no 行政征收 power: a Chinese 403 inside the layout, with the reason.
             Step("无职权的信息类别", "/records/new/levy/", status=403, text="本部门不具有该类信息的报送职权"),
         ],
@@ -189,6 +209,7 @@ JOURNEYS = {
         steps=[
             Step("工作台及导航", "/accounts/", sweep=NAV),
             Step("审核队列", "/accounts/", act=_first_link("#review-queue a"), text="待部门审核"),
+            Step("审核通过一条", "/accounts/", act=_approve_first_in_queue, text="操作成功"),
         ],
     ),
     "信用中心": Journey(
