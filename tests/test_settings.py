@@ -50,6 +50,7 @@ PRODUCTION_ENV = {
     "PII_KEY": "pii-key-for-the-deploy-check-only",
     "AUDIT_CHAIN_KEY": "audit-chain-key-for-the-deploy-check-only",
     "ALLOWED_HOSTS": "credit.example.gov.cn",
+    "PUBLIC_SITE_URL": "https://credit.example.gov.cn",
 }
 
 
@@ -74,6 +75,39 @@ def test_production_mode_refuses_to_start_without_audit_chain_key():
     result = _manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "AUDIT_CHAIN_KEY" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_its_public_address():
+    """QR codes, 告知书 and e-mails print PUBLIC_SITE_URL: production must not guess it from a request."""
+    env = dict(PRODUCTION_ENV)
+    del env["PUBLIC_SITE_URL"]
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "PUBLIC_SITE_URL" in result.stderr
+    result = _manage("check", env_overrides=PRODUCTION_ENV | {"PUBLIC_SITE_URL": "credit.example.gov.cn"})
+    assert result.returncode != 0
+    assert "https://" in result.stderr
+
+
+def test_one_public_address_for_every_link_that_leaves_the_site(settings):
+    from credit_portal.site_url import DEVELOPMENT_URL, public_url
+
+    settings.PUBLIC_SITE_URL = "https://xy.example.gov.cn"
+    # Set: it wins over the request's host (a report issued behind a proxy still prints the public name).
+    assert public_url("/reports/verify/?n=1", request_base="http://10.0.0.5:8000/") == (
+        "https://xy.example.gov.cn/reports/verify/?n=1"
+    )
+    assert public_url("/repair/apply/") == "https://xy.example.gov.cn/repair/apply/"
+    settings.PUBLIC_SITE_URL = ""
+    # Unset (development, tests): the request's host, else the address bin/dev serves.
+    assert public_url("/reports/verify/", request_base="http://testserver/") == "http://testserver/reports/verify/"
+    assert public_url("/repair/apply/") == f"{DEVELOPMENT_URL}/repair/apply/"
+
+
+def test_dotenv_example_names_the_public_address_and_not_the_old_setting():
+    text = ROOT.joinpath(".env.example").read_text(encoding="utf-8")
+    assert "\nPUBLIC_SITE_URL=" in text
+    assert "PORTAL_BASE_URL" not in text
 
 
 def test_embedded_default_runs_on_sqlite_with_eager_tasks():

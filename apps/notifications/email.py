@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.core.mail import send_mail
 
+from credit_portal.site_url import public_url
+
 from .models import Notification
 
 
 def notification_email(*, addresses: list[str], title: str, body: str, url: str = "", notification_ids=()) -> int:
-    link = f"\n\n详情：{settings.PUBLIC_SITE_URL.rstrip('/')}{url}" if url.startswith("/") else ""
+    link = f"\n\n详情：{public_url(url)}" if url.startswith("/") else ""
     text = f"{body}{link}\n\n—— {settings.SITE_NAME}公共信用信息平台（本邮件由系统自动发送，请勿回复）"
     sent = 0
     for address in addresses:  # one mail each: recipients never see one another's addresses

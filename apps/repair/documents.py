@@ -20,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from apps.records.models import Record
 from credit_portal.pdf import cjk_font_name
+from credit_portal.site_url import public_url
 
 from .choices import MaterialKind
 from .policy import repair_allowed, repair_earliest, required_materials
@@ -64,7 +65,7 @@ def _data(record: Record, code: str) -> str:
 
 def notice_context(record: Record) -> dict:
     today = timezone.localdate()
-    base = settings.PUBLIC_SITE_URL.rstrip("/")
+    base = public_url("")
     start = record.publicity_start or today
     materials = [MaterialKind(k).label for k in required_materials(record=record, on=today)]
     return {

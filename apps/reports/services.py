@@ -42,6 +42,7 @@ from apps.records.choices import Status
 from apps.records.models import Record
 from apps.records.selectors import cached_public_field_specs, public_value
 from apps.subjects.masking import mask_personal_numbers
+from credit_portal.site_url import public_url
 
 from .choices import Purpose, ReportKind
 from .models import CreditReport
@@ -111,9 +112,8 @@ def normalise_number(raw: str) -> str:
 
 
 def verify_url(*, number: str, code: str, base_url: str = "") -> str:
-    path = reverse("reports:verify") + f"?number={number}&code={code}"
-    base = (settings.PORTAL_BASE_URL or base_url or "").rstrip("/")
-    return f"{base}{path}"
+    # PUBLIC_SITE_URL when set; otherwise (development, tests) the host the visitor issued it on.
+    return public_url(reverse("reports:verify") + f"?number={number}&code={code}", request_base=base_url)
 
 
 def _iso(value):

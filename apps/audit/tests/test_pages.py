@@ -53,3 +53,25 @@ def test_audit_log_reads_in_chinese_with_local_times(client_for, center, dept_a)
         assert word not in html
     local = datetime.datetime(2026, 12, 7, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert local.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_audit_log_names_relations_and_hides_structured_codes(client_for, center, dept_a, powers):
+    """Many-to-many changes read as 增加/移除 (not "type → operation"), fields without a Chinese verbose name
+    are named in words ("created at" was on screen), and JSON values do not spell out their code-name keys."""
+    from auditlog.context import set_actor
+
+    from apps.catalog.models import Policy
+
+    with set_actor(center):
+        dept_a.powers.remove(powers["penalty"])
+        policy = Policy.objects.first()
+        policy.value = {"secret_code_name": 1}
+        policy.save()
+        dept_a.name = "乳山市市场监督管理局（更名）"
+        dept_a.save()
+    html = client_for(center).get(reverse("audit:log")).content.decode()
+    assert "移除：行政处罚" in html
+    assert "<strong>取值</strong>：（结构化数据） → （结构化数据）" in html
+    assert "secret_code_name&#x27;: 1}</div>" not in html  # (the policy's own name still shows its value)
+    for raw in ("operation", "objects", "created at", "updated at", "requester"):
+        assert raw not in html, raw
