@@ -13,6 +13,8 @@ from django.views import View
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
+from apps.records.intake.guards import UploadError
+from apps.records.intake.reader import XLSX_MEDIA_TYPE
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 from credit_portal.pagination import bounded_page
@@ -249,7 +251,6 @@ class TemplateEditView(CenterRequiredMixin, View):
 
 class ImportTemplateView(StaffRequiredMixin, View):
     def get(self, request):
-        from apps.records.intake.reader import XLSX_MEDIA_TYPE
 
         response = HttpResponse(template_workbook(), content_type=XLSX_MEDIA_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, "信用承诺导入模板.xlsx")
@@ -263,7 +264,6 @@ class ImportView(StaffRequiredMixin, View):
         return render(request, "commitments/import.html", {"form": ImportForm()})
 
     def post(self, request):
-        from apps.records.intake.guards import UploadError
 
         form = ImportForm(request.POST, request.FILES)
         problems = []

@@ -20,6 +20,7 @@ from functools import cached_property
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from apps.monitoring.rules import indicator_in_force, score_for
 from apps.subjects.models import Subject
 
 from .choices import ListColor
@@ -28,8 +29,6 @@ from .models import CheckFeedback, CreditCheck, ListEntry
 
 def _indicator(code: str):
     # The scoring rules are the credit center's scorecard data (apps.monitoring), not numbers here.
-    from apps.monitoring.scorecard import indicator_in_force
-
     return indicator_in_force(code)
 
 
@@ -41,8 +40,6 @@ def scoring_note() -> str:
 
 def serious_share_score(share: Decimal | None, indicator=None) -> Decimal:
     """Points per the scorecard's 市场主体黑名单清理 line (seed 001: 4 under 0.3%, 0 over 0.5%, linear between)."""
-    from apps.monitoring.scorecard import score_for
-
     indicator = indicator or _indicator("serious_share")
     if share is None:
         return indicator.points  # no operating subjects: nothing to deduct
@@ -50,8 +47,6 @@ def serious_share_score(share: Decimal | None, indicator=None) -> Decimal:
 
 
 def check_ratio_score(ratio: Decimal | None, indicator=None) -> Decimal:
-    from apps.monitoring.scorecard import score_for
-
     return score_for(indicator or _indicator("check_ratio"), ratio) or Decimal("0.00")
 
 

@@ -114,8 +114,6 @@ class Indicator(models.Model):
         return f"{self.name}（{self.points}分，{self.effective_from} 起）"
 
     def clean(self):
-        from .scorecard import MEASURES
-
         errors = {}
         needed = RULE_PARAMS.get(self.rule, set())
         params = self.params if isinstance(self.params, dict) else None
@@ -129,6 +127,11 @@ class Indicator(models.Model):
             errors["manual_score"] = f"人工评分应在 0 到 {self.points} 之间"
         if errors:
             raise ValidationError(errors)
+
+
+# The scorecard's data sources by ``Indicator.measure``: code → (label, function(live figures, indicator)).
+# Filled by ``scorecard.py``'s ``@measure`` when the app is ready (MonitoringConfig.ready).
+MEASURES: dict = {}
 
 
 class IndicatorReading(models.Model):

@@ -16,9 +16,8 @@ that same year. "创建期末" lines are the position on the day assessed.
 """
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Count, Q, Sum
@@ -31,6 +30,7 @@ from apps.catalog.models import RecordType
 from apps.commitments.models import Commitment, Fulfilment
 from apps.evaluation.models import SupervisionField
 from apps.lists.choices import COUNTING_RECORD_STATUSES
+from apps.lists.figures import credit_check_figures
 from apps.lists.models import ListEntry, ListType
 from apps.records.models import Record
 from apps.records.selectors import EXPORT_STATUSES
@@ -42,12 +42,12 @@ from apps.subjects.models import Subject
 from apps.subjects.selectors import code_quality_summary
 
 from .choices import ScoreRule
-from .models import Indicator, IndicatorReading, ManualEntry
+from .models import MEASURES, Indicator, IndicatorReading, ManualEntry
+from .rules import score_for, to_decimal
 from .selectors import Month, last_months, month_figures
 
 TREND_MONTHS = 12
 PERIOD_MONTHS = 12  # see the module docstring: the table's own arithmetic fixes it at a year
-_CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,6 @@ class LiveFigures:
 
     @cached_property
     def check_figures(self):
-        # Imported here: apps.lists.figures reads its scoring rules from this module.
-        from apps.lists.figures import credit_check_figures
-
         # 核查次数 count within the period (seed 001: "在创建期内超过100"); the lists as of the day.
         return credit_check_figures(on=self.on, date_from=self.period.first, date_to=self.on)
 
@@ -136,9 +133,6 @@ class LiveFigures:
         # 辖区内企业总数: every enterprise that still exists here — a cancelled (注销) enterprise no longer
         # exists and one that moved out (迁出) is no longer in the jurisdiction; revoked ones still exist.
         return Subject.objects.enterprises().exclude(status__in=[OperatingStatus.CANCELLED, OperatingStatus.MOVED_OUT])
-
-
-MEASURES: dict[str, tuple[str, Callable[[LiveFigures, Indicator], Measured]]] = {}
 
 
 def measure(code: str, label: str):
@@ -522,52 +516,8 @@ def _deduction_measured(indicator: Indicator, live: LiveFigures) -> Measured:
 # --- rules ---------------------------------------------------------------------------------
 
 
-def _decimal(value) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def score_for(indicator: Indicator, value) -> Decimal | None:
-    """Points for a measured value under the indicator's rule (None: not scored / no data).
-
-    A 扣分事项 line scores the negative of what was deducted: it lowers the total, it has no points of its own.
-    """
-    rule, params, points = indicator.rule, indicator.params or {}, indicator.points
-    if rule == ScoreRule.MANUAL:
-        # An entry with evidence; a figure typed into the scoring table itself (older installations) is the fallback.
-        value = value if value is not None else indicator.manual_score
-        return None if value is None else _decimal(value).quantize(_CENTS, ROUND_HALF_UP)
-    if rule == ScoreRule.INFO or value is None:
-        return None
-    if rule == ScoreRule.LINEAR:
-        zero, full, v = _decimal(params["zero_at"]), _decimal(params["full_at"]), _decimal(value)
-        fraction = (v - zero) / (full - zero)  # works both ways: full_at may lie below zero_at
-        fraction = min(Decimal(1), max(Decimal(0), fraction))
-        result = points * fraction
-    elif rule == ScoreRule.ABOVE:
-        result = points if _decimal(value) > _decimal(params["above"]) else Decimal(0)
-    elif rule == ScoreRule.STEPS:
-        steps = sorted(((_decimal(t), _decimal(p)) for t, p in params["steps"]), reverse=True)
-        result = next((p for threshold, p in steps if _decimal(value) > threshold), Decimal(0))
-    elif rule == ScoreRule.SHORTFALL:
-        missing = max(Decimal(0), _decimal(params["required"]) - _decimal(value))
-        result = max(Decimal(0), points - missing * _decimal(params["per_missing"]))
-    elif rule == ScoreRule.PER_CATEGORY:
-        reached = sum(1 for n in value.values() if n >= params["minimum"])
-        result = min(points, reached * _decimal(params["each"]))
-    elif rule == ScoreRule.MONTHLY:
-        each = _decimal(params["each"])
-        result = min(points, max(Decimal(0), sum((each if ok else -each) for ok in value)))
-    elif rule == ScoreRule.DEDUCT_EACH:
-        result = max(Decimal(0), points - _decimal(value) * _decimal(params["each"]))
-    elif rule == ScoreRule.DEDUCTION:
-        result = -_decimal(value)
-    else:  # pragma: no cover — choices are closed
-        raise ValueError(rule)
-    return _decimal(result).quantize(_CENTS, ROUND_HALF_UP)
-
-
 def _number(value, unit: str) -> str:
-    value = _decimal(value)
+    value = to_decimal(value)
     if unit == "ratio":
         return f"{(value * 100).normalize():f}%"
     if unit == "yuan" and value >= 100_000_000:
@@ -591,13 +541,13 @@ def rule_text(indicator: Indicator) -> str:
     unit = _UNITS.get(indicator.measure, "count")
     if rule == ScoreRule.LINEAR:
         zero, full = _number(params["zero_at"], unit), _number(params["full_at"], unit)
-        if _decimal(params["full_at"]) < _decimal(params["zero_at"]):
+        if to_decimal(params["full_at"]) < to_decimal(params["zero_at"]):
             return f"低于 {full} 得 {points} 分，高于 {zero} 不得分，之间按比例计分"
         return f"达到 {full} 得 {points} 分，低于 {zero} 不得分，之间按比例计分"
     if rule == ScoreRule.ABOVE:
         return f"超过 {_number(params['above'], unit)} 得 {points} 分，否则不得分"
     if rule == ScoreRule.STEPS:
-        steps = sorted(((_decimal(t), _decimal(p)) for t, p in params["steps"]), reverse=True)
+        steps = sorted(((to_decimal(t), to_decimal(p)) for t, p in params["steps"]), reverse=True)
         return "；".join(f"超过 {_number(t, unit)} 得 {_number(p, '')} 分" for t, p in steps) + "；否则不得分"
     if rule == ScoreRule.SHORTFALL:
         return f"达到 {params['required']} 个得 {points} 分，每少 1 个扣 {_number(params['per_missing'], '')} 分"
@@ -677,14 +627,6 @@ class Scorecard:
     @property
     def full_points(self) -> Decimal:
         return sum((line.indicator.points for line in self.lines if line.indicator.rule != ScoreRule.INFO), Decimal(0))
-
-
-def indicator_in_force(code: str, *, on: datetime.date | None = None) -> Indicator | None:
-    return (
-        Indicator.objects.filter(code=code, effective_from__lte=on or timezone.localdate())
-        .order_by("-effective_from")
-        .first()
-    )
 
 
 def measure_value(indicator: Indicator, live: LiveFigures) -> Measured | None:

@@ -20,6 +20,7 @@ from apps.catalog.models import FieldSpec, Policy
 from apps.commitments.selectors import commitment_timeliness
 from apps.records.intake.services import uploads_needing_attention
 from apps.records.models import ZeroReport
+from apps.repair.selectors import notice_coverage
 from apps.workdays.services import workdays_add
 
 from . import selectors, services
@@ -189,7 +190,6 @@ class DepartmentFiguresView(StaffRequiredMixin, TemplateView):
 
 def _notice_coverage(department, month):
     """两书同达 of the month's penalties (DOMAIN.md §6), read from the repair app's notice service."""
-    from apps.repair.selectors import notice_coverage
 
     return notice_coverage(
         department=department, date_from=month.first, date_to=month.next.first - datetime.timedelta(days=1)

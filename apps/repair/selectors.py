@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.records.choices import Status
-from apps.records.models import Record
+from apps.records.models import Record, Submission
 from apps.workdays.services import workdays_between
 
 from .choices import (
@@ -97,8 +97,6 @@ def notice_records(*, user) -> QuerySet:
 
 def upload_notice_records(*, user, upload) -> QuerySet:
     """The penalties one upload stored (new, corrected or unchanged rows) that have a 告知书, in file order."""
-    from apps.records.models import Submission
-
     stored = Submission.objects.filter(upload=upload, record__isnull=False).values("record_id")
     return notice_records(user=user).filter(pk__in=stored).order_by("decision_date", "pk")
 

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from apps.monitoring.choices import ScoreRule
 from apps.monitoring.models import Indicator, IndicatorReading
-from apps.monitoring.scorecard import score_for, scorecard_build
+from apps.monitoring.rules import score_for
+from apps.monitoring.scorecard import scorecard_build
 from apps.monitoring.tasks import nightly_indicator_readings
 
 from .conftest import at

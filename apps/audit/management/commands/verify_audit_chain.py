@@ -8,6 +8,7 @@ earlier, e.g. in the backup log) is no longer part of the chain.
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.audit.chain import chain_verify
+from apps.audit.models import AuditChainLink
 
 
 class Command(BaseCommand):
@@ -18,7 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--max-problems", type=int, default=50, help="最多列出的问题条数")
 
     def handle(self, *args, expect_head=None, max_problems=50, **options):
-        from apps.audit.models import AuditChainLink
 
         report = chain_verify()
         if expect_head:
