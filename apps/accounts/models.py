@@ -112,10 +112,6 @@ class User(AbstractUser):
         return self.role in (Role.CENTER, Role.ADMIN)
 
     @property
-    def is_platform_admin(self):
-        return self.role == Role.ADMIN or self.is_superuser
-
-    @property
     def is_subject_account(self):
         return self.role == Role.SUBJECT
 

@@ -27,11 +27,6 @@ from .choices import Channel, CommitmentStatus, CommitmentType, Outcome
 from .models import Commitment, CommitmentSerial, CommitmentTemplate, Fulfilment
 
 BREACH_TYPE = "commitment_breach"
-KIND_LABELS = {
-    SubjectKind.LEGAL: "法人及非法人组织",
-    SubjectKind.INDIVIDUAL_BUSINESS: "个体工商户",
-    SubjectKind.PERSON: "自然人",
-}
 
 
 def template_render(template: CommitmentTemplate, *, subject: Subject, signed_on, due_on, matter: str = "") -> str:
@@ -155,7 +150,7 @@ def _breach_row(commitment: Commitment, fulfilment_outcome: str, unfulfilled: st
     subject = commitment.subject
     row = {
         "CN_XDR_MC": subject.name,
-        "CN_XDR_LB": KIND_LABELS[subject.kind],
+        "CN_XDR_LB": SubjectKind(subject.kind).label,
         "CN_WNBH": f"{commitment.code}-WN",
         "CN_CNBH": commitment.code,
         "CN_CNLX": commitment.get_type_display(),

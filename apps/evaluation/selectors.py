@@ -92,14 +92,6 @@ def grade_summaries(subject_ids) -> dict[int, dict]:
     }
 
 
-def grade_summary(subject_id) -> dict | None:
-    return grade_summaries([subject_id]).get(subject_id)
-
-
-def grades_for(subject_ids) -> dict:
-    return dict(SubjectGrade.objects.filter(subject_id__in=list(subject_ids)).values_list("subject_id", "grade"))
-
-
 # --- 约谈 records of a subject (文登 #16: 约谈记录记入失信市场主体信用记录) ----------------------------------
 
 

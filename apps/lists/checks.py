@@ -259,10 +259,6 @@ def matter_resolve(value) -> Matter:
     return Matter.objects.get(code=value)
 
 
-def matter_choices_text() -> str:
-    return "、".join(f"{code}（{name}）" for code, name in Matter.objects.values_list("code", "name"))
-
-
 def _entries_by_subject(subject_ids: list[int], on: datetime.date) -> dict[int, list[dict]]:
     """Active list entries of the subjects, list type and department included (one query per chunk)."""
     found = defaultdict(list)

@@ -43,8 +43,6 @@ _CODE_LIKE = re.compile(r"(?=.*[0-9])[0-9A-Z]{6,30}")
 PENALTY_TYPE = "penalty"
 # Fields shown as the one-line content of a record on the profile and in the report.
 SUMMARY_CODES = ("CF_CFLB", "CF_NR", "CF_WFXW", "XK_XKLB", "XK_NR", "XK_XKZS")
-# Fields that never leave the back office even when the catalog marks them public.
-PRIVATE_SUMMARY_ROLES = ()
 SUBJECT_PUBLIC_FIELDS = (
     "pk",
     "kind",

@@ -6,9 +6,6 @@ from .choices import Action, Severity, SeveritySource, Source, Status, UploadSta
 
 
 class RecordQuerySet(models.QuerySet):
-    def for_department(self, department):
-        return self.filter(department=department)
-
     def in_publicity(self, *, on):
         """What the public may see on a day: published, publicised, inside its window, not repaired.
 

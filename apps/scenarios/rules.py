@@ -5,7 +5,7 @@ A rule is ``{"all": [condition, …]}``; a condition is
 Unknown facts or operators are rejected when the scenario is saved.
 """
 
-from django.core.exceptions import ValidationError
+from apps.subjects.choices import SubjectKind
 
 # fact → (label, kind)
 FACTS = {
@@ -27,7 +27,7 @@ OPS = {
     "gte": "不少于",
 }
 KIND_OPS = {"grade": {"in", "not_in"}, "choice": {"in", "not_in", "eq"}, "int": {"eq", "lte", "gte"}, "bool": {"eq"}}
-KIND_LABELS = {"legal": "法人及非法人组织", "individual_business": "个体工商户", "person": "自然人"}
+KIND_LABELS = dict(SubjectKind.choices)
 
 
 def validate_rule(rule) -> list[str]:
@@ -58,13 +58,6 @@ def validate_rule(rule) -> list[str]:
             problems.append(f"第{n}个条件的主体类别“{value}”未知。")
         elif kind == "choice" and op != "eq" and any(v not in KIND_LABELS for v in value):
             problems.append(f"第{n}个条件含未知的主体类别。")
-    return problems
-
-
-def check_rule(rule, clean_or_raise=False):
-    problems = validate_rule(rule)
-    if problems and clean_or_raise:
-        raise ValidationError(problems)
     return problems
 
 

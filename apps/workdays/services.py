@@ -89,10 +89,6 @@ class DeadlineResult:
     def is_estimated(self) -> bool:
         return self.calendar == CalendarSource.ESTIMATED
 
-    @property
-    def calendar_label(self) -> str:
-        return CalendarSource(self.calendar).label
-
 
 def official_calendar_covers(year: int) -> bool:
     return OFFICIAL_FIRST_YEAR <= year <= OFFICIAL_LAST_YEAR
