@@ -445,3 +445,15 @@ SCENARIO_CHECK_RATE = env_str("SCENARIO_CHECK_RATE") or "600/h"  # 信易+ partn
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Absolute address printed in report QR codes (e.g. https://credit.rushan.gov.cn); empty: the request's own host.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL") or ""
+# --- Exchange with the city/provincial platform (apps.exchange) ------------------------------------
+INSTALLED_APPS += ["apps.exchange"]
+# Where pushed batches go (POST, JSON, X-Batch-Id header); empty: pushing is off, downloads still work.
+EXCHANGE_UPSTREAM_URL = env_str("EXCHANGE_UPSTREAM_URL") or ""
+EXCHANGE_UPSTREAM_TOKEN = env_str("EXCHANGE_UPSTREAM_TOKEN") or ""  # sent as "Authorization: Bearer …" when set
+EXCHANGE_UPSTREAM_PROXY = env_str("EXCHANGE_UPSTREAM_PROXY") or ""  # empty: connect directly
+EXCHANGE_UPSTREAM_TIMEOUT = env_int("EXCHANGE_UPSTREAM_TIMEOUT", 30, minimum=1)  # seconds per attempt
+# Attempts before a batch is marked failed, and the first wait between them (doubling, at most 6 hours).
+EXCHANGE_PUSH_MAX_ATTEMPTS = env_int("EXCHANGE_PUSH_MAX_ATTEMPTS", 8, minimum=1)
+EXCHANGE_PUSH_BACKOFF_SECONDS = env_int("EXCHANGE_PUSH_BACKOFF_SECONDS", 60, minimum=1)
+# Rows (records + repair and objection outcomes) one download or batch may hold; longer periods are split.
+EXCHANGE_MAX_ROWS = env_int("EXCHANGE_MAX_ROWS", 50000, minimum=1)
