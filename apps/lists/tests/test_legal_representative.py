@@ -175,3 +175,15 @@ def test_in_the_batch_answer_and_workbook(recogniser, person, client_for, clerk_
     rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
     row = dict(zip(rows[0], rows[1], strict=True))
     assert company_name(1) in row["作为法定代表人"] and "重大税收违法失信主体" in row["作为法定代表人"]
+
+
+def test_migration_fills_the_hash_of_entries_made_before_it(recogniser, person):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    ingest(recogniser, [rep_entry(recogniser, 1)])
+    ListEntry.objects.update(legal_rep_id_hash="")  # as every entry was before 0007
+    import_module("apps.lists.migrations.0007_listentry_legal_rep_id_hash").fill_hashes(apps, None)
+    check = credit_check_run(query=PERSON_ID, matter="bidding", channel=CheckChannel.WEB)
+    assert [i["organisation"] for i in check.result["as_legal_representative"]] == [company_name(1)]
