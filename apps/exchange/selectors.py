@@ -31,6 +31,7 @@ from .models import OutboxBatch
 EXCHANGE_STATUSES = (Status.PUBLISHED, Status.EXPIRED, Status.REVOKED)
 REPAIR_DECIDED = (RepairState.APPROVED, RepairState.REJECTED, RepairState.REFUSED)
 OBJECTION_DECIDED = (ObjectionState.CLOSED, ObjectionState.REFUSED)
+CHUNK = 2000
 _STATUS_LABELS = dict(Status.choices)
 _REPAIR_LABELS = dict(RepairState.choices)
 _OBJECTION_LABELS = {ObjectionState.REFUSED.value: "不予受理", **dict(ObjectionOutcome.choices)}
@@ -59,27 +60,38 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _subject_code(record: Record, full: bool, revealed: set[int]) -> tuple[str, bool]:
-    subject = record.subject
-    if full and subject is not None and subject.kind == SubjectKind.PERSON and subject.id_number_encrypted:
-        revealed.add(subject.pk)
-        return decrypt(subject.id_number_encrypted), True
-    return record.subject_code, False
+def _subject_code(row: dict, prefix: str, full: bool, revealed: set[int]) -> tuple[str, bool]:
+    """The subject's code as exported: the full ID number of a linked person when ``full``, else the public form."""
+    token = row.get(f"{prefix}subject__id_number_encrypted") if full else None
+    if token and row[f"{prefix}subject__kind"] == SubjectKind.PERSON:
+        revealed.add(row[f"{prefix}subject_id"])
+        return decrypt(token), True
+    return row[f"{prefix}subject_code"], False
 
 
-def _case_fields(case, full: bool, revealed: set[int]) -> dict:
-    record = case.record
-    code, is_full = _subject_code(record, full, revealed)
+def _subject_columns(prefix: str, full: bool) -> list[str]:
+    columns = [f"{prefix}subject_id", f"{prefix}subject__kind", f"{prefix}subject_code"]
+    return [*columns, f"{prefix}subject__id_number_encrypted"] if full else columns
+
+
+_CASE_COLUMNS = (
+    "number", "record_id", "record__record_type__code", "record__decision_number", "record__subject_name",
+    "department__name", "decided_at",
+)  # fmt: skip
+
+
+def _case_fields(row: dict, full: bool, revealed: set[int]) -> dict:
+    code, is_full = _subject_code(row, "record__", full, revealed)
     return {
-        "number": case.number,
-        "record_id": record.pk,
-        "record_type": record.record_type.code,
-        "decision_number": record.decision_number,
-        "subject_name": mask_personal_numbers(record.subject_name),
+        "number": row["number"],
+        "record_id": row["record_id"],
+        "record_type": row["record__record_type__code"],
+        "decision_number": row["record__decision_number"],
+        "subject_name": mask_personal_numbers(row["record__subject_name"]),
         "subject_code": code,
         "subject_code_full": is_full,
-        "department": case.department.name,
-        "decided_at": _local(case.decided_at),
+        "department": row["department__name"],
+        "decided_at": _local(row["decided_at"]),
     }
 
 
@@ -93,79 +105,81 @@ def exchange_data(
     """Records reported in the period, and repair / objection cases decided in it (local dates, inclusive).
 
     ``department=None``: every department (the credit center). Raises ``ValidationError`` past
-    ``EXCHANGE_MAX_ROWS`` rows, so no request or batch builds an unbounded file in memory.
+    ``EXCHANGE_MAX_ROWS`` rows, so no request or batch builds an unbounded file in memory. Rows are read
+    as values, never model instances (2–3× faster at 5,000 rows: bench/exchange_bench.py), and a person's
+    encrypted number is selected only when ``full`` is asked for.
     """
     if date_from > date_to:
         raise ValidationError("截止日期不能早于起始日期。")
-    limit = settings.EXCHANGE_MAX_ROWS
     records = (
         _scoped(Record.objects, department)
         .filter(status__in=EXCHANGE_STATUSES, reported_at__date__gte=date_from, reported_at__date__lte=date_to)
-        .select_related("record_type", "department", "subject")
-        .defer("private_data")
         .order_by("reported_at", "pk")
     )
     repairs = (
         _scoped(RepairApplication.objects, department)
         .filter(state__in=REPAIR_DECIDED, decided_at__date__gte=date_from, decided_at__date__lte=date_to)
-        .select_related("record__record_type", "record__subject", "department")
-        .defer("record__private_data")
         .order_by("decided_at", "pk")
     )
     objections = (
         _scoped(Objection.objects, department)
         .filter(state__in=OBJECTION_DECIDED, decided_at__date__gte=date_from, decided_at__date__lte=date_to)
-        .select_related("record__record_type", "record__subject", "department")
-        .defer("record__private_data")
         .order_by("decided_at", "pk")
     )
     counted = records.count() + repairs.count() + objections.count()
+    limit = settings.EXCHANGE_MAX_ROWS
     if counted > limit:
         raise ValidationError(f"该期间共 {counted:,} 条，超过单次 {limit:,} 条的上限，请缩短期间后分批导出或推送。")
 
     data = ExchangeData()
-    for record in records:
-        code, is_full = _subject_code(record, full, data.revealed)
+    record_rows = records.values(
+        "pk", "record_type__code", "record_type__name", "department__name", "department__uscc", "decision_number",
+        "decision_date", "subject_name", "subject_kind", "status", "repaired", "under_repair", "under_objection",
+        "reported_at", "publicity_end", "data", *_subject_columns("", full),
+    )  # fmt: skip
+    for row in record_rows.iterator(chunk_size=CHUNK):
+        code, is_full = _subject_code(row, "", full, data.revealed)
         data.records.append(
             {
-                "record_id": record.pk,
-                "record_type": record.record_type.code,
-                "record_type_name": record.record_type.name,
-                "department": record.department.name,
-                "department_code": record.department.uscc,
-                "decision_number": record.decision_number,
-                "decision_date": _iso(record.decision_date),
-                "subject_name": mask_personal_numbers(record.subject_name),
-                "subject_kind": record.subject_kind,
+                "record_id": row["pk"],
+                "record_type": row["record_type__code"],
+                "record_type_name": row["record_type__name"],
+                "department": row["department__name"],
+                "department_code": row["department__uscc"],
+                "decision_number": row["decision_number"],
+                "decision_date": _iso(row["decision_date"]),
+                "subject_name": mask_personal_numbers(row["subject_name"]),
+                "subject_kind": row["subject_kind"],
                 "subject_code": code,
                 "subject_code_full": is_full,
-                "status": record.status,
-                "status_display": _STATUS_LABELS.get(record.status, record.status),
-                "repaired": record.repaired,
-                "under_repair": record.under_repair,
-                "under_objection": record.under_objection,
-                "reported_at": _local(record.reported_at),
-                "publicity_end": _iso(record.publicity_end),
-                "data": record.data,
+                "status": row["status"],
+                "status_display": _STATUS_LABELS.get(row["status"], row["status"]),
+                "repaired": row["repaired"],
+                "under_repair": row["under_repair"],
+                "under_objection": row["under_objection"],
+                "reported_at": _local(row["reported_at"]),
+                "publicity_end": _iso(row["publicity_end"]),
+                "data": row["data"],
             }
         )
-    for case in repairs:
+    case_columns = (*_CASE_COLUMNS, *_subject_columns("record__", full))
+    for row in repairs.values(*case_columns, "state", "decision_reason").iterator(chunk_size=CHUNK):
         data.repairs.append(
-            _case_fields(case, full, data.revealed)
+            _case_fields(row, full, data.revealed)
             | {
-                "outcome": case.state,
-                "outcome_display": _REPAIR_LABELS.get(case.state, case.state),
-                "reason": mask_personal_numbers(case.decision_reason),
+                "outcome": row["state"],
+                "outcome_display": _REPAIR_LABELS.get(row["state"], row["state"]),
+                "reason": mask_personal_numbers(row["decision_reason"]),
             }
         )
-    for case in objections:
-        outcome = case.outcome or case.state  # 不予受理 has no outcome of its own
+    for row in objections.values(*case_columns, "state", "outcome", "reply").iterator(chunk_size=CHUNK):
+        outcome = row["outcome"] or row["state"]  # 不予受理 has no outcome of its own
         data.objections.append(
-            _case_fields(case, full, data.revealed)
+            _case_fields(row, full, data.revealed)
             | {
                 "outcome": outcome,
                 "outcome_display": _OBJECTION_LABELS.get(outcome, outcome),
-                "reply": mask_personal_numbers(case.reply),
+                "reply": mask_personal_numbers(row["reply"]),
             }
         )
     return data
