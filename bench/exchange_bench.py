@@ -9,8 +9,9 @@ encrypted ID numbers), adds one decided repair and one decided objection per 20 
 
 * ``exchange_data`` masked and full (the full one decrypts every person's number);
 * the three-sheet workbook of the full data;
-* ``outbox_batch_create`` (freeze, JSON, encrypt, log the reveals) and one push to a real local HTTP
-  server (``push.outbox_batch_send``), with the body size.
+* ``outbox_batch_create`` (the web request's part: counts), ``push.outbox_batch_prepare`` (the worker's:
+  freeze, JSON, gzip, encrypt, log the reveals) and one push to a real local HTTP server
+  (``push.outbox_batch_send``), with the body and stored sizes.
 
 Generated data is kept and reused when its size matches (``--regenerate`` to force). It prints figures;
 it is never a timed test.
@@ -54,6 +55,7 @@ def generate(args):
     from apps.records.tests.factories import penalty_row
     from apps.repair.choices import ObjectionOutcome, ObjectionState, RepairState
     from apps.repair.models import Objection, RepairApplication
+    from apps.subjects.codes import build_uscc
 
     dept, _ = Department.objects.get_or_create(
         code="bench_exchange", defaults={"name": "乳山市市场监督管理局（交换基准）", "uscc": "11371083MB1234562X"}
@@ -70,11 +72,13 @@ def generate(args):
         for start in range(0, args.records, CHUNK):
             rows = []
             for i in range(start, min(start + CHUNK, args.records)):
-                overrides = {"CF_WSH": f"乳交基罚〔2024〕{i}号"}
+                # penalty_row's own code takes 4 digits: every row gets its own code and name here.
+                overrides = {"CF_WSH": f"乳交基罚〔2024〕{i}号", "CF_XDR_MC": f"乳山市交换基准商贸有限公司{i}",
+                             "CF_XDR_SHXYM": build_uscc("91", "371083", f"M{i:07d}")}  # fmt: skip
                 if i % 10 < 3:
                     overrides |= {"CF_XDR_MC": f"基准自然人{i}", "CF_XDR_LB": "自然人", "CF_XDR_SHXYM": None,
                                   "CF_FRDB": None, "CF_XDR_ZJLX": "身份证", "CF_XDR_ZJHM": person_id(i)}  # fmt: skip
-                rows.append(penalty_row(dept, i, **overrides))
+                rows.append(penalty_row(dept, i % 10000, **overrides))
             records_ingest(record_type="penalty", department=dept, rows=list(enumerate(rows, 2)), today=DAY)
     now = datetime.datetime(2024, 10, 10, 2, tzinfo=datetime.UTC)
     records = list(Record.objects.filter(department=dept).order_by("pk").only("pk")[::20])
@@ -112,7 +116,7 @@ def main():
 
     from apps.accounts.models import User
     from apps.exchange.export import exchange_xlsx
-    from apps.exchange.push import outbox_batch_send
+    from apps.exchange.push import outbox_batch_prepare, outbox_batch_send, payload_bytes
     from apps.exchange.selectors import exchange_data
     from apps.exchange.services import outbox_batch_create
 
@@ -135,9 +139,13 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.EXCHANGE_UPSTREAM_URL = f"http://127.0.0.1:{server.server_address[1]}/batches"
     user = User.objects.get(username="bench_center")
-    with step("outbox_batch_create (freeze, JSON, encrypt, access log)"):
+    with step("outbox_batch_create (web request: counts, queue)"):
         batch = outbox_batch_create(user=user, **period)  # the task is queued on commit; no worker runs here
-    print(f"    payload {len(batch.payload_encrypted) / 1024 / 1024:.1f} MB encrypted")
+    with step("outbox_batch_prepare (worker: freeze, JSON, gzip, encrypt, access log)"):
+        outbox_batch_prepare(batch=batch)
+    batch.refresh_from_db()
+    body = payload_bytes(batch)
+    print(f"    body {len(body) / 1024 / 1024:.1f} MB JSON, stored {len(batch.payload_encrypted) / 1024 / 1024:.1f} MB")
     with step("one push to a local HTTP server"):
         status = outbox_batch_send(batch=batch)
     print(f"    {status}")

@@ -2,6 +2,7 @@ from django.db import models
 
 
 class OutboxStatus(models.TextChoices):
+    PREPARING = "preparing", "生成中"
     PENDING = "pending", "待发送"
     RETRYING = "retrying", "发送失败，等待重试"
     ACKNOWLEDGED = "acknowledged", "上级平台已确认"

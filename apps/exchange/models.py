@@ -12,8 +12,9 @@ class OutboxBatch(models.Model):
     """One batch pushed upstream (002 §9: records, repair and objection outcomes fed back to the platform).
 
     ``batch_id`` travels with every attempt (header and body), so a re-send after a lost acknowledgement is
-    recognised upstream as the same batch. The payload is frozen when the batch is made and kept encrypted
-    (it carries full ID numbers for 政务共享): every attempt sends exactly the same bytes, and the row shows
+    recognised upstream as the same batch. The payload is frozen by the task's first run (生成中 until then:
+    a 50,000-row period takes longer than a web request should) and kept gzip-compressed and encrypted (it
+    carries full ID numbers for 政务共享): every attempt sends exactly the same bytes, and the row shows
     what was sent even after the records change. Status changes are counted in ``attempts`` with the last
     error kept; ``acknowledged_at`` is set once, by the first 2xx answer.
     """
@@ -25,10 +26,10 @@ class OutboxBatch(models.Model):
     records_count = models.PositiveIntegerField("信用信息条数", default=0)
     repairs_count = models.PositiveIntegerField("信用修复结果条数", default=0)
     objections_count = models.PositiveIntegerField("异议处理结果条数", default=0)
-    payload_encrypted = models.TextField(editable=False)
-    payload_sha256 = models.CharField("内容摘要（SHA-256）", max_length=64, editable=False)
+    payload_encrypted = models.TextField(blank=True, editable=False)
+    payload_sha256 = models.CharField("内容摘要（SHA-256）", max_length=64, blank=True, editable=False)
     status = models.CharField(
-        "状态", max_length=15, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
+        "状态", max_length=15, choices=OutboxStatus.choices, default=OutboxStatus.PREPARING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField("已发送次数", default=0)
     last_attempt_at = models.DateTimeField("最近发送时间", null=True, blank=True)
@@ -39,6 +40,7 @@ class OutboxBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发起人"
     )
+    remote_addr = models.GenericIPAddressField("发起地址", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from apps.audit.models import PersonalDataAccess
 from apps.exchange.choices import OutboxStatus
 from apps.exchange.models import OutboxBatch
-from apps.exchange.push import backoff_seconds, outbox_batch_send
+from apps.exchange.push import backoff_seconds, outbox_batch_send, payload_bytes
 from apps.exchange.services import outbox_batch_create
 from apps.records.models import Record
 from apps.records.services import records_ingest
@@ -241,7 +241,8 @@ def test_push_fails_once_then_is_acknowledged_on_retry(
     assert "HTTP 500" in batch.last_error
     assert batch.acknowledged_at == NOW and '"accepted": true' in batch.ack_response
     assert (batch.records_count, batch.repairs_count, batch.objections_count) == (3, 1, 1)
-    assert PERSON_ID not in batch.payload_encrypted  # encrypted at rest
+    assert PERSON_ID not in batch.payload_encrypted  # encrypted at rest …
+    assert payload_bytes(batch) == second["body"]  # … and exactly what was sent
     (access,) = PersonalDataAccess.objects.all()
     assert access.user == center and str(batch.batch_id) in access.reason
 
@@ -286,6 +287,19 @@ def test_unreachable_upstream_is_recorded_with_its_next_attempt(data, center, up
     batch.refresh_from_db()
     assert "无法连接上级平台" in batch.last_error and batch.attempts == 1
     assert batch.next_attempt_at == NOW + datetime.timedelta(seconds=60)
+
+
+def test_a_period_emptied_before_the_worker_builds_it_fails_with_the_reason(data, center, upstream_settings):
+    upstream_settings.EXCHANGE_UPSTREAM_URL = "http://127.0.0.1:9/"
+    batch = outbox_batch_create(user=center, date_from=datetime.date(2024, 10, 1), date_to=datetime.date(2024, 10, 31))
+    assert batch.status == OutboxStatus.PREPARING and batch.payload_encrypted == ""  # built by the worker
+    OutboxBatch.objects.filter(pk=batch.pk).update(
+        date_from=datetime.date(2024, 1, 1), date_to=datetime.date(2024, 1, 2)
+    )
+    assert outbox_batch_send(batch=batch) == OutboxStatus.FAILED
+    batch.refresh_from_db()
+    assert "已没有需要上报" in batch.last_error and batch.attempts == 0
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_backoff_doubles_and_is_capped(settings):
