@@ -10,6 +10,7 @@ from django.views import View
 
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, StaffRequiredMixin, has_role
 from apps.records.export import XLSX_CONTENT_TYPE
+from credit_portal.client_ip import client_ip_or_none
 
 from .choices import OutboxStatus
 from .export import exchange_xlsx
@@ -93,7 +94,7 @@ class ShareDownloadView(CenterRequiredMixin, View):
                 date_from=form.cleaned_data["date_from"],
                 date_to=form.cleaned_data["date_to"],
                 department=department,
-                remote_addr=request.META.get("REMOTE_ADDR"),
+                remote_addr=client_ip_or_none(request),
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
@@ -118,7 +119,7 @@ class PushCreateView(CenterRequiredMixin, View):
                     user=request.user,
                     date_from=form.cleaned_data["date_from"],
                     date_to=form.cleaned_data["date_to"],
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    remote_addr=client_ip_or_none(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))

@@ -131,6 +131,7 @@ def test_share_export_has_full_numbers_and_logs_each_person(data, client_for, ce
     (access,) = PersonalDataAccess.objects.all()
     assert access.user == center and access.subject == person.subject and access.field == "id_number"
     assert "政务共享导出" in access.reason and "2024-10-01" in access.reason
+    assert access.remote_addr == "127.0.0.1"
 
 
 def test_center_asking_full_on_the_download_route_gets_the_logged_share(data, client_for, center):
