@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "apps.reports",
     "apps.repair",
     "apps.notifications",
+    "apps.exchange",
 ]
 MIDDLEWARE = [
     # First: decides the client address for everything below (TRUSTED_PROXY_COUNT).
@@ -364,6 +365,18 @@ REPAIR_MATERIAL_MAX_MB = env_int("REPAIR_MATERIAL_MAX_MB", 10, minimum=1)  # eac
 REPAIR_NOTICE_BULK_MAX = env_int("REPAIR_NOTICE_BULK_MAX", 5000, minimum=1)  # 告知书 in one bulk zip (Celery task)
 # The service window the 信用修复告知书 names.
 REPAIR_OFFICE = env_str("REPAIR_OFFICE") or "乳山市政务服务中心信用修复窗口（乳山市社会信用体系建设领导小组办公室）"
+
+# --- Exchange with the city/provincial platform (apps.exchange) --------------------------------------
+# Where pushed batches go (POST, JSON, X-Batch-Id header); empty: pushing is off, downloads still work.
+EXCHANGE_UPSTREAM_URL = env_str("EXCHANGE_UPSTREAM_URL") or ""
+EXCHANGE_UPSTREAM_TOKEN = env_str("EXCHANGE_UPSTREAM_TOKEN") or ""  # sent as "Authorization: Bearer …" when set
+EXCHANGE_UPSTREAM_PROXY = env_str("EXCHANGE_UPSTREAM_PROXY") or ""  # empty: connect directly
+EXCHANGE_UPSTREAM_TIMEOUT = env_int("EXCHANGE_UPSTREAM_TIMEOUT", 30, minimum=1)  # seconds per attempt
+# Attempts before a batch is marked failed, and the first wait between them (doubling, at most 6 hours).
+EXCHANGE_PUSH_MAX_ATTEMPTS = env_int("EXCHANGE_PUSH_MAX_ATTEMPTS", 8, minimum=1)
+EXCHANGE_PUSH_BACKOFF_SECONDS = env_int("EXCHANGE_PUSH_BACKOFF_SECONDS", 60, minimum=1)
+# Rows (records + repair and objection outcomes) one download or batch may hold; longer periods are split.
+EXCHANGE_MAX_ROWS = env_int("EXCHANGE_MAX_ROWS", 50000, minimum=1)
 
 # --- E-mail ------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"

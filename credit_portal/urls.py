@@ -49,4 +49,5 @@ handler500 = "credit_portal.errors.server_error"
 urlpatterns += [
     path("repair/", include("apps.repair.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("exchange/", include("apps.exchange.urls")),
 ]

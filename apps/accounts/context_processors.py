@@ -11,6 +11,7 @@ _NAV = [
     ("信用核查", "credit_checks:home", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("核查与名单指标", "credit_checks:figures", {Role.CENTER, Role.ADMIN}),
     ("数据导出", "records_export:index", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
+    ("省市平台交换", "exchange:index", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("报送情况", "monitoring:my", {Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN}),
     ("月度排名", "monitoring:ranking", {Role.CENTER, Role.ADMIN}),
     ("考核指标", "monitoring:dashboard", {Role.CENTER, Role.ADMIN}),

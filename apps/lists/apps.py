@@ -15,8 +15,10 @@ class ListsConfig(AppConfig):
         from . import services
         from .models import ListEntry, ListType, Measure, WarningInterview
 
-        for model in (ListType, ListEntry, Measure, WarningInterview):
+        for model in (ListType, Measure, WarningInterview):
             auditlog.register(model)
+        # The keyed hash of the representative's ID number stays out of the trail, as the subject's does.
+        auditlog.register(ListEntry, exclude_fields=["legal_rep_id_hash"])
         # List entries come in through the shared records pipeline (form, upload,
         # API, command); these hooks add the list rules and keep the overlay row.
         hooks.register(

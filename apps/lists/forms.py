@@ -71,7 +71,7 @@ class ListTypeForm(forms.ModelForm):
     class Meta:
         model = ListType
         fields = (
-            "legal_basis", "recognisers", "recogniser_note", "validity_months", "triggers_measures", "is_public",
+            "legal_basis", "source", "recognisers", "recogniser_note", "validity_months", "triggers_measures", "is_public",
             "repairable", "repair_note", "is_active", "sort_order",
         )  # fmt: skip
         widgets = {

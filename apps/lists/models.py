@@ -30,6 +30,9 @@ class ListType(models.Model):
     triggers_measures = models.BooleanField("触发联合奖惩", default=True)
     is_public = models.BooleanField("向社会公示", default=True)
     effective_from = models.DateField("生效日期")
+    # Where the platform was told to keep this list (the seed document and its line), beside the
+    # national instrument in ``legal_basis``: a reviewer can trace every list type to its requirement.
+    source = models.CharField("来源", max_length=200, blank=True, help_text="要求设立该名单的文件及条目")
     is_active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
 
@@ -69,6 +72,10 @@ class ListEntry(models.Model):
     recognised_on = models.DateField("认定日期")
     valid_until = models.DateField("有效期至", null=True, blank=True, db_index=True)
     legal_representative = models.CharField("法定代表人/主要负责人", max_length=50, blank=True)
+    # Keyed hash (apps.subjects.pii.id_number_hash) of the legal representative's ID number, from the
+    # record's encrypted copy: a credit check on that person finds the entry (004 §20) by an indexed
+    # equality, never by name (namesakes) and without decrypting anything at check time.
+    legal_rep_id_hash = models.CharField(max_length=64, blank=True, editable=False)
     state = models.CharField("状态", max_length=10, choices=EntryState.choices, default=EntryState.LISTED)
     removed_on = models.DateField("移出日期", null=True, blank=True)
     removal_reason = models.CharField("移出原因", max_length=500, blank=True)
@@ -84,6 +91,9 @@ class ListEntry(models.Model):
         indexes = [
             models.Index(fields=["subject", "state"]),
             models.Index(fields=["list_type", "state"]),
+            models.Index(
+                fields=["legal_rep_id_hash"], name="listentry_legal_rep_idx", condition=Q(legal_rep_id_hash__gt="")
+            ),
             # The public list pages' order over the entries in force: a page is an index scan, not a sort.
             models.Index(
                 fields=["-recognised_on", "-id"], name="listentry_public_order_idx", condition=Q(state="listed")

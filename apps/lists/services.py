@@ -12,6 +12,7 @@ from apps.catalog.choices import Role
 from apps.catalog.spec import Problem, TypeSpec
 from apps.records.choices import Action
 from apps.records.models import Record, RecordEvent
+from apps.subjects.pii import decrypt, id_number_hash
 
 from .choices import EntryState
 from .models import ListEntry, ListType, Measure, WarningInterview
@@ -44,6 +45,15 @@ def entry_valid_until(*, list_type: ListType, recognised_on: datetime.date, vali
     return None
 
 
+def legal_rep_id_hash(record, rep_id_code: str | None) -> str:
+    """The lookup hash of the legal representative's ID number, from the record's encrypted copy ('' if none).
+
+    ``data`` holds only the masked number; the full one is in ``private_data`` (apps.records.services).
+    """
+    token = (record.private_data or {}).get(rep_id_code) if rep_id_code else None
+    return id_number_hash(decrypt(token).upper()) if token else ""
+
+
 def list_entries_sync(*, records) -> None:
     """Create or refresh the overlay row of each written list-entry record (one query per batch to read).
 
@@ -57,6 +67,7 @@ def list_entries_sync(*, records) -> None:
         return
     spec = TypeSpec.load(records[0].record_type)
     type_code, rep_code = spec.field_code(Role.LIST_TYPE), spec.field_code(Role.LEGAL_REP)
+    rep_id_code = spec.field_code(Role.LEGAL_REP_ID)
     types = {t.name: t for t in ListType.objects.all()}
     existing = {e.record_id: e for e in ListEntry.objects.filter(record__in=records)}
     new, changed, windows = [], [], []
@@ -80,6 +91,7 @@ def list_entries_sync(*, records) -> None:
             "recognised_on": record.decision_date,
             "valid_until": valid_until,
             "legal_representative": record.data.get(rep_code, "") if rep_code else "",
+            "legal_rep_id_hash": legal_rep_id_hash(record, rep_id_code),
         }
         if entry is None:
             new.append(ListEntry(record=record, **fields))
@@ -92,8 +104,10 @@ def list_entries_sync(*, records) -> None:
     ListEntry.objects.bulk_create(new)
     if changed:
         ListEntry.objects.bulk_update(
-            changed, ["list_type", "subject", "department", "recognised_on", "valid_until", "legal_representative"]
-        )
+            changed,
+            ["list_type", "subject", "department", "recognised_on", "valid_until", "legal_representative",
+             "legal_rep_id_hash"],
+        )  # fmt: skip
 
 
 @transaction.atomic

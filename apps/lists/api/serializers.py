@@ -66,6 +66,11 @@ class ListMembershipSerializer(serializers.Serializer):
     triggers_measures = serializers.BooleanField()
 
 
+class LegalRepMembershipSerializer(ListMembershipSerializer):
+    organisation = serializers.CharField(help_text="该自然人担任法定代表人的在列主体名称")
+    organisation_code = serializers.CharField(allow_blank=True, help_text="该主体的统一社会信用代码")
+
+
 class PublicRecordBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     type = serializers.CharField()
@@ -125,6 +130,11 @@ class CreditCheckResponseSerializer(serializers.Serializer):
     grade = serializers.CharField(allow_null=True, help_text="公共信用综合评价等级；评价模块上线前为 null")
     measures = ApplicableMeasureSerializer(many=True, help_text="本事项适用的奖惩措施（已去重）")
     counts = CountsSerializer()
+    as_legal_representative = LegalRepMembershipSerializer(
+        many=True,
+        required=False,
+        help_text="作为法定代表人：查询对象为自然人时，其担任法定代表人的主体在列的名单（按证件号码比对；不计入 counts，不触发 measures）",
+    )
 
 
 class FeedbackItemSerializer(serializers.Serializer):
