@@ -9,7 +9,7 @@ class ListsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from apps.catalog import lookups
+        from apps.catalog import lookups, rules
         from apps.records import hooks
 
         from . import services
@@ -18,9 +18,8 @@ class ListsConfig(AppConfig):
         for model in (ListType, ListEntry, Measure, WarningInterview):
             auditlog.register(model)
         # List entries come in through the shared records pipeline (form, upload,
-        # API, command); these hooks add the list rules and keep the overlay row.
-        hooks.register(
-            services.LIST_ENTRY_TYPE,
-            hooks.TypeHooks(validate=services.list_entry_validate, after_write=services.list_entries_sync),
-        )
+        # API, command): the recogniser rule joins the type's rules (it has an SQL form, so the
+        # staged import keeps taking list entries) and the hook keeps the overlay row.
+        rules.register(services.LIST_ENTRY_TYPE, services.RecognisedListType)
+        hooks.register(services.LIST_ENTRY_TYPE, hooks.TypeHooks(after_write=services.list_entries_sync))
         lookups.register("list_type", services.active_list_type_names)
