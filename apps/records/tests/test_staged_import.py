@@ -16,7 +16,7 @@ import random
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -199,14 +199,6 @@ def _snapshot(dept):
     return {"records": records, "events": events, "submissions": submissions, "subjects": subjects, "entries": entries}
 
 
-def _wipe(dept):
-    ListEntry.objects.filter(department=dept).delete()
-    RecordEvent.objects.filter(record__department=dept).delete()
-    Submission.objects.filter(department=dept).delete()
-    Record.objects.filter(department=dept).delete()
-    Subject.objects.all().delete()
-
-
 def _import(data, name, dept, type_code="penalty"):
     table = open_table(io.BytesIO(data), name, TypeSpec.load(type_code))
     table.check()
@@ -218,12 +210,15 @@ def _both_ways(settings, dept, data, name, type_code="penalty"):
     results = []
     for staged in (False, True):
         settings.IMPORT_STAGED = staged
-        _wipe(dept)
-        with time_machine.travel(FROZEN, tick=False):
-            if type_code == "penalty":
-                _on_file(dept)
-            progress = _import(data, name, dept, type_code)
-        results.append((progress.as_dict(), progress.rejected_rows, _snapshot(dept)))
+        # Each run in a savepoint rolled back after its snapshot: the next starts from the same state
+        # (and far faster than deleting what the run stored, row by row with its audit log).
+        with transaction.atomic():
+            with time_machine.travel(FROZEN, tick=False):
+                if type_code == "penalty":
+                    _on_file(dept)
+                progress = _import(data, name, dept, type_code)
+            results.append((progress.as_dict(), progress.rejected_rows, _snapshot(dept)))
+            transaction.set_rollback(True)
     return results
 
 
@@ -439,7 +434,7 @@ def _staged_stored(caplog) -> int:
 
 @pytest.mark.django_db
 @hypothesis_settings(
-    max_examples=2, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
+    max_examples=3, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )  # fmt: skip
 @given(data=st.data())
