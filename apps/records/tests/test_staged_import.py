@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from apps.catalog import rules
 from apps.catalog.choices import FieldType, Role
 from apps.catalog.normalise import clean_text
-from apps.catalog.rules import Rule
+from apps.catalog.rules import ID_CARD, INDIVIDUAL_BUSINESS_KIND, LEGAL_KIND, PERSON_KIND, Rule, condition_holds
 from apps.catalog.spec import TypeSpec
 from apps.lists.models import ListEntry, ListType
 from apps.records.choices import Source
@@ -179,13 +179,15 @@ def _snapshot(dept):
     # 45562 as "45562", spaces trimmed), which the form reads the same way; the pipeline keeps the
     # reader's value. So they are compared after clean_text, and an ID-number cell (kept as stars
     # only, when it is not a valid number) by being masked at all. A cell that is blank after clean_text
-    # (only a zero-width space) is absent on the staged side and "" on the other: both reopen as an empty box.
+    # (only a zero-width space) is absent on the staged side and "" on the other ("*" in an ID-number
+    # column, masked): both reopen as an empty box, so neither is compared. (An unmasked number kept on
+    # either side would still differ.)
     def kept(value):
         text = clean_text(value)
         return "*" if text and set(text) == {"*"} else text
 
     submissions = [
-        (s.row_number, s.source, s.outcome, s.compliant, s.problems, {k: kept(v) for k, v in s.raw.items() if kept(v)},
+        (s.row_number, s.source, s.outcome, s.compliant, s.problems, {k: kept(v) for k, v in s.raw.items() if kept(v) not in ("", "*")},
          s.record.decision_number if s.record else None)
         for s in Submission.objects.filter(department=dept).select_related("record").order_by("row_number", "pk")
     ]  # fmt: skip
@@ -309,8 +311,9 @@ def _generic_row(spec, dept, n, rng):
     return row
 
 
-def _valid_row(spec, dept, n):
-    """A row of any catalog type that every rule accepts (a legal person's, decided on 2024-09-27)."""
+def _valid_row(spec, dept, n, kind=LEGAL_KIND):
+    """A row of any catalog type that every rule accepts (decided on 2024-09-27), of a legal person, a natural
+    person (resident ID card) or a 个体工商户."""
     row = {}
     for f in spec.fields:
         kind = f.field_type
@@ -330,6 +333,19 @@ def _valid_row(spec, dept, n):
             value = None
         if value is not None:
             row[f.code] = value
+    kind_field = spec.by_role.get(Role.SUBJECT_KIND)
+    if kind_field is None or kind == LEGAL_KIND or kind not in kind_field.choices:
+        return row
+    row[kind_field.code] = kind
+    if kind == PERSON_KIND:
+        for f in spec.fields:
+            if condition_holds(f.forbidden_when, row):
+                row.pop(f.code, None)
+        for role, value in ((Role.PERSON_ID_TYPE, ID_CARD), (Role.PERSON_ID, _id_number(n))):
+            if role in spec.by_role:
+                row[spec.by_role[role].code] = value
+    elif Role.SUBJECT_USCC in spec.by_role:
+        row[spec.by_role[Role.SUBJECT_USCC].code] = build_uscc("92", "371083", f"MA{n:06d}")
     return row
 
 
@@ -403,8 +419,8 @@ def _cells_for(f, dept, other) -> st.SearchStrategy:
 
 
 def _hostile_rows(spec, dept, other, first_n):
-    """Rows valid but for up to three cells, each drawn from its field type's hostile cells; a document
-    number sometimes repeats one drawn before (a repeat inside the file)."""
+    """Rows of a legal person, a natural person or a 个体工商户, valid but for one to three cells, each drawn
+    from its field type's hostile cells; a document number sometimes repeats one drawn before."""
     cells = {f.code: _cells_for(f, dept, other) for f in spec.fields}
     number = spec.field_code(Role.DECISION_NUMBER)
     cells[number] = st.one_of(cells[number], st.sampled_from(["重复文书号1", "重复文书号2"]))
@@ -412,8 +428,8 @@ def _hostile_rows(spec, dept, other, first_n):
         lambda codes: st.fixed_dictionaries({code: cells[code] for code in codes})
     )
 
-    def row(n, changes):
-        base = _valid_row(spec, dept, n)
+    def row(n, kind, changes):
+        base = _valid_row(spec, dept, n, kind)
         for code, value in changes.items():
             if value is None:
                 base.pop(code, None)
@@ -421,8 +437,9 @@ def _hostile_rows(spec, dept, other, first_n):
                 base[code] = value
         return base
 
-    return st.lists(overrides, min_size=8, max_size=16).map(
-        lambda drawn: [row(first_n + i, changes) for i, changes in enumerate(drawn)]
+    kinds = st.sampled_from([LEGAL_KIND, PERSON_KIND, INDIVIDUAL_BUSINESS_KIND])
+    return st.lists(st.tuples(kinds, overrides), min_size=8, max_size=16).map(
+        lambda drawn: [row(first_n + i, kind, changes) for i, (kind, changes) in enumerate(drawn)]
     )
 
 
