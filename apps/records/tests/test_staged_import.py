@@ -311,7 +311,7 @@ def _generic_row(spec, dept, n, rng):
     return row
 
 
-def _valid_row(spec, dept, n, kind=LEGAL_KIND):
+def _valid_row(spec, dept, n, subject_kind=LEGAL_KIND):
     """A row of any catalog type that every rule accepts (decided on 2024-09-27), of a legal person, a natural
     person (resident ID card) or a 个体工商户."""
     row = {}
@@ -334,10 +334,10 @@ def _valid_row(spec, dept, n, kind=LEGAL_KIND):
         if value is not None:
             row[f.code] = value
     kind_field = spec.by_role.get(Role.SUBJECT_KIND)
-    if kind_field is None or kind == LEGAL_KIND or kind not in kind_field.choices:
+    if kind_field is None or subject_kind == LEGAL_KIND or subject_kind not in kind_field.choices:
         return row
-    row[kind_field.code] = kind
-    if kind == PERSON_KIND:
+    row[kind_field.code] = subject_kind
+    if subject_kind == PERSON_KIND:
         for f in spec.fields:
             if condition_holds(f.forbidden_when, row):
                 row.pop(f.code, None)
