@@ -311,6 +311,18 @@ def _generic_row(spec, dept, n, rng):
     return row
 
 
+def _every_choice_rows(spec, dept, first_n):
+    """A valid row (of a legal person or a natural person, in turn) with each choice of each choice field:
+    rules that turn on a choice (a list the department may not recognise, another 证件类型…) meet every one."""
+    rows = []
+    for f in spec.fields:
+        for choice in f.choices or [] if f.field_type in (FieldType.ENUM, FieldType.MULTI_ENUM) else []:
+            row = _valid_row(spec, dept, first_n + len(rows), (LEGAL_KIND, PERSON_KIND)[len(rows) % 2])
+            row[f.code] = choice
+            rows.append(row)
+    return rows
+
+
 def _valid_row(spec, dept, n, subject_kind=LEGAL_KIND):
     """A row of any catalog type that every rule accepts (decided on 2024-09-27), of a legal person, a natural
     person (resident ID card) or a 个体工商户."""
@@ -470,8 +482,9 @@ def test_every_catalog_type_stores_alike_both_ways(settings, dept_a, dept_b, cap
             # The department recognises the type's first list (the valid rows' choice), not the others.
             ListType.objects.get(name=spec.by_role[Role.LIST_TYPE].choices[0]).recognisers.add(dept_a)
         rng = random.Random(record_type.code)
-        rows = [_generic_row(spec, dept_a, n, rng) for n in range(1, 31)]
-        rows += data.draw(_hostile_rows(spec, dept_a, dept_b, first_n=31), label=record_type.code)
+        rows = [_generic_row(spec, dept_a, n, rng) for n in range(1, 21)]
+        rows += _every_choice_rows(spec, dept_a, first_n=21)
+        rows += data.draw(_hostile_rows(spec, dept_a, dept_b, first_n=len(rows) + 1), label=record_type.code)
         csv_data = csv_bytes(
             [[f.label for f in spec.fields], *[[row.get(f.code) for f in spec.fields] for row in rows]]
         )
