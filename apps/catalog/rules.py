@@ -178,12 +178,15 @@ class Presence(Rule):
 
     def check(self, row, ctx):
         f, values = self.field, row.values
+        if f.code in values:
+            if f.forbidden_when and condition_holds(f.forbidden_when, values):
+                return self.problem(f, f"行政相对人类别为“{values.get(f.forbidden_when['field'])}”时不应填写")
+            return None
         # A value that failed its own check was there: only its own problem is reported.
-        present = f.code in values or any(p.field == f.code for p in row.problems)
-        if not present and (f.required or condition_holds(f.required_when, values)):
+        if any(p.field == f.code for p in row.problems):
+            return None
+        if f.required or condition_holds(f.required_when, values):
             return self.problem(f, f"{'必填' if f.required else '在此情形下必填'}，不能为空")
-        if f.code in values and condition_holds(f.forbidden_when, values):
-            return self.problem(f, f"行政相对人类别为“{values.get(f.forbidden_when['field'])}”时不应填写")
         return None
 
     def sql(self, plan, ctx):

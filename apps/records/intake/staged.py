@@ -160,9 +160,7 @@ class _Plan:
         if f.field_type == FieldType.ID_NUMBER:
             # StagedImport._codes masks only a resident ID number check_id_number found valid as sent.
             return f"s.k{self.col[f.code][1:]} IS NOT NULL"
-        if f.field_type == FieldType.USCC:
-            return "NOT s.slow"  # StagedImport._codes sends any other code to the pipeline
-        return "false"
+        return "false"  # no other check is made while staging
 
     # Typed value expressions over the stage row ``s`` and its look-ups.
     def value(self, f) -> str:
