@@ -7,62 +7,40 @@ sees all of a row's problems at once.
 
 import datetime
 import functools
-from dataclasses import dataclass, field
-from decimal import Decimal
 
-from apps.subjects.codes import check_id_number, check_uscc
+from apps.subjects.codes import check_uscc
 from apps.subjects.masking import ID_KIND, MOBILE_KIND, personal_numbers
 
 from .choices import FieldType, Role
 from .lookups import choices_for
 from .models import FieldSpec, RecordType
 from .normalise import ValueProblem, clean_text, fold, header_key, parse_date, parse_decimal, split_multi
+from .rules import (
+    CATALOG,
+    ID_CARD,
+    INDIVIDUAL_BUSINESS_KIND,
+    LEGAL_KIND,
+    PERSON_KIND,
+    Context,
+    Problem,
+    RowResult,
+    rules_for,
+    run_rules,
+)
 
-PERSON_KIND = "自然人"
-LEGAL_KIND = "法人及非法人组织"
-INDIVIDUAL_BUSINESS_KIND = "个体工商户"
-ID_CARD = "身份证"
+# The row types and kind names live with the rules (apps.catalog.rules); they are named here too, where
+# the intake has always found them.
+__all__ = [
+    "ID_CARD", "INDIVIDUAL_BUSINESS_KIND", "LEGAL_KIND", "PERSON_KIND", "SEVERITY_SPELLINGS", "Problem", "RowResult",
+    "TypeSpec", "personal_number_warning", "uscc_verdict",
+]  # fmt: skip
+
 # Other spellings of the 失信行为严重程度 values (the intake contract: template words with 失信, and the
 # batch API's English keys), folded onto the catalog's own choices before the enumeration check.
 SEVERITY_SPELLINGS = {
     "轻微失信": "轻微", "一般失信": "一般", "严重失信": "严重",
     "minor": "轻微", "general": "一般", "serious": "严重",
 }  # fmt: skip
-
-
-@dataclass
-class Problem:
-    field: str  # field code, or "" for the row as a whole
-    label: str
-    message: str
-
-    def __str__(self):
-        return f"{self.label}：{self.message}" if self.label else self.message
-
-
-@dataclass
-class RowResult:
-    values: dict = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self):
-        return not self.problems
-
-
-def _matches(rule: dict | None, values: dict) -> bool:
-    """Evaluate a required_when / forbidden_when rule against already-clean values."""
-    if not rule:
-        return False
-    current = values.get(rule.get("field"))
-    if "in" in rule:
-        return current in rule["in"]
-    if "contains" in rule:
-        return isinstance(current, list) and rule["contains"] in current
-    if "equals" in rule:
-        return current == rule["equals"]
-    return False
 
 
 class TypeSpec:
@@ -75,6 +53,9 @@ class TypeSpec:
         self.by_code = {f.code: f for f in fields}
         self.by_role = {f.role: f for f in fields if f.role and f.role != Role.LEGACY_CODE}
         self.legacy_fields = [f for f in fields if f.role == Role.LEGACY_CODE]
+        # Every row rule of the type, bound once (apps.catalog.rules); validate() runs the catalog's own.
+        self.rules = rules_for(self)
+        self.catalog_rules = [rule for rule in self.rules if rule.stage == CATALOG]
         self._headers = {}
         for f in fields:
             for name in [f.code, f.label, *f.aliases]:
@@ -122,14 +103,14 @@ class TypeSpec:
             if value is None or (isinstance(value, str) and not clean_text(value)):
                 continue
             try:
-                result.values[spec.code] = self._clean(spec, value, result)
+                result.values[spec.code] = self.clean(spec, value, result)
             except ValueProblem as problem:
                 result.problems.append(Problem(spec.code, spec.label, str(problem)))
-        self._check_presence(result)
-        self._check_cross_field(result, today)
+        run_rules(self.catalog_rules, result, Context(today=today))
         return result
 
-    def _clean(self, spec: FieldSpec, value, result: RowResult):
+    def clean(self, spec: FieldSpec, value, result: RowResult):
+        """One field's value as stored (warnings go to ``result``); ``ValueProblem`` when it is not valid."""
         kind = spec.field_type
         if kind == FieldType.DATE:
             return parse_date(value)
@@ -156,13 +137,13 @@ class TypeSpec:
                 raise ValueProblem(f"“{'、'.join(wrong)}”不在可选值中（{'、'.join(spec.choices)}）")
             return list(dict.fromkeys(parts))
         if kind == FieldType.USCC:
-            valid, code, errors, warnings = _uscc_verdict(value)
+            valid, code, errors, warnings = uscc_verdict(value)
             if not valid:
                 raise ValueProblem("；".join(errors))
             result.warnings.extend(Problem(spec.code, spec.label, w) for w in warnings)
             return code
         if kind == FieldType.ID_NUMBER:
-            # Checked against GB 11643 only when the type says 身份证 (see cross-field rules).
+            # Checked against GB 11643 only when the type says 身份证 (rules.PersonIdNumber / LegalRepIdNumber).
             return fold(value).upper()
         text = clean_text(value)
         if spec.max_length and len(text) > spec.max_length:
@@ -173,73 +154,6 @@ class TypeSpec:
             if warning:
                 result.warnings.append(Problem(spec.code, spec.label, warning))
         return text
-
-    def _check_presence(self, result: RowResult):
-        values = result.values
-        failed = {p.field for p in result.problems}
-        for spec in self.fields:
-            present = spec.code in values or spec.code in failed
-            if not present and (spec.required or _matches(spec.required_when, values)):
-                why = "必填" if spec.required else "在此情形下必填"
-                result.problems.append(Problem(spec.code, spec.label, f"{why}，不能为空"))
-            if spec.code in values and _matches(spec.forbidden_when, values):
-                subject_kind = values.get(spec.forbidden_when["field"])
-                result.problems.append(Problem(spec.code, spec.label, f"行政相对人类别为“{subject_kind}”时不应填写"))
-
-    def _check_cross_field(self, result: RowResult, today: datetime.date):
-        values, add = result.values, result.problems.append
-
-        def get(role):
-            code = self.field_code(role)
-            return (code, values.get(code)) if code else (None, None)
-
-        decision_code, decision = get(Role.DECISION_DATE)
-        if decision and decision > today:
-            add(Problem(decision_code, self.by_code[decision_code].label, "决定日期不能晚于今天"))
-        from_code, valid_from = get(Role.VALID_FROM)
-        to_code, valid_to = get(Role.VALID_TO)
-        if valid_from and valid_from > today:
-            add(Problem(from_code, self.by_code[from_code].label, "有效期起始日不能晚于今天"))
-        if valid_from and valid_to and valid_from > valid_to:
-            add(Problem(to_code, self.by_code[to_code].label, "有效期至不能早于有效期自"))
-        end_code, publicity_end = get(Role.PUBLICITY_END)
-        if publicity_end and decision and publicity_end <= decision:
-            add(Problem(end_code, self.by_code[end_code].label, "公示截止期应晚于决定日期"))
-
-        kind_code, subject_kind = get(Role.SUBJECT_KIND)
-        if subject_kind == INDIVIDUAL_BUSINESS_KIND:
-            uscc_code, uscc = get(Role.SUBJECT_USCC)
-            id_code, person_id = get(Role.PERSON_ID)
-            if uscc_code and not uscc and not (id_code and person_id):
-                add(
-                    Problem(
-                        uscc_code,
-                        self.by_code[uscc_code].label,
-                        "个体工商户应填写统一社会信用代码，没有的填写经营者证件号码",
-                    )
-                )
-        self._check_id(result, Role.PERSON_ID_TYPE, Role.PERSON_ID)
-        self._check_id(result, Role.LEGAL_REP_ID_TYPE, Role.LEGAL_REP_ID)
-
-        fine_code, fine = get(Role.FINE_AMOUNT)
-        kinds_code, kinds = get(Role.PENALTY_KINDS)
-        if fine is not None and kinds and "罚款" not in kinds and fine > Decimal(0):
-            add(Problem(fine_code, self.by_code[fine_code].label, "处罚类别未包含“罚款”，不应填写罚款金额"))
-
-    def _check_id(self, result: RowResult, type_role: str, number_role: str):
-        type_code = self.field_code(type_role)
-        number_code = self.field_code(number_role)
-        if type_code and number_code:
-            self._validate_id(result, result.values.get(type_code), number_code)
-
-    def _validate_id(self, result: RowResult, id_type, number_code):
-        number = result.values.get(number_code)
-        if number and (id_type in (None, ID_CARD)):
-            check = check_id_number(number)
-            if not check.valid:
-                result.problems.append(Problem(number_code, self.by_code[number_code].label, "；".join(check.errors)))
-            else:
-                result.values[number_code] = check.code
 
 
 def personal_number_warning(text: str) -> str:
@@ -260,7 +174,7 @@ def personal_number_warning(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _uscc_verdict(value) -> tuple[bool, str, tuple[str, ...], tuple[str, ...]]:
+def uscc_verdict(value) -> tuple[bool, str, tuple[str, ...], tuple[str, ...]]:
     """check_uscc, remembered: every row of a file repeats the department's own codes, and subjects recur."""
     check = check_uscc(value)
     return check.valid, check.code, tuple(check.errors), tuple(check.warnings)

@@ -9,7 +9,7 @@ class ListsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from apps.catalog import lookups
+        from apps.catalog import lookups, rules
         from apps.records import hooks
 
         from . import services
@@ -20,9 +20,8 @@ class ListsConfig(AppConfig):
         # The keyed hash of the representative's ID number stays out of the trail, as the subject's does.
         auditlog.register(ListEntry, exclude_fields=["legal_rep_id_hash"])
         # List entries come in through the shared records pipeline (form, upload,
-        # API, command); these hooks add the list rules and keep the overlay row.
-        hooks.register(
-            services.LIST_ENTRY_TYPE,
-            hooks.TypeHooks(validate=services.list_entry_validate, after_write=services.list_entries_sync),
-        )
+        # API, command): the recogniser rule joins the type's rules (it has an SQL form, so the
+        # staged import keeps taking list entries) and the hook keeps the overlay row.
+        rules.register(services.LIST_ENTRY_TYPE, services.RecognisedListType)
+        hooks.register(services.LIST_ENTRY_TYPE, hooks.TypeHooks(after_write=services.list_entries_sync))
         lookups.register("list_type", services.active_list_type_names)

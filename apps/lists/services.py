@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.catalog.choices import Role
-from apps.catalog.spec import Problem, TypeSpec
+from apps.catalog.rules import INTAKE, Rule
+from apps.catalog.spec import TypeSpec
 from apps.records.choices import Action
 from apps.records.models import Record, RecordEvent
 from apps.subjects.pii import decrypt, id_number_hash
@@ -24,16 +25,31 @@ def active_list_type_names() -> list[str]:
     return list(ListType.objects.filter(is_active=True).values_list("name", flat=True))
 
 
-def list_entry_validate(*, values, department, spec) -> list[Problem]:
+class RecognisedListType(Rule):
     """Only a department named as recogniser of a list type may put subjects on it."""
-    code = spec.field_code(Role.LIST_TYPE)
-    list_type = ListType.objects.filter(name=values.get(code), is_active=True).prefetch_related("recognisers").first()
-    if list_type is None:
-        return []  # the enumeration check already reported an unknown name
-    if department not in list_type.recognisers.all():
-        who = f"（认定部门：{list_type.recogniser_note}）" if list_type.recogniser_note else ""
-        return [Problem(code, spec.by_code[code].label, f"{department.name}无权认定“{list_type.name}”{who}")]
-    return []
+
+    stage = INTAKE
+    only_if_clean = True  # one look-up per row: only for a row otherwise fit to store
+
+    @classmethod
+    def applies(cls, spec):
+        return Role.LIST_TYPE in spec.by_role
+
+    def check(self, row, ctx):
+        f = self.role(Role.LIST_TYPE)
+        list_type = (
+            ListType.objects.filter(name=row.values.get(f.code), is_active=True).prefetch_related("recognisers").first()
+        )
+        if list_type is None:
+            return None  # the enumeration check already reported an unknown name
+        if ctx.department not in list_type.recognisers.all():
+            who = f"（认定部门：{list_type.recogniser_note}）" if list_type.recogniser_note else ""
+            return self.problem(f, f"{ctx.department.name}无权认定“{list_type.name}”{who}")
+        return None
+
+    def sql(self, plan, ctx):
+        names = list(ListType.objects.filter(is_active=True, recognisers=ctx.department).values_list("name", flat=True))
+        return f"coalesce({plan.column(self.role(Role.LIST_TYPE))} = ANY(%s::text[]), false)", [names]
 
 
 def entry_valid_until(*, list_type: ListType, recognised_on: datetime.date, valid_to: datetime.date | None):

@@ -1,10 +1,11 @@
 """Per-type extensions of the shared intake pipeline.
 
-Most record types need nothing beyond their catalog rules. A few carry rules
-that depend on other data (a list entry: may this department recognise this
-list?) or keep an overlay row beside the record (the list entry's state). The
-app that owns such a type registers its hooks in ``AppConfig.ready``; the
-pipeline stays one pipeline for form, upload, API and command.
+Most record types need nothing beyond their catalog rules. A few keep an
+overlay row beside the record (the list entry's state). The app that owns such
+a type registers its hooks in ``AppConfig.ready``; the pipeline stays one
+pipeline for form, upload, API and command. A rule that depends on other data
+(a list entry: may this department recognise this list?) is not a hook but a
+rule object (``apps.catalog.rules.register``), so both intake paths see it.
 """
 
 from collections.abc import Callable
@@ -13,8 +14,6 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TypeHooks:
-    # validate(values=..., department=..., spec=...) -> list[Problem]; runs after the catalog rules.
-    validate: Callable | None = None
     # after_write(records=[Record, ...]) inside the batch's transaction, for created and changed records.
     after_write: Callable | None = None
 

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import FieldType, PolicyKey, Role
+from apps.catalog.rules import INTAKE, Context, run_rules
 from apps.catalog.spec import LEGAL_KIND, PERSON_KIND, Problem, TypeSpec
 from apps.subjects.choices import SubjectKind
 from apps.subjects.codes import mask_id_number
@@ -139,6 +140,10 @@ class Ingest:
         self.f_source_uscc = code(Role.SOURCE_USCC)
         self.f_severity = code(Role.SEVERITY)
         self.id_fields = [f.code for f in self.spec.fields if f.field_type == FieldType.ID_NUMBER]
+        # The type's rules that need the reporting department (apps.catalog.rules: 数据来源单位 is the
+        # department itself, a list entry's recogniser…), run after the catalog's own in TypeSpec.validate.
+        self.rule_context = Context(today=self.today, department=department)
+        self.intake_rules = [rule for rule in self.spec.rules if rule.stage == INTAKE]
 
     # --- public ------------------------------------------------------------------
 
@@ -193,20 +198,7 @@ class Ingest:
                 )
             elif number:
                 self.seen_keys[number] = row_number
-            source_uscc = result.values.get(self.f_source_uscc) if self.f_source_uscc else None
-            if source_uscc and source_uscc != self.department.uscc:
-                label = self.spec.by_code[self.f_source_uscc].label
-                result.problems.append(
-                    Problem(
-                        self.f_source_uscc,
-                        label,
-                        f"与报送部门（{self.department.name}）的统一社会信用代码不一致，只能报送本部门数据",
-                    )
-                )
-            if self.hooks.validate and result.ok:
-                result.problems.extend(
-                    self.hooks.validate(values=result.values, department=self.department, spec=self.spec)
-                )
+            run_rules(self.intake_rules, result, self.rule_context)
             checked.append((row_number, raw, result))
 
         with transaction.atomic():

@@ -12,9 +12,12 @@ loads a row by ``COPY`` in ~6 µs. So on PostgreSQL an upload (or
    once per distinct value and joined back. USCCs and ID numbers are checked by
    ``check_uscc`` / ``check_id_number`` as each row is read, where their keyed
    hash and cipher text are made too (the keys never reach SQL). The rest
-   (lengths, enumerations, required / required-when / forbidden-when, the
-   cross-field rules) are SQL expressions generated from the catalog, so a new
-   record type needs no code here either.
+   (lengths, enumerations) are SQL expressions generated from the catalog's field
+   types, so a new record type needs no code here either. Every row rule
+   (required / required-when / forbidden-when, the cross-field rules, the intake's
+   own) is taken from ``apps.catalog.rules`` in its SQL form — the same object
+   whose Python check the pipeline runs; a type with a rule that has no SQL form
+   is declined here and goes through the pipeline whole.
 3. A row passes only if every field is in the form the Python pipeline would
    store unchanged and every rule holds. Such rows become records, subjects,
    history and submissions by ``INSERT … SELECT``, in chunks (one transaction
@@ -53,7 +56,8 @@ from psycopg import sql
 
 from apps.catalog.choices import FieldType, Role
 from apps.catalog.normalise import ValueProblem, clean_text, fold, parse_date
-from apps.catalog.spec import ID_CARD, INDIVIDUAL_BUSINESS_KIND, PERSON_KIND, RowResult, _uscc_verdict
+from apps.catalog.rules import Context
+from apps.catalog.spec import ID_CARD, PERSON_KIND, RowResult, uscc_verdict
 from apps.subjects.choices import OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number
 from apps.subjects.masking import personal_numbers
@@ -77,12 +81,12 @@ _JOIN = "\u2400"  # SYMBOL FOR NULL
 
 
 def staged_available(ingest) -> bool:
-    """Whether this run may take the staged path: PostgreSQL, a submitting run, catalog rules it can express."""
+    """Whether this run may take the staged path: PostgreSQL, a submitting run, every rule with an SQL form."""
     if connection.vendor != "postgresql" or not settings.IMPORT_STAGED:
         return False
-    if not ingest.submit or ingest.hooks.validate or ingest.hooks.after_write:
+    if not ingest.submit:
         return False
-    return _Plan.for_spec(ingest.spec) is not None
+    return _Plan.for_ingest(ingest) is not None
 
 
 @dataclass
@@ -95,15 +99,21 @@ class StagedResult:
 
 
 class _Plan:
-    """Per-field SQL of one record type; ``None`` when a rule has a shape the SQL side does not know."""
+    """The SQL of one record type's checks: each field's own type check and every row rule's SQL form
+    (``apps.catalog.rules``). ``None`` when a rule has no SQL form or a shape the SQL side does not know."""
 
     def __init__(self, spec):
         self.spec = spec
         self.fields = spec.fields
         self.col = {f.code: f"c{i}" for i, f in enumerate(spec.fields)}
+        self.rule_sql: list[tuple[str, list]] = []
 
     @classmethod
-    def for_spec(cls, spec) -> "_Plan | None":
+    def for_ingest(cls, ingest) -> "_Plan | None":
+        return cls.for_spec(ingest.spec, ingest.rule_context)
+
+    @classmethod
+    def for_spec(cls, spec, ctx: Context) -> "_Plan | None":
         plan = cls(spec)
         # The roles the generated SQL relies on, with the field types it assumes for them.
         shapes = {
@@ -132,10 +142,25 @@ class _Plan:
             if f.field_type in (FieldType.ENUM, FieldType.MULTI_ENUM):
                 if not all(isinstance(c, str) and c and fold(c) == c for c in f.choices or []):
                     return None
-            for rule in (f.required_when, f.forbidden_when):
-                if rule and plan._rule_sql(rule) is None:
-                    return None
+        for rule in spec.rules:
+            form = rule.sql(plan, ctx)
+            if form is None:
+                # Written in Python only: the staged path cannot tell which rows it refuses.
+                logger.info("staged import declined for %s: rule %s has no SQL form", spec.record_type.code, rule.name)
+                return None
+            plan.rule_sql.append(form)
         return plan
+
+    # What a rule's SQL form may use (apps.catalog.rules): the staged cell, its typed value, and
+    # whether the staging checked a code with the pipeline's own function.
+    def column(self, f) -> str:
+        return f"s.{self.col[f.code]}"
+
+    def verified(self, f) -> str:
+        if f.field_type == FieldType.ID_NUMBER:
+            # StagedImport._codes masks only a resident ID number check_id_number found valid as sent.
+            return f"s.k{self.col[f.code][1:]} IS NOT NULL"
+        return "false"  # no other check is made while staging
 
     # Typed value expressions over the stage row ``s`` and its look-ups.
     def value(self, f) -> str:
@@ -148,32 +173,8 @@ class _Plan:
             return f"(CASE WHEN {c} ~ '^(0|[1-9][0-9]{{0,17}})(\\.[0-9]*)?$' THEN {c}::numeric END)"
         return c
 
-    def _rule_sql(self, rule) -> str | None:
-        """SQL of ``spec._matches(rule, values)`` (False when the target is absent)."""
-        target = self.spec.by_code.get(rule.get("field"))
-        if target is None:
-            return None
-        c = f"s.{self.col[target.code]}"
-        scalar = target.field_type in (FieldType.TEXT, FieldType.ENUM, FieldType.USCC)
-        if "in" in rule:
-            values = rule["in"]
-            if not scalar or not all(isinstance(v, str) for v in values):
-                return None
-            return f"coalesce({c} = ANY({_text_array(values)}), false)"
-        if "contains" in rule:
-            if not isinstance(rule["contains"], str):
-                return None
-            if target.field_type != FieldType.MULTI_ENUM:
-                return "false"
-            return f"coalesce({_literal(rule['contains'])} = ANY(m_{self.col[target.code]}.arr), false)"
-        if "equals" in rule:
-            if not scalar or not isinstance(rule["equals"], str):
-                return None
-            return f"coalesce({c} = {_literal(rule['equals'])}, false)"
-        return "false"
-
     def field_ok(self, f) -> str:
-        """The row passes this field's own rules with its value stored as it is."""
+        """The row's value of this field passes its type's own check and is stored as it is (presence is a rule)."""
         c = f"s.{self.col[f.code]}"
         kind = f.field_type
         if kind in DATE_TYPES:
@@ -191,58 +192,12 @@ class _Plan:
             check = "true"  # checked by check_uscc / check_id_number as the row was staged (s.slow otherwise)
         else:
             check = f"char_length({c}) <= {int(f.max_length)}" if f.max_length else "true"
-        presence = []
-        if f.required:
-            presence.append(f"{c} IS NOT NULL")
-        elif f.required_when:
-            presence.append(f"({c} IS NOT NULL OR NOT {self._rule_sql(f.required_when)})")
-        if f.forbidden_when:
-            presence.append(f"({c} IS NULL OR NOT {self._rule_sql(f.forbidden_when)})")
-        own = f"({c} IS NULL OR ({check}))"
-        return " AND ".join([own, *presence])
+        return f"({c} IS NULL OR ({check}))"
 
-    def cross_ok(self, department_uscc: str, today: datetime.date) -> tuple[str, list]:
-        """TypeSpec._check_cross_field and Ingest's own row rules, as one SQL condition."""
-        spec, parts, params = self.spec, [], []
-
-        def typed(role):
-            f = spec.by_role.get(role)
-            return self.value(f) if f else None
-
-        decision, valid_from, valid_to, end = (
-            typed(Role.DECISION_DATE),
-            typed(Role.VALID_FROM),
-            typed(Role.VALID_TO),
-            typed(Role.PUBLICITY_END),
-        )
-        if decision:
-            parts.append(f"coalesce({decision} <= %s, true)")
-            params.append(today)
-        if valid_from:
-            parts.append(f"coalesce({valid_from} <= %s, true)")
-            params.append(today)
-            if valid_to:
-                parts.append(f"coalesce({valid_from} <= {valid_to}, true)")
-        if end and decision:
-            parts.append(f"coalesce({end} > {decision}, true)")
-        kind, uscc, person_id = (spec.by_role.get(r) for r in (Role.SUBJECT_KIND, Role.SUBJECT_USCC, Role.PERSON_ID))
-        if kind and uscc:
-            has_id = f"s.{self.col[person_id.code]} IS NOT NULL" if person_id else "false"
-            parts.append(
-                f"NOT (coalesce(s.{self.col[kind.code]} = {_literal(INDIVIDUAL_BUSINESS_KIND)}, false)"
-                f" AND s.{self.col[uscc.code]} IS NULL AND NOT {has_id})"
-            )
-        fine, kinds = spec.by_role.get(Role.FINE_AMOUNT), spec.by_role.get(Role.PENALTY_KINDS)
-        if fine and kinds and kinds.field_type == FieldType.MULTI_ENUM:
-            arr = self.value(kinds)
-            parts.append(
-                f"NOT coalesce({self.value(fine)} > 0 AND cardinality({arr}) > 0 AND NOT ('罚款' = ANY({arr})), false)"
-            )
-        source = spec.by_role.get(Role.SOURCE_USCC)
-        if source:
-            parts.append(f"(s.{self.col[source.code]} IS NULL OR s.{self.col[source.code]} = %s)")
-            params.append(department_uscc)
-        return " AND ".join(parts) or "true", params
+    def rules_ok(self) -> tuple[str, list]:
+        """Every row rule of the type (apps.catalog.rules), as one SQL condition with its parameters."""
+        params = [p for _sql, rule_params in self.rule_sql for p in rule_params]
+        return " AND ".join(f"({rule_sql})" for rule_sql, _params in self.rule_sql) or "true", params
 
     def joins(self) -> str:
         out = []
@@ -306,7 +261,7 @@ class StagedImport:
         self.read_errors = read_errors
         self.read_error: Exception | None = None
         self.spec = ingest.spec
-        self.plan = _Plan.for_spec(self.spec)
+        self.plan = _Plan.for_ingest(ingest)
         self.fields = self.spec.fields
         self.col = self.plan.col
         self.date_cols = {i for i, f in enumerate(self.fields) if f.field_type in DATE_TYPES}
@@ -391,7 +346,7 @@ class StagedImport:
         for i in self.uscc_cols:
             v = cells[i]
             if v is not None:
-                valid, code, _errors, warnings = _uscc_verdict(v)
+                valid, code, _errors, warnings = uscc_verdict(v)
                 if not valid or warnings or code != v:
                     return None
         extra, person_hash = [], None
@@ -593,7 +548,7 @@ class StagedImport:
                 rows = []
                 for text in self._new_values(cursor, c):
                     try:
-                        parts = self.spec._clean(f, text, RowResult())
+                        parts = self.spec.clean(f, text, RowResult())
                     except ValueProblem:
                         continue
                     rows.append((text, parts, json.dumps(parts, ensure_ascii=False)))
@@ -603,7 +558,7 @@ class StagedImport:
 
     def select_passing(self) -> None:
         plan, cursor = self.plan, connection.cursor()
-        cross, params = plan.cross_ok(self.ingest.department.uscc, self.ingest.today)
+        cross, params = plan.rules_ok()
         own = " AND ".join(f"({plan.field_ok(f)})" for f in self.fields)
         number = self.col[self.ingest.f_number]
         cursor.execute("DROP TABLE IF EXISTS staged_ok")
@@ -939,8 +894,9 @@ class StagedImport:
             ):
                 with self._step(name):
                     step()
-            with self._step("store"):
+            with self._step("store"), transaction.atomic():
                 accepted, duplicates = self.store_chunk(segment)
+                self._after_write(segment)
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "INSERT INTO staged_left SELECT s.* FROM staged_rows s"
@@ -958,6 +914,24 @@ class StagedImport:
             ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items()),
         )
         return self.leftover_rows()
+
+    def _after_write(self, chunk: int) -> None:
+        """The type's ``after_write`` hook (a list entry's overlay row) for the records this segment created,
+        in the segment's transaction, as the pipeline calls it for each batch. (Rows that change a record
+        on file take the pipeline, which calls it for them.)"""
+        after_write = self.ingest.hooks.after_write
+        if after_write is None:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT d.record_id FROM staged_done d JOIN staged_build b USING (n)"
+                " WHERE b.chunk = %s AND d.outcome = %s ORDER BY d.n",
+                [chunk, Outcome.ACCEPTED],
+            )
+            ids = [record_id for (record_id,) in cursor.fetchall()]
+        if ids:
+            by_id = Record.objects.select_related("subject", "department", "record_type").in_bulk(ids)
+            after_write(records=[by_id[i] for i in ids])
 
     def _seed_seen_numbers(self) -> None:
         """Tell the pipeline the document numbers whose first row was stored here, for the rows repeating them."""
