@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from apps.catalog.models import RecordType
 from apps.records.choices import UploadStatus
 from apps.records.models import Record, Submission, Upload
-from apps.records.tests.test_upload_support import csv_bytes, labels, penalty_cells
+from apps.records.tests.upload_support import csv_bytes, labels, penalty_cells
 
 from .test_celery_worker import BROKER, start_worker, stop_worker
 

@@ -1,7 +1,7 @@
 import pytest
 
 from apps.records.models import Record, Submission
-from apps.records.tests.test_upload_support import labels, penalty_cells, xlsx_bytes
+from apps.records.tests.upload_support import labels, penalty_cells, xlsx_bytes
 
 from .test_journeys import _login
 

@@ -11,7 +11,7 @@ PASSWORD = "Xy7!credit-pass"
 SEED = f"""
 from apps.accounts.choices import Role
 from apps.accounts.models import Department, Power, User
-from apps.records.tests.test_upload_support import labels, penalty_cells, xlsx_bytes
+from apps.records.tests.upload_support import labels, penalty_cells, xlsx_bytes
 
 power = Power.objects.get_or_create(code="penalty", defaults={{"name": "行政处罚"}})[0]
 dept, _ = Department.objects.get_or_create(

@@ -5,7 +5,7 @@ from django.test import Client
 
 from apps.lists.models import CheckFeedback, CreditCheck
 
-from .test_checks_support import (
+from .checks_support import (
     PERSON_ID,
     PERSON_ID_MASKED,
     WATCH,

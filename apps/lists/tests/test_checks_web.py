@@ -9,7 +9,7 @@ from apps.lists.checks import BATCH_MAX_BYTES, BATCH_RESULT_HEADER
 from apps.lists.models import CheckFeedback, CreditCheck
 from apps.subjects.services import subject_create
 
-from .test_checks_support import (
+from .checks_support import (
     PERSON_ID,
     PERSON_ID_MASKED,
     WATCH,

@@ -12,7 +12,7 @@ from apps.subjects.choices import OperatingStatus, SubjectKind
 from apps.subjects.models import Subject
 from apps.subjects.services import subject_create
 
-from .test_checks_support import (
+from .checks_support import (
     A_GRADE,
     PERSON_ID,
     TODAY,

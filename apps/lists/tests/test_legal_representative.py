@@ -20,7 +20,7 @@ from apps.lists.services import list_entry_remove
 from apps.subjects.choices import SubjectKind
 from apps.subjects.services import subject_create
 
-from .test_checks_support import (
+from .checks_support import (
     PERSON_ID,
     company_code,
     company_name,

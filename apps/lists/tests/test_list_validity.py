@@ -24,7 +24,7 @@ from apps.records.models import Record, RecordEvent
 from apps.records.services import records_ingest
 from apps.repair.services.applications import repair_application_submit, repair_eligibility
 
-from .test_checks_support import A_GRADE, DEBTOR, TAX, company_code, entry
+from .checks_support import A_GRADE, DEBTOR, TAX, company_code, entry
 
 pytestmark = pytest.mark.django_db
 

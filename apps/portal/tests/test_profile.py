@@ -77,8 +77,8 @@ def test_profile_reads_a_fixed_number_of_queries(county, django_assert_max_num_q
 def test_a_person_with_only_a_public_list_entry_has_a_profile_until_it_ends(county):
     """A person is shown while something about them is public: a record in its window or an entry in force."""
     from apps.lists.models import ListEntry
-    from apps.lists.tests.test_checks_support import ingest as ingest_entries
-    from apps.lists.tests.test_checks_support import make_recogniser, person_entry
+    from apps.lists.tests.checks_support import ingest as ingest_entries
+    from apps.lists.tests.checks_support import make_recogniser, person_entry
 
     dept = county["dept_b"]
     make_recogniser(dept)

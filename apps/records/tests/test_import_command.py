@@ -16,7 +16,7 @@ from django.db import connection
 from apps.records.choices import Source
 from apps.records.models import Record, Submission
 
-from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells, xlsx_bytes
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells, xlsx_bytes
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -58,7 +58,7 @@ def test_xlsx_import_prints_rejected_rows_and_the_summary_last(tmp_path, dept_a)
 def test_csv_in_gbk(tmp_path, dept_a):
     path = tmp_path / "licence.csv"
     from .factories import license_row
-    from .test_upload_support import as_cells
+    from .upload_support import as_cells
 
     path.write_bytes(csv_bytes([labels("license"), as_cells(license_row(dept_a), "license")], encoding="gbk"))
     out, _ = run(str(path), "--type", "license", "--department", dept_a.code)

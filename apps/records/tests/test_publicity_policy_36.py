@@ -26,7 +26,7 @@ from apps.records.models import Record
 from apps.records.services import records_ingest
 
 from .factories import penalty_row
-from .test_upload_support import as_cells, csv_bytes, labels
+from .upload_support import as_cells, csv_bytes, labels
 
 pytestmark = pytest.mark.django_db
 

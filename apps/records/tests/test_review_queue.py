@@ -15,7 +15,7 @@ from apps.records.models import Record
 from apps.records.services import record_approve, record_submit, records_ingest
 
 from .factories import penalty_row
-from .test_upload_support import csv_bytes, labels, penalty_cells
+from .upload_support import csv_bytes, labels, penalty_cells
 
 pytestmark = pytest.mark.django_db
 

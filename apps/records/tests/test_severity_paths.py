@@ -25,7 +25,7 @@ from apps.records.models import Record, RecordEvent, Submission
 from apps.subjects.models import Subject
 
 from .factories import penalty_row
-from .test_upload_support import as_cells, csv_bytes, labels
+from .upload_support import as_cells, csv_bytes, labels
 
 pytestmark = pytest.mark.django_db
 

@@ -42,7 +42,7 @@ from apps.subjects.models import Subject
 from apps.subjects.pii import decrypt
 
 from .factories import penalty_row
-from .test_upload_support import FROZEN, as_cells, csv_bytes, labels, xlsx_bytes
+from .upload_support import FROZEN, as_cells, csv_bytes, labels, xlsx_bytes
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the staged path is PostgreSQL only")
 

@@ -22,7 +22,7 @@ from apps.records.intake.table import open_table
 from apps.records.models import Record, Submission
 from apps.subjects.models import Subject
 
-from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
 
 
 def table(data):

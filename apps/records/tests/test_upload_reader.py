@@ -9,7 +9,7 @@ from apps.records.intake.guards import UploadError
 from apps.records.intake.reader import FORMULA_WITHOUT_VALUE
 from apps.records.intake.table import inspect_file, open_table
 
-from .test_upload_support import csv_bytes, labels, penalty_cells, raw_xlsx, xlsx_bytes
+from .upload_support import csv_bytes, labels, penalty_cells, raw_xlsx, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from apps.records.intake.services import upload_process
 from apps.records.models import Record, Submission, Upload
 from credit_portal.celery import app as celery_app
 
-from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
 
 pytestmark = pytest.mark.django_db
 ROWS = 3

@@ -17,7 +17,7 @@ from apps.records.choices import Outcome, Source, UploadStatus
 from apps.records.intake.services import upload_process
 from apps.records.models import Record, Submission, Upload
 
-from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells, raw_xlsx, xlsx_bytes
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells, raw_xlsx, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

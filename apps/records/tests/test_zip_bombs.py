@@ -31,7 +31,7 @@ from apps.records.intake.table import inspect_file, open_table
 from apps.records.models import Record, Upload
 
 from . import bombs
-from .test_upload_support import labels, penalty_cells, xlsx_bytes
+from .upload_support import labels, penalty_cells, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 GB = 1024 * bombs.MB

@@ -21,7 +21,7 @@ from apps.records.choices import Status
 from apps.records.models import Record, Upload
 from apps.records.services import record_revoke, records_ingest
 from apps.records.tests.factories import penalty_row
-from apps.records.tests.test_upload_support import labels, penalty_cells, xlsx_bytes
+from apps.records.tests.upload_support import labels, penalty_cells, xlsx_bytes
 from apps.repair.choices import BatchState
 from apps.repair.documents import NOTICE_TEMPLATE, notice_context
 from apps.repair.models import NoticeBatch, NoticeService

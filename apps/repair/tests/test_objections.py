@@ -7,7 +7,7 @@ from django.urls import reverse
 from apps.lists.checks import credit_check_run
 from apps.lists.choices import CheckChannel, EntryState
 from apps.lists.models import ListEntry
-from apps.lists.tests.test_checks_support import company_code, entry, make_recogniser
+from apps.lists.tests.checks_support import company_code, entry, make_recogniser
 from apps.records.models import RecordEvent
 from apps.records.selectors import public_records
 from apps.records.services import records_ingest

@@ -201,7 +201,7 @@ def test_actions_out_of_order_are_refused(owner, penalty, center):
 
 def test_list_entry_repair_after_a_year_removes_its_measures(dept_b, subject_user, center, reviewer_b):
     from apps.lists.models import ListEntry
-    from apps.lists.tests.test_checks_support import company_code, entry, make_recogniser
+    from apps.lists.tests.checks_support import company_code, entry, make_recogniser
     from apps.records.services import records_ingest
 
     make_recogniser(dept_b)
