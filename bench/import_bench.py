@@ -212,19 +212,23 @@ def write_xlsx(path: Path, header, rows):
         )
 
 
-def data_files(n: int) -> tuple[Path, Path]:
+def data_files(n: int, *, xlsx: bool = True) -> tuple[Path, Path | None]:
+    """The N-row files (cached in var/bench/); ``xlsx=False``: the CSV only (the large backfill sizes)."""
     from apps.catalog.spec import TypeSpec
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path = DATA_DIR / f"penalty-{n}-{SEED}.csv", DATA_DIR / f"penalty-{n}-{SEED}.xlsx"
-    if not (csv_path.exists() and xlsx_path.exists()):
-        fields = TypeSpec.load("penalty").fields
-        header = [f.label for f in fields]
+    fields = TypeSpec.load("penalty").fields
+    header = [f.label for f in fields]
+    for path, write in ((csv_path, write_csv), (xlsx_path, write_xlsx) if xlsx else (None, None)):
+        if path is None or path.exists():
+            continue
         started = time.perf_counter()
-        write_csv(csv_path, header, generate_rows(n, DEPARTMENT, fields))
-        write_xlsx(xlsx_path, header, generate_rows(n, DEPARTMENT, fields))
-        print(f"  generated {n} rows in {time.perf_counter() - started:.1f}s: {csv_path.name}, {xlsx_path.name}")
-    return csv_path, xlsx_path
+        partial = path.with_name(path.name + ".partial")  # an interrupted run leaves no half file in the cache
+        write(partial, header, generate_rows(n, DEPARTMENT, fields))
+        partial.rename(path)
+        print(f"  generated {n} rows in {time.perf_counter() - started:.1f}s: {path.name}")
+    return csv_path, xlsx_path if xlsx else None
 
 
 # --- database ----------------------------------------------------------------------------------------
@@ -409,6 +413,35 @@ def run_worker(url, mode, path, profile_to=None) -> dict:
     return result
 
 
+def backfill(url: str, sizes: list[int]) -> None:
+    """import_records as the administrator's backfill: one CSV import per size, each in a fresh process."""
+    print(f"import_records backfill: {', '.join(f'{n:,}' for n in sizes)} rows, database {url.rsplit('/', 1)[1]}")
+    prepare_database(url)
+    setup_django(url)
+    ensure_department()
+    results = []
+    for n in sizes:
+        csv_path, _ = data_files(n, xlsx=False)
+        result = run_worker(url, "import", csv_path)
+        results.append((n, csv_path.stat().st_size, result))
+        print(
+            f"  {n:>9,} rows: {result['seconds']:.0f} s, {n / result['seconds']:,.0f} rows/s, "
+            f"peak RSS {result['max_rss_mb']:.0f} MB, {result['summary']}",
+            flush=True,
+        )
+        for line in result["steps"]:
+            print(f"    staged path: {line}")
+    print()
+    print("| rows | CSV size | time | rows/s | peak RSS | accepted / rejected / duplicates |")
+    print("|---|---|---|---|---|---|")
+    for n, size, result in results:
+        summary = result["summary"]
+        print(
+            f"| {n:,} | {size / 1e6:,.0f} MB | {result['seconds']:,.0f} s | {n / result['seconds']:,.0f} "
+            f"| {result['max_rss_mb']:.0f} MB | {summary['accepted']:,} / {summary['rejected']:,} / {summary['duplicates']:,} |"
+        )
+
+
 # --- main -----------------------------------------------------------------------------------------------------
 
 
@@ -422,9 +455,16 @@ def main():
     parser.add_argument("--worker", choices=["import", "parse"], help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--backfill",
+        metavar="N,N…",
+        help="only `manage.py import_records` of CSVs of these sizes (e.g. 400000,2000000): rows/s and peak RSS",
+    )
     args = parser.parse_args()
     if args.worker:
         return worker(args)
+    if args.backfill:
+        return backfill(args.database_url, [int(n) for n in args.backfill.split(",")])
 
     url = args.database_url
     if not url.startswith("postgres"):
