@@ -6,7 +6,9 @@ Generates N 行政处罚 rows in the national template (fixed seed, ~3% bad rows
 as .csv and .xlsx under var/bench/, creates and migrates the bench database if
 needed, then times, in one run (medians over --repeat runs):
 
-  (a) COPY of the CSV into a bare 30-text-column table — the floor;
+  (a) COPY of the CSV into a bare 30-text-column table — the raw floor;
+  (f) the storing floor of the schema in use: the rows the CSV import stored, stored again already
+      valid by INSERT … SELECT in segments (benchlib.StoredRows; floor_bench.py on its own);
   (a') the fastest available xlsx parse (python-calamine if installed, else the
        platform's own streaming reader) of the .xlsx, plus COPY of its rows;
   (b) the full import of the .csv and (c) of the .xlsx, through the same code
@@ -14,7 +16,9 @@ needed, then times, in one run (medians over --repeat runs):
       deadlines, insert), each in a fresh process so its peak RSS is its own;
   and, for memory, the two imports and a parse-only pass at a second, smaller N.
 
-Never run as a test. ``--profile`` adds a cProfile of one CSV import.
+Every import figure is printed as % of COPY and % of the storing floor. Never run as a test.
+``--profile`` adds a cProfile of one CSV import; ``--backfill 400000,2000000`` runs only
+``import_records`` of CSVs of those sizes (rows/s, peak RSS).
 """
 
 import argparse
