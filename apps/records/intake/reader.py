@@ -494,7 +494,7 @@ class CsvSource:
         UTF-8 and GBK/GB18030 read ASCII alike, so only the bytes from the first non-ASCII one on can tell
         them apart: an ASCII stretch is skipped (a byte scan, ~1 GB/s, nothing kept), then
         ``CSV_DETECT_BYTES`` from there are decoded incrementally as UTF-8, else GB18030. A file that
-        changes encoding after the window is stopped where it does, with the row named (``rows``).
+        changes encoding after the window is stopped where it does, with the line named (``_lines``).
         """
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             candidates = ["utf-16"]
