@@ -95,9 +95,9 @@ class StoredRows:
 
     - the department's records (``Record``) and the subjects only they refer to (``Subject``) — the new
       subjects of the import;
-    - every row of any other model holding a foreign key to one of those records or subjects (today:
-      a CREATE history row and an accepted submission per record; whatever the write model keeps, or
-      adds, later);
+    - every row of any other model of the apps an import writes (``INTAKE_APPS``) holding a foreign
+      key to one of those records or subjects (today: a CREATE history row and an accepted submission
+      per record; whatever the write model keeps, or adds, later — a name-search side table too);
     - every column PostgreSQL lets an INSERT write (generated columns are computed, as in the import);
       the rows keep their ids (``OVERRIDING SYSTEM VALUE``), so no look-up links a record to its subject.
 
@@ -110,6 +110,9 @@ class StoredRows:
     """
 
     PREFIX = "bench_floor_"
+    # The apps an import writes into. Other apps' rows that point at records or subjects (lists, reports,
+    # grades, accounts…) are never written by an import, and the bench wipe must never delete them.
+    INTAKE_APPS = ("records", "subjects", "portal")
 
     def __init__(self, department_id: int):
         from django.apps import apps
@@ -125,7 +128,9 @@ class StoredRows:
         # table → [(fk column, "record" | "subject")], its primary key column
         self.dependents: dict[str, tuple[list[tuple[str, str]], str]] = {}
         for model in apps.get_models():
-            if model in (Record, Subject) or model._meta.proxy or not model._meta.managed:
+            if model._meta.app_label not in self.INTAKE_APPS or model in (Record, Subject):
+                continue
+            if model._meta.proxy or not model._meta.managed:
                 continue
             links = [
                 (f.column, "record" if f.related_model is Record else "subject")
