@@ -236,9 +236,13 @@ def open_table(fileobj, name: str, spec: TypeSpec) -> Table:
         raise UploadError(DAMAGED_MESSAGE) from exc
 
 
-def inspect_file(fileobj, name: str, size: int | None, spec: TypeSpec) -> Table:
-    """Everything that can be refused before the file is stored: what the upload form and the command run first."""
-    check_name_and_size(name, size)
+def inspect_file(fileobj, name: str, size: int | None, spec: TypeSpec, *, upload_limit: bool = True) -> Table:
+    """Everything that can be refused before the file is stored: what the upload form and the command run first.
+
+    ``upload_limit=False`` is ``import_records``: the administrator's backfill reads a file of any size
+    (streamed, memory flat), so ``RECORD_UPLOAD_MAX_MB`` — a web-upload limit — does not apply to it.
+    """
+    check_name_and_size(name, size if upload_limit else None)
     table = open_table(fileobj, name, spec)
     table.check()
     try:
