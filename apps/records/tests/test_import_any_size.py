@@ -21,7 +21,7 @@ from apps.records.intake.reader import CsvSource
 from apps.records.intake.table import inspect_file
 from apps.records.models import Record
 
-from .test_upload_support import FROZEN, csv_bytes, labels, penalty_cells
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
 
 
 @pytest.fixture(autouse=True)

@@ -20,9 +20,9 @@ from apps.records.services import records_ingest
 
 from .factories import penalty_row
 from .test_api import api, key_a, post_batch  # noqa: F401 — key_a is a fixture
-from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
 from .test_upload_views import last_upload, private_storage, upload_file  # noqa: F401 — fixtures
 from .test_views import _post_data
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
 
 pytestmark = pytest.mark.django_db
 
