@@ -90,6 +90,11 @@ class Record(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A record's creation is its own history entry (apps/records/history.py builds it from created_at,
+    # source, upload, created_by and this): no "create" RecordEvent is written per stored row. The
+    # label is who sent it as the intake named it — an API system's name (接口推送 has no user),
+    # "命令导入", or the clerk.
+    created_by_label = models.CharField("创建方", max_length=100, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -123,7 +128,11 @@ class Record(models.Model):
 
 
 class RecordEvent(models.Model):
-    """History of a record: one row per action, with the data before and after."""
+    """History of a record: one row per change (correction, transition…), with the data before and after.
+
+    The creation is not an event: it is read from the record itself (history.record_events). Records
+    stored before that still have their "create" event, which is shown instead of the synthesised one.
+    """
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("操作", max_length=10, choices=Action.choices)
@@ -188,12 +197,61 @@ class Upload(models.Model):
         return f"{self.original_name}（{self.get_status_display()}）"
 
 
-class Submission(models.Model):
-    """Every row that reached the platform, accepted or not, with its compliance result.
+class SubmissionBatch(models.Model):
+    """One intake run as 合规率 counts it: an upload, an API batch, an ``import_records`` run, a saved form.
 
-    Rejected rows are kept here with what was sent, so nothing is lost: the
-    clerk reopens one in the form, fixes it and submits again. 合规率 counts
-    these rows.
+    Every row that reached the platform is counted here, not stored: an accepted row lives on in its
+    record (created_at, source, upload on the Record), so a per-row submission would only repeat it.
+    Only a *rejected* row keeps a ``Submission`` (it must be fixed). 合规率 = sum(compliant) / sum(rows)
+    over a month's batches — the same figure the per-row count gave (tests/test_compliance_batches).
+
+    A run is one batch per local month it stored rows in (``key`` + ``month``): a run that goes past
+    midnight at a month's end counts its later rows in the next month, as per-row timestamps did.
+    The counts grow by one upsert per chunk, inside the chunk's own transaction, so a chunk rolled
+    back leaves no count behind.
+    """
+
+    key = models.UUIDField("运行标识", editable=False)
+    month = models.DateField("月份", help_text="当地（北京时间）月份的第一天")
+    # Not indexed on their own: read through (department, record_type, month) below.
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="submission_batches", db_index=False
+    )
+    record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="+", db_index=False)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.CASCADE, related_name="batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    rows = models.PositiveIntegerField("报送条数", default=0)
+    compliant = models.PositiveIntegerField("合规条数", default=0)
+    accepted = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更正", default=0)
+    duplicates = models.PositiveIntegerField("重复", default=0)
+    rejected = models.PositiveIntegerField("拒收", default=0)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最近更新", auto_now=True)
+
+    class Meta:
+        verbose_name = "报送批次"
+        verbose_name_plural = "报送批次"
+        ordering = ["-created_at"]
+        constraints = [
+            # The upsert's conflict target: one row per run and month.
+            models.UniqueConstraint(fields=["key", "month"], name="submission_batch_run_month"),
+        ]
+        # month_figures() "3. Submissions": GROUP BY department, record type over a range of months.
+        indexes = [models.Index(fields=["department", "record_type", "month"], name="submission_batch_cell_idx")]
+
+    def __str__(self):
+        return f"{self.record_type_id} {self.month:%Y-%m} {self.compliant}/{self.rows}"
+
+
+class Submission(models.Model):
+    """A rejected row, kept with what was sent so nothing is lost: the clerk reopens it in the form,
+    fixes it and submits again (待整改). It is counted in its ``batch``; accepted rows have no
+    Submission (their record is their trace). Rows stored before the batches existed were converted
+    by migration 0012: only their rejected rows remain here.
     """
 
     # Read through the (department, type, created_at) index; see Record for why no single-column ones.
@@ -203,6 +261,10 @@ class Submission(models.Model):
     record_type = models.ForeignKey("catalog.RecordType", on_delete=models.PROTECT, related_name="+", db_index=False)
     source = models.CharField("来源", max_length=10, choices=Source.choices)
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions")
+    batch = models.ForeignKey(
+        SubmissionBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions",
+        verbose_name="报送批次",
+    )  # fmt: skip
     row_number = models.PositiveIntegerField("行号", null=True, blank=True)
     raw = models.JSONField("提交内容")
     compliant = models.BooleanField("合规")

@@ -9,6 +9,7 @@ of a batch in one transaction. Re-sending the same rows changes nothing.
 import datetime
 import hashlib
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from credit_portal.bulk import bulk_insert
 
 from .choices import SEVERITY_BY_WORD, Action, Outcome, Severity, SeveritySource, Source, Status
 from .hooks import hooks_for
-from .models import Record, RecordEvent, Submission
+from .models import Record, RecordEvent, Submission, SubmissionBatch
 from .policy import PolicyCache, PolicyMissing, publicity_for
 from .review import review_queue_notify
 
@@ -117,6 +118,8 @@ class Ingest:
         # A web form's refused attempt is shown back to the clerk to correct, not stored: it was never
         # submitted, so it neither waits in 待整改 nor counts against the department's 合规率.
         self.keep_rejected = keep_rejected
+        # This run's submission batch (one row per local month it stores rows in, see SubmissionBatch).
+        self.batch_key = uuid.uuid4()
         self.today = today or timezone.localdate()
         self.policies = PolicyCache(self.record_type)
         self.hooks = hooks_for(self.record_type.code)
@@ -221,6 +224,7 @@ class Ingest:
                 )
             }
             outcomes, submissions, new_records, new_events, changed, changed_reported = [], [], [], [], [], []
+            counted = Counter()
             now = timezone.now()
             for row_number, raw, result in checked:
                 outcome = RowOutcome(row_number, Outcome.REJECTED, result.problems, result.warnings)
@@ -253,8 +257,16 @@ class Ingest:
                         new_events.append(self._event(old, Action.CORRECT, before, old.data))
                         outcome.record_id, record = old.pk, old
                 outcomes.append(outcome)
-                if outcome.outcome == Outcome.REJECTED and not self.keep_rejected:
+                if outcome.outcome != Outcome.REJECTED:
+                    counted[outcome.outcome] += 1
+                    counted["compliant"] += result.ok
                     continue
+                if not self.keep_rejected:
+                    continue
+                counted[outcome.outcome] += 1
+                counted["compliant"] += result.ok
+                # Only a rejected row is kept row by row: it must be fixed. An accepted one lives on in its
+                # record; the batch counts it for 合规率.
                 submissions.append(
                     (
                         outcome,
@@ -264,9 +276,8 @@ class Ingest:
                             source=self.source,
                             upload=self.upload,
                             row_number=row_number,
-                            # What was sent is kept where it is needed: a rejected row is reopened from
-                            # it; an accepted one lives on in its record (and its history).
-                            raw=self._raw_for_fixing(raw) if outcome.outcome == Outcome.REJECTED else {},
+                            # What was sent, so the rejected row can be reopened in the form.
+                            raw=self._raw_for_fixing(raw),
                             compliant=result.ok,
                             problems=[str(p) for p in result.problems],
                             outcome=outcome.outcome,
@@ -274,10 +285,9 @@ class Ingest:
                         ),
                     )
                 )
+            # No "create" event per new record: the record's own created_at / source / upload / created_by
+            # are its creation entry (history.record_events); events are written for changes only.
             bulk_insert(Record, new_records)
-            for record in new_records:
-                # The data at creation need not be copied: each correction event keeps what it replaced.
-                new_events.append(self._event(record, Action.CREATE, None, {"status": record.status}))
             if changed:
                 Record.objects.bulk_update(changed, _UPDATABLE)
             if changed_reported:
@@ -289,8 +299,10 @@ class Ingest:
             for outcome in outcomes:
                 if outcome.outcome == Outcome.ACCEPTED:
                     outcome.record_id = by_number[outcome.decision_number].pk
+            batch_id = submission_batch_add(self, now=now, counts=counted) if counted else None
             for outcome, submission in submissions:
                 submission.record_id = outcome.record_id
+                submission.batch_id = batch_id
             bulk_insert(Submission, [submission for _, submission in submissions])
             if self.hooks.after_write and (new_records or changed):
                 self.hooks.after_write(records=new_records + changed)
@@ -400,6 +412,7 @@ class Ingest:
             upload=self.upload,
             content_hash=_content_hash(data),
             created_by=self.actor,
+            created_by_label=self.actor_label[:100],
         )
 
     # --- subjects ------------------------------------------------------------------
@@ -454,6 +467,47 @@ _UPDATABLE = [
     "decision_date", "valid_to", "severity", "severity_source", "status", "report_deadline", "deadline_calendar",
     "is_publicised", "publicity_min_end", "publicity_end", "content_hash",
 ]  # fmt: skip
+
+
+_BATCH_COUNTS = ("rows", "compliant", "accepted", "updated", "duplicates", "rejected")
+
+
+def submission_batch_add(ingest, *, now, counts) -> int:
+    """Add a chunk's counts to the run's submission batch of ``now``'s local month; its id.
+
+    One upsert per chunk, inside the chunk's transaction (the staged path's and the pipeline's alike):
+    the first chunk of a run (or of a new month) creates the row, the others add to it. ``counts``
+    maps outcome → rows (``compliant`` too); ``rows`` is their sum.
+    """
+    counts = dict(counts)
+    counts["rows"] = sum(counts.get(o, 0) for o in (Outcome.ACCEPTED, Outcome.UPDATED, Outcome.DUPLICATE, Outcome.REJECTED))
+    values = {
+        "key": SubmissionBatch._meta.get_field("key").get_db_prep_value(ingest.batch_key, connection),
+        "month": timezone.localtime(now).date().replace(day=1),
+        "department_id": ingest.department.pk,
+        "record_type_id": ingest.record_type.pk,
+        "source": ingest.source,
+        "upload_id": ingest.upload.pk if ingest.upload else None,
+        "created_by_id": ingest.actor.pk if ingest.actor else None,
+        "rows": counts["rows"],
+        "compliant": counts.get("compliant", 0),
+        "accepted": counts.get(Outcome.ACCEPTED, 0),
+        "updated": counts.get(Outcome.UPDATED, 0),
+        "duplicates": counts.get(Outcome.DUPLICATE, 0),
+        "rejected": counts.get(Outcome.REJECTED, 0),
+        "created_at": now,
+        "updated_at": now,
+    }
+    columns = ", ".join(f'"{c}"' for c in values)
+    add = ", ".join(f'"{c}" = b."{c}" + EXCLUDED."{c}"' for c in _BATCH_COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO records_submissionbatch AS b ({columns}) VALUES ({", ".join(["%s"] * len(values))})
+                ON CONFLICT (key, month) DO UPDATE SET {add}, updated_at = EXCLUDED.updated_at
+                RETURNING id""",  # noqa: S608 — column names are ours
+            list(values.values()),
+        )
+        return cursor.fetchone()[0]
 
 
 def intake_lock(*, department, record_type) -> None:

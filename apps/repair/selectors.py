@@ -96,11 +96,13 @@ def notice_records(*, user) -> QuerySet:
 
 
 def upload_notice_records(*, user, upload) -> QuerySet:
-    """The penalties one upload stored (new, corrected or unchanged rows) that have a 告知书, in file order."""
-    from apps.records.models import Submission
+    """The penalties one upload created that have a 告知书, in decision order.
 
-    stored = Submission.objects.filter(upload=upload, record__isnull=False).values("record_id")
-    return notice_records(user=user).filter(pk__in=stored).order_by("decision_date", "pk")
+    Read from ``Record.upload`` (the upload a record came from): accepted rows keep no per-row
+    submission any more (records.SubmissionBatch). A row that corrected or repeated a record
+    created earlier belongs to that earlier intake.
+    """
+    return notice_records(user=user).filter(upload=upload).order_by("decision_date", "pk")
 
 
 @dataclass
