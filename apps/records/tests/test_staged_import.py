@@ -22,7 +22,7 @@ from apps.catalog.spec import TypeSpec
 from apps.records.choices import Source
 from apps.records.intake.importing import import_table
 from apps.records.intake.table import open_table
-from apps.records.models import Record, RecordEvent, Submission
+from apps.records.models import Record, RecordEvent, Submission, SubmissionBatch
 from apps.records.services import records_ingest
 from apps.subjects.codes import build_uscc
 from apps.subjects.models import Subject
@@ -180,13 +180,20 @@ def _snapshot(dept):
          s.record.decision_number if s.record else None)
         for s in Submission.objects.filter(department=dept).select_related("record").order_by("row_number", "pk")
     ]  # fmt: skip
+    # Accepted rows keep no submission: the run's batch counts every row (合规率 reads these counts).
+    batches = sorted(
+        SubmissionBatch.objects.filter(department=dept).values_list(
+            "source", "month", "rows", "compliant", "accepted", "updated", "duplicates", "rejected"
+        )
+    )
     subjects = sorted(map(subject, Subject.objects.all()), key=repr)
-    return {"records": records, "events": events, "submissions": submissions, "subjects": subjects}
+    return {"records": records, "events": events, "submissions": submissions, "batches": batches, "subjects": subjects}
 
 
 def _wipe(dept):
     RecordEvent.objects.filter(record__department=dept).delete()
     Submission.objects.filter(department=dept).delete()
+    SubmissionBatch.objects.filter(department=dept).delete()
     Record.objects.filter(department=dept).delete()
     Subject.objects.all().delete()
 
