@@ -480,7 +480,9 @@ def submission_batch_add(ingest, *, now, counts) -> int:
     maps outcome → rows (``compliant`` too); ``rows`` is their sum.
     """
     counts = dict(counts)
-    counts["rows"] = sum(counts.get(o, 0) for o in (Outcome.ACCEPTED, Outcome.UPDATED, Outcome.DUPLICATE, Outcome.REJECTED))
+    counts["rows"] = sum(
+        counts.get(o, 0) for o in (Outcome.ACCEPTED, Outcome.UPDATED, Outcome.DUPLICATE, Outcome.REJECTED)
+    )
     values = {
         "key": SubmissionBatch._meta.get_field("key").get_db_prep_value(ingest.batch_key, connection),
         "month": timezone.localtime(now).date().replace(day=1),

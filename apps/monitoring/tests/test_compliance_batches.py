@@ -51,7 +51,10 @@ def per_row_figures():
         .order_by()
     )
     return {
-        (r["department_id"], r["record_type_id"], r["month"].astimezone(SHANGHAI).date()): (r["submitted"], r["compliant"])
+        (r["department_id"], r["record_type_id"], r["month"].astimezone(SHANGHAI).date()): (
+            r["submitted"],
+            r["compliant"],
+        )
         for r in rows
     }
 

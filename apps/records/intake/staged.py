@@ -797,7 +797,11 @@ class StagedImport:
                 submission_batch_add(
                     ingest,
                     now=now,
-                    counts={Outcome.ACCEPTED: accepted, Outcome.DUPLICATE: duplicates, "compliant": accepted + duplicates},
+                    counts={
+                        Outcome.ACCEPTED: accepted,
+                        Outcome.DUPLICATE: duplicates,
+                        "compliant": accepted + duplicates,
+                    },
                 )
         return accepted, duplicates
 

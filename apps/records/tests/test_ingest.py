@@ -42,7 +42,9 @@ def test_valid_penalty_is_published_with_deadline_and_window(dept_a):
     # The creation is the record's own (no "create" event row); the history shows it first.
     assert not RecordEvent.objects.filter(record=record).exists()
     (creation,) = record_events(record)
-    assert creation.action == "create" and creation.at == record.created_at and creation.after == {"status": "published"}
+    assert (
+        creation.action == "create" and creation.at == record.created_at and creation.after == {"status": "published"}
+    )
     batch = SubmissionBatch.objects.get()
     assert (batch.rows, batch.compliant, batch.accepted, batch.rejected) == (1, 1, 1, 0)
     assert not Submission.objects.exists()  # an accepted row keeps no per-row submission
