@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import FieldType, PolicyKey, Role
@@ -36,6 +37,7 @@ from .policy import PolicyCache, PolicyMissing, publicity_for
 from .review import review_queue_notify
 
 BATCH_SIZE = 1000
+User = get_user_model()
 KIND_MAP = {
     LEGAL_KIND: SubjectKind.LEGAL,
     PERSON_KIND: SubjectKind.PERSON,
@@ -213,7 +215,7 @@ class Ingest:
             checked.append((row_number, raw, result))
 
         with transaction.atomic():
-            intake_lock(department=self.department, record_type=self.record_type)
+            intake_lock(department=self.department, record_type=self.record_type, upload=self.upload, actor=self.actor)
             subjects = self._link_subjects([r for _, _, r in checked if r.ok])
             existing = {
                 rec.decision_number: rec
@@ -512,17 +514,30 @@ def submission_batch_add(ingest, *, now, counts) -> int:
         return cursor.fetchone()[0]
 
 
-def intake_lock(*, department, record_type) -> None:
-    """Serialise the writing transactions of one department's records of one type (PostgreSQL).
+def intake_lock(*, department, record_type, upload=None, actor=None) -> None:
+    """Serialise the writing transactions of one department's records of one type (PostgreSQL), and
+    hold the rows every stored record will point to.
 
     Two intakes of the same rows at once (two uploads of one file, a form
     save during an upload) would both find no record and both insert; with
     the lock the second sees what the first committed and reports duplicates.
     Held to the end of the transaction; other departments and types never wait.
+
+    Record's department / record type / upload / created_by have no database constraint (see
+    Record.department): the ``FOR KEY SHARE`` lock below is what the constraint's trigger took per
+    row, taken once per transaction instead — the rows exist and cannot be deleted until it commits.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [department.pk, record_type.pk])
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [department.pk, record_type.pk])
+        held = [("accounts_department", department.pk), ("catalog_recordtype", record_type.pk)]
+        held += [("records_upload", upload.pk)] if upload is not None else []
+        held += [(User._meta.db_table, actor.pk)] if actor is not None else []
+        for table, pk in held:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])  # noqa: S608 — our tables
+            if cursor.fetchone() is None:
+                raise IntegrityError(f"{table} {pk} 不存在，本批数据未保存")
 
 
 def _intake_status(*, department, submit: bool) -> str:

@@ -723,7 +723,7 @@ class StagedImport:
         ingest, cursor, now = self.ingest, connection.cursor(), self.now
         dept, rtype = ingest.department, ingest.record_type
         with transaction.atomic():
-            intake_lock(department=dept, record_type=rtype)
+            intake_lock(department=dept, record_type=rtype, upload=ingest.upload, actor=ingest.actor)
             cursor.execute(
                 """UPDATE staged_build b SET old_id = r.id,
                        changed = NOT (r.content_hash = b.content_hash AND r.status <> %s)
