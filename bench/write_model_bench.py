@@ -5,8 +5,8 @@
 1. ``fk``: ``INSERT … SELECT`` of N records (10 transactions) with the foreign keys per row to
    department / record type (/ upload / created_by) present as deferred constraints, and without them.
 2. ``subjects``: ``INSERT … SELECT`` of N subjects with the public-search bigram index as it was (GIN over
-   ``portal_name_bigrams(name)``, maintained per row) against the side table refreshed after the import
-   (``portal_name_bigrams_refresh``), and how long that refresh takes.
+   ``portal_name_bigrams(name)``, maintained per row) against the queue trigger + side table refreshed
+   after the import (``portal_subject_name_refresh()``), how long that refresh takes, and neither.
 
 Medians of ``--repeat`` runs; the machine is shared, so quote ratios from one run.
 """
@@ -113,9 +113,10 @@ def bench_fk(conn, rows, repeat, dept, rtype, upload, user):
 def _subject_insert(cursor, start, count):
     cursor.execute(
         """INSERT INTO subjects_subject (kind, name, uscc, legal_representative, code_valid, code_warnings,
+               registration_number, organization_code, tax_number, institution_number, social_org_number,
                region_code, status, id_number_hash, id_number_masked, id_number_encrypted, created_at, updated_at)
            SELECT 'legal', '乳山市' || md5(g::text) || '贸易有限公司', lpad(g::text, 18, '9'), '张三', true, '[]'::jsonb,
-                  '371083', 'operating', '', '', '', now(), now()
+                  '', '', '', '', '', '371083', 'operating', '', '', '', now(), now()
            FROM generate_series(%s::int, %s::int) g""",
         [start, start + count - 1],
     )
@@ -124,42 +125,44 @@ def _subject_insert(cursor, start, count):
 def bench_subjects(conn, rows, repeat):
     cursor = conn.cursor()
     chunk = rows // 10
-    gin = (
-        "CREATE INDEX bench_subject_name_bigrams_gin ON subjects_subject "
-        "USING gin (portal_name_bigrams(name)) WHERE kind <> 'person'"
-    )
+    variants = {
+        "before: GIN expression indexes on subjects_subject, per row": "gin",
+        "after: insert queues ids (trigger); side table refreshed after": "queue",
+        "floor: neither (no name search index at all)": "none",
+    }
     results = {}
-    for name in ("GIN expression index per row (before)", "no per-row index; side table refreshed after"):
+    cursor.execute("DROP INDEX IF EXISTS bench_name_gin, bench_person_name_gin")  # an earlier run's, if it failed
+    for name, mode in variants.items():
         times, refresh = [], []
-        if name.startswith("GIN"):
-            cursor.execute(gin)
+        trigger = "ENABLE" if mode == "queue" else "DISABLE"
+        cursor.execute(f"ALTER TABLE subjects_subject {trigger} TRIGGER portal_subject_name_inserted")
+        if mode == "gin":
+            for index, where in (("bench_name_gin", "kind <> 'person'"), ("bench_person_name_gin", "kind = 'person'")):
+                cursor.execute(
+                    f"CREATE INDEX {index} ON subjects_subject USING gin (portal_name_bigrams(name)) WHERE {where}"
+                )
         conn.commit()
         for _ in range(repeat):
-            cursor.execute(
-                "DELETE FROM subjects_subject WHERE region_code = '371083' AND legal_representative = '张三'"
-                " AND uscc LIKE '99%%'"
-            )
+            cursor.execute("TRUNCATE subjects_subject CASCADE")  # a benchmark database: nothing else in it
             conn.commit()
             started = time.perf_counter()
             for i in range(10):
                 _subject_insert(cursor, 1 + i * chunk, chunk)
                 conn.commit()
             times.append(time.perf_counter() - started)
-            if not name.startswith("GIN"):
+            if mode == "queue":
                 started = time.perf_counter()
-                cursor.execute("SELECT portal_name_bigrams_refresh()")
+                cursor.execute("SELECT portal_subject_name_refresh()")
                 conn.commit()
                 refresh.append(time.perf_counter() - started)
-        if name.startswith("GIN"):
-            cursor.execute("DROP INDEX bench_subject_name_bigrams_gin")
-            conn.commit()
+        if mode == "gin":
+            cursor.execute("DROP INDEX bench_name_gin, bench_person_name_gin")
+        cursor.execute("ALTER TABLE subjects_subject ENABLE TRIGGER portal_subject_name_inserted")
+        conn.commit()
         results[name] = statistics.median(times)
-        extra = f"; refresh after: {statistics.median(refresh):.2f}s" if refresh else ""
+        extra = f"; then the refresh: {statistics.median(refresh):.2f}s" if refresh else ""
         print(f"  {name}: {rows / results[name]:,.0f} rows/s (median {results[name]:.2f}s){extra}")
-    cursor.execute(
-        "DELETE FROM subjects_subject WHERE region_code = '371083' AND legal_representative = '张三' AND uscc LIKE '99%%'"
-    )
-    cursor.execute("SELECT portal_name_bigrams_refresh()")
+    cursor.execute("TRUNCATE subjects_subject CASCADE")
     conn.commit()
     return results
 
