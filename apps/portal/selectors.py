@@ -64,26 +64,20 @@ SUBJECT_PUBLIC_FIELDS = (
 
 
 def _name_ids_sql(persons: bool | None) -> str:
-    """Ids of subjects whose name holds every bigram of the term (``%s`` twice: term, ILIKE pattern).
+    """Ids of subjects whose name holds every bigram of the term (``%s``).
 
     The bigrams live in the side table ``portal_subject_name`` (portal migration 0003), one partial
     GIN index for organisations and one for persons, matched by the literal ``person`` condition so
     the planner can use them. The query's bigrams are computed by the same SQL function as the
-    table's, so case folding never differs between the two sides. Subjects registered since the
-    last refresh wait in ``portal_subject_name_pending`` (a few rows, or one import's worth until its
-    refresh): they are matched by ``ILIKE`` there, so a new subject is found as soon as it is committed.
+    table's, so case folding never differs between the two sides. Subjects registered since the last
+    refresh are not there yet: ``name_candidates`` adds them from the queue.
     """
     side = {True: "n.person", False: "NOT n.person", None: "true"}[persons]
-    return (
-        f"SELECT n.subject_id FROM portal_subject_name n WHERE {side} AND n.bigrams @> portal_name_bigrams(%s)"  # noqa: S608 — one of three literals
-        " UNION ALL SELECT q.subject_id FROM portal_subject_name_pending q"
-        " JOIN subjects_subject s ON s.id = q.subject_id WHERE s.name ILIKE %s"
-    )
+    return f"SELECT n.subject_id FROM portal_subject_name n WHERE {side} AND n.bigrams @> portal_name_bigrams(%s)"  # noqa: S608 — one of three literals
 
 
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+# Subjects registered since the side table's last refresh (a few rows; one import's worth until its refresh).
+_QUEUED_IDS_SQL = "SELECT subject_id FROM portal_subject_name_pending"
 
 
 def _uses_bigram_index() -> bool:
@@ -104,7 +98,7 @@ def name_filter(queryset: QuerySet, terms: list[str], *, persons: bool | None = 
     """
     for term in terms:
         if _uses_bigram_index() and len(term) >= MIN_NAME_CHARS:
-            queryset = queryset.filter(pk__in=RawSQL(_name_ids_sql(persons), [term, _like_pattern(term)]))  # noqa: S611 — bound
+            queryset = queryset.filter(pk__in=RawSQL(_name_ids_sql(persons), [term]))  # noqa: S611 — bound
             if len(term) == MIN_NAME_CHARS:
                 continue
         queryset = queryset.filter(name__icontains=term)
@@ -176,7 +170,16 @@ def name_candidates(*, terms: list[str], on: datetime.date, persons: bool) -> Qu
         base = publicly_shown_subjects(on=on).filter(kind=SubjectKind.PERSON)
     else:
         base = Subject.objects.exclude(kind=SubjectKind.PERSON)
-    return name_filter(base.only(*SUBJECT_PUBLIC_FIELDS), terms, persons=persons).order_by()
+    base = base.only(*SUBJECT_PUBLIC_FIELDS).order_by()
+    matched = name_filter(base, terms, persons=persons)
+    if not (_uses_bigram_index() and any(len(term) >= MIN_NAME_CHARS for term in terms)):
+        return matched
+    # Subjects not yet in the side table are found through the queue, so a new subject is searchable as
+    # soon as it is committed: a UNION, so each side keeps its own plan (GIN scan; queue → primary key).
+    queued = base.filter(pk__in=RawSQL(_QUEUED_IDS_SQL, []))  # noqa: S611 — a constant
+    for term in terms:
+        queued = queued.filter(name__icontains=term)
+    return matched.union(queued)
 
 
 def _rank(name: str, text: str) -> tuple:
