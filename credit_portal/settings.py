@@ -223,6 +223,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.evaluation.tasks.nightly_evaluation",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The public name search's side table: subjects registered by any path since the last run (an upload
+    # refreshes it as soon as it ends; meanwhile the search finds them by a scan of the queue).
+    "subjects-refresh-name-index": {
+        "task": "apps.subjects.tasks.refresh_name_index",
+        "schedule": crontab(minute="*"),
+    },
     # Uploads whose queue message was lost (or whose worker stalled) are queued again, then failed.
     "records-sweep-stuck-uploads": {
         "task": "apps.records.tasks.sweep_stuck_uploads",

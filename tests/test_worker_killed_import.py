@@ -64,8 +64,10 @@ def test_a_killed_worker_leaves_the_upload_to_the_next_one_which_ends_in_the_sam
     good = ROWS - len(BAD)
     assert Record.objects.filter(department=dept_a).count() == good  # none lost
     assert Record.objects.filter(department=dept_a).values("decision_number").distinct().count() == good  # none twice
-    # The re-run sees the first attempt's records as duplicates and keeps one submission per row.
+    # The re-run sees the first attempt's records as duplicates, counts every row once in its batch and
+    # keeps one submission per rejected row.
     assert upload.accepted + upload.duplicates == good and upload.duplicates == stored_before
     assert upload.rejected == len(BAD)
-    assert Submission.objects.filter(upload=upload).count() == ROWS
+    assert sum(upload.batches.values_list("rows", flat=True)) == ROWS
+    assert Submission.objects.filter(upload=upload).count() == len(BAD)
     assert "重新处理" in (tmp_path / "second.log").read_text()

@@ -20,6 +20,7 @@ from apps.accounts.permissions import CenterRequiredMixin, StaffRequiredMixin
 from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 from apps.records.choices import Status
+from apps.records.history import record_events
 
 from .choices import EntryState, ListColor, MeasureKind
 from .filtersets import EntryFilterSet
@@ -175,7 +176,7 @@ class InterviewCreateView(_EntryMixin, View):
 def _history(record, spec):
     """The record's events with a readable change column (states, statuses and corrected fields by label)."""
     labels = {f.code: f.label for f in spec.fields}
-    events = list(record.events.select_related("actor").order_by("at", "pk"))
+    events = record_events(record, record.events.select_related("actor").order_by("at", "pk"))
     for event in events:
         before, after = event.before or {}, event.after or {}
         changes = []

@@ -9,7 +9,8 @@ many records there are (DOMAIN.md §4):
    (Asia/Shanghai) month of ``reported_at``, drafts and revoked records
    excluded — with ``COUNT(*) FILTER (WHERE timely)``;
 3. submissions (every row received by any intake path) per (department,
-   type, month), with ``COUNT(*) FILTER (WHERE compliant)``;
+   type, month): the sums of the intake runs' batch counts (``SubmissionBatch``
+   rows / compliant; only rejected rows are kept one by one);
 4. 零报告 declarations of those months.
 
 Python then only adds up these per-cell counts (a few hundred cells for a
@@ -25,21 +26,21 @@ Definitions, for a month:
   published ones (``timely`` is judged on ``published_at``, so a department's
   review before publishing counts against its deadline — seed 003 按时上网公示)
   and ones still waiting for review past their deadline (already late).
-- 合规率 = compliant submissions / all submissions.
+- 合规率 = compliant rows / all rows received (sum of the batches' counts).
 """
 
 import datetime
 from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from apps.accounts.models import Department
 from apps.catalog.models import RecordType
 from apps.records.choices import Status
-from apps.records.models import Record, Submission, ZeroReport
+from apps.records.models import Record, Submission, SubmissionBatch, ZeroReport
 
 # Records that count as "reported": they reached the platform (drafts did not;
 # revoked records were withdrawn as wrong).
@@ -281,16 +282,16 @@ def month_figures(*, months: list[Month], department_ids=None) -> Cells:
         cell = cells[(row["department_id"], row["record_type_id"], _first_day(row["month"], tz))]
         cell.reported, cell.judged, cell.timely = row["reported"], row["judged"], row["timely"]
 
-    # 3. Submissions (合规率 counts every row received).
+    # 3. Submissions (合规率 counts every row received): the runs' batch counts, already per local month
+    # (SubmissionBatch.month), so no per-row table is scanned.
     submissions = (
-        Submission.objects.filter(created_at__gte=start, created_at__lt=end, **by_department)
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        SubmissionBatch.objects.filter(month__gte=months[0].first, month__lt=months[-1].next.first, **by_department)
         .values("department_id", "record_type_id", "month")
-        .annotate(submitted=Count("pk"), compliant=Count("pk", filter=Q(compliant=True)))
+        .annotate(submitted=Sum("rows"), compliant=Sum("compliant"))
         .order_by()
     )
     for row in submissions:
-        cell = cells[(row["department_id"], row["record_type_id"], _first_day(row["month"], tz))]
+        cell = cells[(row["department_id"], row["record_type_id"], row["month"])]
         cell.submitted, cell.compliant = row["submitted"], row["compliant"]
 
     # 4. 零报告.

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import Department
@@ -61,17 +62,21 @@ SUBJECT_PUBLIC_FIELDS = (
 )
 
 
-class NameHasBigramsOf(Func):
-    """``portal_name_bigrams(name) @> portal_name_bigrams(term)`` — served by the GIN expression index.
+def _name_ids_sql(persons: bool | None) -> str:
+    """Ids of subjects whose name holds every bigram of the term (``%s``).
 
-    The query's bigrams are computed by the same SQL function as the index's,
-    so case folding can never differ between the two sides; with a constant
-    argument PostgreSQL folds it once at planning time.
+    The bigrams live in the side table ``portal_subject_name`` (portal migration 0003), one partial
+    GIN index for organisations and one for persons, matched by the literal ``person`` condition so
+    the planner can use them. The query's bigrams are computed by the same SQL function as the
+    table's, so case folding never differs between the two sides. Subjects registered since the last
+    refresh are not there yet: ``name_candidates`` adds them from the queue.
     """
+    side = {True: "n.person", False: "NOT n.person", None: "true"}[persons]
+    return f"SELECT n.subject_id FROM portal_subject_name n WHERE {side} AND n.bigrams @> portal_name_bigrams(%s)"  # noqa: S608 — one of three literals
 
-    template = "portal_name_bigrams(%(expressions)s)"
-    arg_joiner = ") @> portal_name_bigrams("
-    output_field = BooleanField()
+
+# Subjects registered since the side table's last refresh (a few rows; one import's worth until its refresh).
+_QUEUED_IDS_SQL = "SELECT subject_id FROM portal_subject_name_pending"
 
 
 def _uses_bigram_index() -> bool:
@@ -82,17 +87,17 @@ def name_terms(text: str) -> list[str]:
     return [term for term in re.split(r"\s+", text.strip()) if term]
 
 
-def name_filter(queryset: QuerySet, terms: list[str]) -> QuerySet:
+def name_filter(queryset: QuerySet, terms: list[str], *, persons: bool | None = None) -> QuerySet:
     """Subjects whose name contains every term (case-insensitive).
 
     On PostgreSQL each term of two or more characters adds the bigram test that
-    the GIN index answers. For a two-character term that test is exact (the
-    term is its own only bigram); a longer term also needs the ``icontains``
-    recheck (a name holding all bigrams of ``鑫源达`` need not hold ``鑫源达``).
+    the GIN index answers (``persons``: which of its two partial indexes). For a
+    two-character term that test is exact (the term is its own only bigram); a
+    longer term also needs the ``icontains`` recheck (a name holding all bigrams of ``鑫源达`` need not hold ``鑫源达``).
     """
     for term in terms:
         if _uses_bigram_index() and len(term) >= MIN_NAME_CHARS:
-            queryset = queryset.filter(NameHasBigramsOf(F("name"), Value(term)))
+            queryset = queryset.filter(pk__in=RawSQL(_name_ids_sql(persons), [term]))  # noqa: S611 — bound
             if len(term) == MIN_NAME_CHARS:
                 continue
         queryset = queryset.filter(name__icontains=term)
@@ -156,15 +161,24 @@ class SearchOutcome:
 def name_candidates(*, terms: list[str], on: datetime.date, persons: bool) -> QuerySet:
     """Unordered name matches among organisations, or among the persons the portal shows.
 
-    Each side has its own partial GIN index (``kind <> 'person'`` / ``kind =
-    'person'``), so a fragment frequent in company names costs nothing among
+    Each side has its own partial GIN index in the name side table (``NOT person`` /
+    ``person``), so a fragment frequent in company names costs nothing among
     persons. No ORDER BY: the caller reads the first few the index yields.
     """
     if persons:
         base = publicly_shown_subjects(on=on).filter(kind=SubjectKind.PERSON)
     else:
         base = Subject.objects.exclude(kind=SubjectKind.PERSON)
-    return name_filter(base.only(*SUBJECT_PUBLIC_FIELDS), terms).order_by()
+    base = base.only(*SUBJECT_PUBLIC_FIELDS).order_by()
+    matched = name_filter(base, terms, persons=persons)
+    if not (_uses_bigram_index() and any(len(term) >= MIN_NAME_CHARS for term in terms)):
+        return matched
+    # Subjects not yet in the side table are found through the queue, so a new subject is searchable as
+    # soon as it is committed: a UNION, so each side keeps its own plan (GIN scan; queue → primary key).
+    queued = base.filter(pk__in=RawSQL(_QUEUED_IDS_SQL, []))  # noqa: S611 — a constant
+    for term in terms:
+        queued = queued.filter(name__icontains=term)
+    return matched.union(queued)
 
 
 def _rank(name: str, text: str) -> tuple:

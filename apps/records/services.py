@@ -9,13 +9,15 @@ of a batch in one transaction. Re-sending the same rows changes nothing.
 import datetime
 import hashlib
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.catalog.choices import FieldType, PolicyKey, Role
@@ -31,11 +33,12 @@ from credit_portal.bulk import bulk_insert
 
 from .choices import SEVERITY_BY_WORD, Action, Outcome, Severity, SeveritySource, Source, Status
 from .hooks import hooks_for
-from .models import Record, RecordEvent, Submission
+from .models import Record, RecordEvent, Submission, SubmissionBatch
 from .policy import PolicyCache, PolicyMissing, publicity_for
 from .review import review_queue_notify
 
 BATCH_SIZE = 1000
+User = get_user_model()
 KIND_MAP = {
     LEGAL_KIND: SubjectKind.LEGAL,
     PERSON_KIND: SubjectKind.PERSON,
@@ -118,6 +121,8 @@ class Ingest:
         # A web form's refused attempt is shown back to the clerk to correct, not stored: it was never
         # submitted, so it neither waits in 待整改 nor counts against the department's 合规率.
         self.keep_rejected = keep_rejected
+        # This run's submission batch (one row per local month it stores rows in, see SubmissionBatch).
+        self.batch_key = uuid.uuid4()
         self.today = today or timezone.localdate()
         self.policies = PolicyCache(self.record_type)
         self.hooks = hooks_for(self.record_type.code)
@@ -202,7 +207,7 @@ class Ingest:
             checked.append((row_number, raw, result))
 
         with transaction.atomic():
-            intake_lock(department=self.department, record_type=self.record_type)
+            intake_lock(department=self.department, record_type=self.record_type, upload=self.upload, actor=self.actor)
             subjects = self._link_subjects([r for _, _, r in checked if r.ok])
             existing = {
                 rec.decision_number: rec
@@ -213,6 +218,7 @@ class Ingest:
                 )
             }
             outcomes, submissions, new_records, new_events, changed, changed_reported = [], [], [], [], [], []
+            counted = Counter()
             now = timezone.now()
             for row_number, raw, result in checked:
                 outcome = RowOutcome(row_number, Outcome.REJECTED, result.problems, result.warnings)
@@ -245,8 +251,16 @@ class Ingest:
                         new_events.append(self._event(old, Action.CORRECT, before, old.data))
                         outcome.record_id, record = old.pk, old
                 outcomes.append(outcome)
-                if outcome.outcome == Outcome.REJECTED and not self.keep_rejected:
+                if outcome.outcome != Outcome.REJECTED:
+                    counted[outcome.outcome] += 1
+                    counted["compliant"] += result.ok
                     continue
+                if not self.keep_rejected:
+                    continue
+                counted[outcome.outcome] += 1
+                counted["compliant"] += result.ok
+                # Only a rejected row is kept row by row: it must be fixed. An accepted one lives on in its
+                # record; the batch counts it for 合规率.
                 submissions.append(
                     (
                         outcome,
@@ -256,9 +270,8 @@ class Ingest:
                             source=self.source,
                             upload=self.upload,
                             row_number=row_number,
-                            # What was sent is kept where it is needed: a rejected row is reopened from
-                            # it; an accepted one lives on in its record (and its history).
-                            raw=self._raw_for_fixing(raw) if outcome.outcome == Outcome.REJECTED else {},
+                            # What was sent, so the rejected row can be reopened in the form.
+                            raw=self._raw_for_fixing(raw),
                             compliant=result.ok,
                             problems=[str(p) for p in result.problems],
                             outcome=outcome.outcome,
@@ -266,10 +279,9 @@ class Ingest:
                         ),
                     )
                 )
+            # No "create" event per new record: the record's own created_at / source / upload / created_by
+            # are its creation entry (history.record_events); events are written for changes only.
             bulk_insert(Record, new_records)
-            for record in new_records:
-                # The data at creation need not be copied: each correction event keeps what it replaced.
-                new_events.append(self._event(record, Action.CREATE, None, {"status": record.status}))
             if changed:
                 Record.objects.bulk_update(changed, _UPDATABLE)
             if changed_reported:
@@ -281,8 +293,10 @@ class Ingest:
             for outcome in outcomes:
                 if outcome.outcome == Outcome.ACCEPTED:
                     outcome.record_id = by_number[outcome.decision_number].pk
+            batch_id = submission_batch_add(self, now=now, counts=counted) if counted else None
             for outcome, submission in submissions:
                 submission.record_id = outcome.record_id
+                submission.batch_id = batch_id
             bulk_insert(Submission, [submission for _, submission in submissions])
             if self.hooks.after_write and (new_records or changed):
                 self.hooks.after_write(records=new_records + changed)
@@ -392,6 +406,7 @@ class Ingest:
             upload=self.upload,
             content_hash=_content_hash(data),
             created_by=self.actor,
+            created_by_label=self.actor_label[:100],
         )
 
     # --- subjects ------------------------------------------------------------------
@@ -448,17 +463,73 @@ _UPDATABLE = [
 ]  # fmt: skip
 
 
-def intake_lock(*, department, record_type) -> None:
-    """Serialise the writing transactions of one department's records of one type (PostgreSQL).
+_BATCH_COUNTS = ("rows", "compliant", "accepted", "updated", "duplicates", "rejected")
+
+
+def submission_batch_add(ingest, *, now, counts) -> int:
+    """Add a chunk's counts to the run's submission batch of ``now``'s local month; its id.
+
+    One upsert per chunk, inside the chunk's transaction (the staged path's and the pipeline's alike):
+    the first chunk of a run (or of a new month) creates the row, the others add to it. ``counts``
+    maps outcome → rows (``compliant`` too); ``rows`` is their sum.
+    """
+    counts = dict(counts)
+    counts["rows"] = sum(
+        counts.get(o, 0) for o in (Outcome.ACCEPTED, Outcome.UPDATED, Outcome.DUPLICATE, Outcome.REJECTED)
+    )
+    values = {
+        "key": SubmissionBatch._meta.get_field("key").get_db_prep_value(ingest.batch_key, connection),
+        "month": timezone.localtime(now).date().replace(day=1),
+        "department_id": ingest.department.pk,
+        "record_type_id": ingest.record_type.pk,
+        "source": ingest.source,
+        "upload_id": ingest.upload.pk if ingest.upload else None,
+        "created_by_id": ingest.actor.pk if ingest.actor else None,
+        "rows": counts["rows"],
+        "compliant": counts.get("compliant", 0),
+        "accepted": counts.get(Outcome.ACCEPTED, 0),
+        "updated": counts.get(Outcome.UPDATED, 0),
+        "duplicates": counts.get(Outcome.DUPLICATE, 0),
+        "rejected": counts.get(Outcome.REJECTED, 0),
+        "created_at": now,
+        "updated_at": now,
+    }
+    columns = ", ".join(f'"{c}"' for c in values)
+    add = ", ".join(f'"{c}" = b."{c}" + EXCLUDED."{c}"' for c in _BATCH_COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO records_submissionbatch AS b ({columns}) VALUES ({", ".join(["%s"] * len(values))})
+                ON CONFLICT (key, month) DO UPDATE SET {add}, updated_at = EXCLUDED.updated_at
+                RETURNING id""",  # noqa: S608 — column names are ours
+            list(values.values()),
+        )
+        return cursor.fetchone()[0]
+
+
+def intake_lock(*, department, record_type, upload=None, actor=None) -> None:
+    """Serialise the writing transactions of one department's records of one type (PostgreSQL), and
+    hold the rows every stored record will point to.
 
     Two intakes of the same rows at once (two uploads of one file, a form
     save during an upload) would both find no record and both insert; with
     the lock the second sees what the first committed and reports duplicates.
     Held to the end of the transaction; other departments and types never wait.
+
+    Record's department / record type / upload / created_by have no database constraint (see
+    Record.department): the ``FOR KEY SHARE`` lock below is what the constraint's trigger took per
+    row, taken once per transaction instead — the rows exist and cannot be deleted until it commits.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [department.pk, record_type.pk])
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [department.pk, record_type.pk])
+        held = [("accounts_department", department.pk), ("catalog_recordtype", record_type.pk)]
+        held += [("records_upload", upload.pk)] if upload is not None else []
+        held += [(User._meta.db_table, actor.pk)] if actor is not None else []
+        for table, pk in held:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])  # noqa: S608 — our tables
+            if cursor.fetchone() is None:
+                raise IntegrityError(f"{table} {pk} 不存在，本批数据未保存")
 
 
 def _intake_status(*, department, submit: bool) -> str:

@@ -5,6 +5,8 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
+from apps.subjects.name_index import name_index_refresh
+
 from .intake.services import upload_create, upload_not_queued, upload_process, uploads_sweep
 
 logger = logging.getLogger(__name__)
@@ -15,6 +17,9 @@ def import_upload(upload_id: int) -> dict:
     """Read a stored spreadsheet upload and run it through the intake pipeline (routed to the "bulk" queue)."""
     result = upload_process(upload_id)
     logger.info("上传批次 %s 导入完成：%s", upload_id, result)
+    # After the import's rows are committed and the upload shows done: its new subjects into the name
+    # search's side table (they were findable meanwhile through the queue).
+    name_index_refresh()
     return result
 
 

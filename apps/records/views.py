@@ -157,7 +157,8 @@ class RecordDetailView(StaffRequiredMixin, DetailView):
     context_object_name = "record"
 
     def get_queryset(self):
-        return visible_records(self.request.user).prefetch_related("events__actor")
+        # created_by: the history's creation entry is built from the record (history.record_events).
+        return visible_records(self.request.user).select_related("created_by").prefetch_related("events__actor")
 
     def get_context_data(self, **kwargs):
         record = self.object

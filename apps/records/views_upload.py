@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -165,8 +165,9 @@ class UploadDetailView(UploadAccessMixin, DetailView):
         entries = upload.problems or []
         rejected_rows = [e for e in entries if e.get("row") is not None]
         page = Paginator(rejected_rows, PROBLEM_ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
-        outcomes = dict(
-            Submission.objects.filter(upload=upload).values_list("outcome").annotate(n=Count("pk")).order_by()
+        # The run's batch counts (one batch per month the run stored rows in).
+        outcomes = upload.batches.aggregate(
+            accepted=Sum("accepted"), updated=Sum("updated"), duplicates=Sum("duplicates"), rejected=Sum("rejected")
         )
         # Each rejected row on this page can be reopened in the form (the same entry permission as the form).
         fixable = dict(
@@ -183,12 +184,7 @@ class UploadDetailView(UploadAccessMixin, DetailView):
             warned_total=(upload.warnings or {}).get("total", 0),
             page_obj=page,
             is_paginated=page.has_other_pages(),
-            counts={
-                "accepted": outcomes.get(Outcome.ACCEPTED, 0),
-                "updated": outcomes.get(Outcome.UPDATED, 0),
-                "duplicates": outcomes.get(Outcome.DUPLICATE, 0),
-                "rejected": outcomes.get(Outcome.REJECTED, 0),
-            },
+            counts={name: count or 0 for name, count in outcomes.items()},
             result_available=upload.status == UploadStatus.DONE and upload.rejected > 0,
         )
         return context

@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.records.choices import Status
-from apps.records.models import Record, Submission
+from apps.records.models import Record
 from apps.workdays.services import workdays_between
 
 from .choices import (
@@ -96,9 +96,13 @@ def notice_records(*, user) -> QuerySet:
 
 
 def upload_notice_records(*, user, upload) -> QuerySet:
-    """The penalties one upload stored (new, corrected or unchanged rows) that have a 告知书, in file order."""
-    stored = Submission.objects.filter(upload=upload, record__isnull=False).values("record_id")
-    return notice_records(user=user).filter(pk__in=stored).order_by("decision_date", "pk")
+    """The penalties one upload created that have a 告知书, in decision order.
+
+    Read from ``Record.upload`` (the upload a record came from): accepted rows keep no per-row
+    submission any more (records.SubmissionBatch). A row that corrected or repeated a record
+    created earlier belongs to that earlier intake.
+    """
+    return notice_records(user=user).filter(upload=upload).order_by("decision_date", "pk")
 
 
 @dataclass

@@ -46,6 +46,12 @@ class Subject(models.Model):
     # Longer than the 18 a valid code has, so that bulk intake can keep a
     # mistyped code with an extra character and flag it as 错码 instead of
     # losing the record (see services.subject_prepare, strict=False).
+    # Indexes (db_index: a btree and its varchar_pattern_ops twin): uscc = / IN — the intake's subject
+    # link (Ingest._link_subjects, the staged path's staged_subjects) and credit checks by code, where
+    # EXPLAIN shows the pattern-ops twin answering equality too; uscc LIKE 'prefix%' — subject_search and
+    # the portal's _code_q for a code shorter than 18 (Index Scan using subjects_subject_uscc_…_like);
+    # the plain btree is kept for duplicate_codes() (GROUP BY uscc: an index-only scan at a million
+    # subjects, selectors.duplicate_codes).
     uscc = models.CharField("统一社会信用代码", max_length=30, blank=True, db_index=True)
     code_valid = models.BooleanField("代码校验通过", default=True, help_text="统一社会信用代码未通过校验时为否（错码）")
     code_warnings = models.JSONField("代码疑点", default=list, blank=True)
@@ -79,12 +85,20 @@ class Subject(models.Model):
         verbose_name_plural = "信用主体"
         ordering = ["name"]
         indexes = [
-            # 错码 are few; a partial index lists and counts them without scanning every subject.
+            # 错码 are few; a partial index lists and counts them without scanning every subject:
+            # selectors.erroneous_subjects / code_quality_summary (WHERE NOT code_valid) — Bitmap Index Scan
+            # on subject_erroneous_code_idx.
             models.Index(fields=["uscc"], condition=models.Q(code_valid=False), name="subject_erroneous_code_idx"),
+            # The staff subject list's order (Meta.ordering, ORDER BY name LIMIT 25): Index Scan using
+            # subject_name_idx instead of sorting every subject. (The public name search uses the bigram
+            # side table of portal migration 0003, not this.)
             models.Index(fields=["name"], name="subject_name_idx"),
             # Codes are looked up by equality and most subjects have none of a given kind: indexing only
             # the filled ones keeps thousands of '' entries out of each index (an import inserts subjects
             # by the ten thousand, and every duplicate-heavy index costs more than the row).
+            # Legacy codes = %s: subject_search / the portal's _code_q / _legacy_code_q (Index Scan using
+            # subject_regno_idx …); id_number_hash = %s: the intake's link of a person (Index Scan using
+            # subject_idhash_idx).
             *(
                 models.Index(fields=[name], condition=models.Q(**{f"{name}__gt": ""}), name=f"subject_{short}_idx")
                 for name, short in (

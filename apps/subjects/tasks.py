@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from .name_index import name_index_refresh
 from .services import code_quality_scan
 
 logger = logging.getLogger(__name__)
@@ -13,3 +14,9 @@ def nightly_code_quality_scan() -> dict:
     result = code_quality_scan(recheck=True)
     logger.info("重错码检查完成：%s", result)
     return result
+
+
+@shared_task
+def refresh_name_index() -> int:
+    """Index the names of subjects registered since the last run (CELERY_BEAT_SCHEDULE, every minute)."""
+    return name_index_refresh()

@@ -109,3 +109,52 @@ def test_name_search_is_served_by_the_bigram_gin_indexes(county, persons, index)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan, plan
     assert "Bitmap Index Scan" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the name side table exists on PostgreSQL only")
+@pytest.mark.parametrize("staged", [True, False], ids=["staged", "pipeline"])
+def test_an_imported_subject_is_found_at_once_and_indexed_by_the_refresh_after_the_import(dept_a, settings, staged):
+    """The import no longer maintains the name search's GIN index per row: its subjects are queued by a
+    trigger and found through the queue until ``name_index_refresh`` (run after the import) indexes them."""
+    import io
+    import time
+
+    import time_machine
+
+    from apps.catalog.spec import TypeSpec
+    from apps.records.choices import Source
+    from apps.records.intake.importing import import_table
+    from apps.records.intake.table import open_table
+    from apps.records.tests.upload_support import FROZEN, csv_bytes, labels, penalty_cells
+    from apps.subjects.name_index import name_index_refresh
+
+    settings.IMPORT_STAGED = staged
+    rows = [penalty_cells(dept_a, n, CF_XDR_MC=f"乳山市新到{n}号水产有限公司") for n in range(1, 31)]
+    table = open_table(io.BytesIO(csv_bytes([labels(), *rows])), "a.csv", TypeSpec.load("penalty"))
+    with time_machine.travel(FROZEN, tick=False):
+        table.check()
+        progress, _ = import_table(table, department=dept_a, source=Source.COMMAND)
+    assert progress.accepted == 30
+
+    def queued():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM portal_subject_name_pending")
+            return cursor.fetchone()[0]
+
+    assert queued() == 30  # not in the side table yet …
+    assert "乳山市新到7号水产有限公司" in names("新到7")  # … and found all the same
+    assert len(names("新到")) == 30
+    started = time.perf_counter()
+    assert name_index_refresh() == 30
+    print(f"name index refresh of 30 subjects: {1000 * (time.perf_counter() - started):.1f} ms")
+    assert queued() == 0
+    assert names("新到7") == ["乳山市新到7号水产有限公司"] and len(names("新到")) == 30  # now through the GIN index
+    # A rename is queued again and found by its new name only (the stale bigrams fail the recheck).
+    Subject.objects.filter(name="乳山市新到7号水产有限公司").update(name="乳山市旧港水产有限公司")
+    assert names("旧港水产") == ["乳山市旧港水产有限公司"] and names("新到7号") == []
+    assert name_index_refresh() == 1 and names("旧港") == ["乳山市旧港水产有限公司"] and names("新到7号") == []
+    # A deleted subject leaves the side table with it.
+    Subject.objects.filter(name="乳山市旧港水产有限公司").delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM portal_subject_name")
+        assert cursor.fetchone()[0] == 29

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.catalog.spec import TypeSpec
 
 from ..choices import Source, Status, UploadStatus
-from ..models import Record, Submission, Upload
+from ..models import Record, Submission, SubmissionBatch, Upload
 from ..review import review_queue_notify
 from .guards import (
     UploadError,
@@ -53,9 +53,10 @@ def upload_process(upload_id: int) -> dict:
         return {"accepted": upload.accepted, "rejected": upload.rejected, "duplicates": upload.duplicates}
     if upload.status == UploadStatus.RUNNING:
         # Redelivered after a worker died (acks_late): start over. Rows already stored come back as
-        # duplicates; the first attempt's per-row submissions are replaced by this attempt's.
+        # duplicates; the first attempt's batch counts and rejected rows are replaced by this attempt's.
         logger.warning("上传批次 %s 在处理中被重新投递，重新处理", upload.pk)
         Submission.objects.filter(upload=upload).delete()
+        SubmissionBatch.objects.filter(upload=upload).delete()
     Upload.objects.filter(pk=upload.pk).update(
         status=UploadStatus.RUNNING,
         processed_rows=0,

@@ -19,9 +19,9 @@ loads a row by ``COPY`` in ~6 µs. So on PostgreSQL an upload (or
    whose Python check the pipeline runs; a type with a rule that has no SQL form
    is declined here and goes through the pipeline whole.
 3. A row passes only if every field is in the form the Python pipeline would
-   store unchanged and every rule holds. Such rows become records, subjects,
-   history and submissions by ``INSERT … SELECT``, in chunks (one transaction
-   each, progress after each). ``data`` is built as the exact JSON text Python
+   store unchanged and every rule holds. Such rows become records and subjects
+   by ``INSERT … SELECT``, in chunks (one transaction each, progress after
+   each), and add to the run's submission batch counts (one upsert per chunk). ``data`` is built as the exact JSON text Python
    writes (sorted keys, same separators and escapes) so ``content_hash`` —
    and with it re-upload detection — is the same whichever path stored a row.
 4. **Every other row** — anything rejected, anything unusual (full-width
@@ -37,7 +37,7 @@ an .xlsx is read ahead by a thread while PostgreSQL stores the last segment.
 
 The SQL side may therefore only ever be *stricter*: when it is unsure, the row
 goes the Python way. ``apps/records/tests/test_staged_import.py`` imports the
-same hostile files both ways and compares every record, submission and subject.
+same hostile files both ways and compares every record, rejected submission, batch count and subject.
 """
 
 import contextlib
@@ -64,10 +64,10 @@ from apps.subjects.masking import personal_numbers
 from apps.subjects.models import Subject
 from apps.subjects.pii import encrypt, id_number_hash
 
-from ..choices import Action, Outcome, Status
-from ..models import Record, RecordEvent, Submission
+from ..choices import Outcome, Status
+from ..models import Record
 from ..policy import PolicyMissing, publicity_for
-from ..services import KIND_MAP, intake_lock
+from ..services import KIND_MAP, intake_lock, submission_batch_add
 from .table import SheetRow
 
 logger = logging.getLogger(__name__)
@@ -678,7 +678,7 @@ class StagedImport:
         ingest, cursor, now = self.ingest, connection.cursor(), self.now
         dept, rtype = ingest.department, ingest.record_type
         with transaction.atomic():
-            intake_lock(department=dept, record_type=rtype)
+            intake_lock(department=dept, record_type=rtype, upload=ingest.upload, actor=ingest.actor)
             cursor.execute(
                 """UPDATE staged_build b SET old_id = r.id,
                        changed = NOT (r.content_hash = b.content_hash AND r.status <> %s)
@@ -724,32 +724,21 @@ class StagedImport:
                 "upload_id": ("%s", ingest.upload.pk if ingest.upload else None),
                 "content_hash": ("b.content_hash", None),
                 "created_by_id": ("%s", ingest.actor.pk if ingest.actor else None),
+                "created_by_label": ("%s", ingest.actor_label[:100]),
             }
             cols, exprs, params = _columns(Record, record_cols, now)
-            event_cols, event_exprs, event_params = _columns(
-                RecordEvent,
-                {
-                    "record_id": ("ins.id", None),
-                    "action": ("%s", Action.CREATE),
-                    "actor_id": ("%s", ingest.actor.pk if ingest.actor else None),
-                    "actor_label": ("%s", ingest.actor_label),
-                    "reason": ("''", None),
-                    "before": ("NULL", None),
-                    "after": ("%s::jsonb", json.dumps({"status": status})),
-                },
-                now,
-            )
+            # Records only: no "create" event (the record is its own creation entry) and no per-row
+            # submission (the run's batch counts these rows, below).
             cursor.execute(
                 f"""WITH ins AS (
                         INSERT INTO records_record ({cols})
                         SELECT {exprs} FROM staged_build b LEFT JOIN staged_subjects m ON m.skey = b.subject_key
                         WHERE b.chunk = %s AND b.old_id IS NULL ORDER BY b.n
                         RETURNING id, decision_number)
-                    , ev AS (INSERT INTO records_recordevent ({event_cols}) SELECT {event_exprs} FROM ins)
                     INSERT INTO staged_done (n, record_id, outcome)
                     SELECT b.n, ins.id, %s FROM ins JOIN staged_build b
                       ON b.decision_number = ins.decision_number AND b.chunk = %s""",  # noqa: S608
-                [*params, chunk, *event_params, Outcome.ACCEPTED, chunk],
+                [*params, chunk, Outcome.ACCEPTED, chunk],
             )
             accepted = cursor.rowcount
             cursor.execute(
@@ -758,28 +747,17 @@ class StagedImport:
                 [Outcome.DUPLICATE, chunk],
             )
             duplicates = cursor.rowcount
-            sub_cols, sub_exprs, sub_params = _columns(
-                Submission,
-                {
-                    "department_id": ("%s", dept.pk),
-                    "record_type_id": ("%s", rtype.pk),
-                    "source": ("%s", ingest.source),
-                    "upload_id": ("%s", ingest.upload.pk if ingest.upload else None),
-                    "row_number": ("d.n", None),
-                    "raw": ("'{}'::jsonb", None),
-                    "compliant": ("true", None),
-                    "problems": ("'[]'::jsonb", None),
-                    "outcome": ("d.outcome", None),
-                    "record_id": ("d.record_id", None),
-                    "created_by_id": ("%s", ingest.actor.pk if ingest.actor else None),
-                },
-                now,
-            )
-            cursor.execute(
-                f"INSERT INTO records_submission ({sub_cols}) SELECT {sub_exprs} FROM staged_done d"  # noqa: S608
-                " JOIN staged_build b USING (n) WHERE b.chunk = %s ORDER BY d.n",
-                [*sub_params, chunk],
-            )
+            if accepted or duplicates:
+                # Every row stored here passed every rule: compliant.
+                submission_batch_add(
+                    ingest,
+                    now=now,
+                    counts={
+                        Outcome.ACCEPTED: accepted,
+                        Outcome.DUPLICATE: duplicates,
+                        "compliant": accepted + duplicates,
+                    },
+                )
         return accepted, duplicates
 
     def _link_subjects(self, cursor, chunk: int) -> None:

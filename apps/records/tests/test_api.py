@@ -8,7 +8,8 @@ from django.test import Client
 
 from apps.accounts.models import ApiKey
 from apps.records.choices import Source, Status
-from apps.records.models import Record, RecordEvent, Submission
+from apps.records.history import record_events
+from apps.records.models import Record, RecordEvent, Submission, SubmissionBatch
 from apps.records.services import records_ingest
 
 from .factories import license_row, penalty_row
@@ -81,23 +82,31 @@ def test_batch_with_api_key_returns_a_result_per_row_and_keeps_the_good_rows(dep
     assert record.department == dept_a
     assert record.source == Source.API
     assert record.decision_number == good["decision_number"] == "乳市监罚〔2024〕1号"
-    event = RecordEvent.objects.get(record=record)
+    # The creation entry is the record's own: the system's name is kept on it (no create event row).
+    assert not RecordEvent.objects.filter(record=record).exists()
+    (event,) = record_events(record)
     assert event.action == "create" and event.actor is None and event.actor_label == "市场监管执法办案系统"
-    assert Submission.objects.filter(source=Source.API).count() == 3
+    assert record.created_by_label == "市场监管执法办案系统"
+    # One batch counts the three rows; only the rejected one is kept row by row.
+    batch = SubmissionBatch.objects.get(source=Source.API)
+    assert (batch.rows, batch.compliant, batch.accepted, batch.rejected) == (3, 2, 2, 1)
+    assert list(Submission.objects.values_list("source", "row_number", "batch")) == [(Source.API, 2, batch.pk)]
 
 
 def test_numbers_and_arrays_are_accepted_as_values_and_labels_as_keys(dept_a, key_a):
     row = penalty_row(dept_a, CF_NR_FK=0.5, CF_NR_WFFF=0.12, CF_CFLB=["罚款", "没收违法所得"])
     row["行政处罚决定书文号"] = row.pop("CF_WSH")  # a template header instead of the field code
     row["XYZ_UNKNOWN"] = "x"
-    response = post_batch(api(key_a), {"records": [row]})
+    rejected = dict(row, CF_JDRQ="2024-13-01", CF_WSH="乳市监罚〔2024〕99号")
+    rejected.pop("行政处罚决定书文号")
+    response = post_batch(api(key_a), {"records": [row, rejected]})
     result = response.json()["results"][0]
     assert result["outcome"] == "accepted", result
     assert result["warnings"] == [{"field": "XYZ_UNKNOWN", "label": "", "message": "未识别的字段，已忽略"}]
     record = Record.objects.get()
     assert record.data["CF_CFLB"] == ["罚款", "没收违法所得"]
     assert record.data["CF_NR_FK"] == "0.5"
-    assert "XYZ_UNKNOWN" not in Submission.objects.get().raw
+    assert "XYZ_UNKNOWN" not in Submission.objects.get().raw  # the rejected row, as kept for fixing
 
 
 def test_reposting_the_same_batch_creates_nothing(dept_a, key_a):
@@ -108,7 +117,8 @@ def test_reposting_the_same_batch_creates_nothing(dept_a, key_a):
     assert [r["outcome"] for r in again["results"]] == ["duplicate"] * 3
     assert [r["record_id"] for r in again["results"]] == [r["record_id"] for r in first["results"]]
     assert Record.objects.count() == 3
-    assert RecordEvent.objects.count() == 3
+    assert RecordEvent.objects.count() == 0  # creations are the records' own; nothing changed
+    assert sorted(SubmissionBatch.objects.values_list("accepted", "duplicates")) == [(0, 3), (3, 0)]
 
 
 def test_changed_content_is_an_update_with_history(dept_a, key_a):
@@ -150,7 +160,8 @@ def test_clerk_session_submits_for_own_department(dept_a, clerk_a, client_for):
     assert response.json()["summary"]["accepted"] == 1
     record = Record.objects.get()
     assert record.department == dept_a and record.record_type.code == "license"
-    event = record.events.get()
+    assert not record.events.exists()
+    (event,) = record_events(record)
     assert event.actor == clerk_a
 
 
@@ -190,7 +201,7 @@ def test_another_departments_key_cannot_touch_a_departments_records(dept_a, dept
     post_batch(api(key_b), {"records": [penalty_row(dept_b)]})
     assert Record.objects.filter(department=dept_b).count() == 1
     record.refresh_from_db()
-    assert record.events.count() == 1
+    assert record.events.count() == 0 and len(record_events(record)) == 1
     # And B cannot read A's record.
     assert api(key_b).get(f"/api/v1/records/{record.pk}/").status_code == 404
     assert record.pk not in [r["id"] for r in api(key_b).get("/api/v1/records/").json()["results"]]

@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from apps.monitoring.selectors import Month, month_figures
-from apps.records.models import Record, Submission
+from apps.records.models import Record, Submission, SubmissionBatch
 from apps.records.services import records_ingest
 
 from .factories import penalty_row
@@ -33,9 +33,11 @@ def test_refused_form_attempts_are_not_submissions(client_for, clerk_a, dept_a):
     bad = client.post(url, _post(penalty_row(dept_a, CF_XDR_SHXYM="91371083MA3D00019X")))
     assert bad.status_code == 200 and "校验" in bad.content.decode()  # shown back to be corrected
     assert not Submission.objects.exists() and not Record.objects.exists()
+    assert not SubmissionBatch.objects.exists()  # nor counted
 
     assert client.post(url, _post(penalty_row(dept_a))).status_code == 302
-    assert Submission.objects.get().compliant is True
+    batch = SubmissionBatch.objects.get()  # the saved form is one batch of one compliant row
+    assert (batch.rows, batch.compliant, batch.source) == (1, 1, "form") and not Submission.objects.exists()
     october = Month(datetime.date(2024, 10, 1))
     figures = month_figures(months=[october]).department(dept_a.pk, october)
     assert (figures.submitted, figures.compliant, figures.compliance_rate) == (1, 1, 100.0)

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.records.choices import Source
-from apps.records.models import Record, Submission
+from apps.records.models import Record, Submission, SubmissionBatch
 
 from .upload_support import FROZEN, csv_bytes, labels, penalty_cells, xlsx_bytes
 
@@ -48,7 +48,9 @@ def test_xlsx_import_prints_rejected_rows_and_the_summary_last(tmp_path, dept_a)
     assert out[:-1] == ["第3行（乳市监罚〔2024〕2号）拒收：处罚决定日期：“2024-02-30”不是有效日期"]
     assert "已处理 3/3 行" in err
     assert set(Record.objects.values_list("source", flat=True)) == {Source.COMMAND}
-    assert Submission.objects.filter(source=Source.COMMAND).count() == 3
+    batch = SubmissionBatch.objects.get(source=Source.COMMAND)  # the run is one batch; its rejected row kept
+    assert (batch.rows, batch.compliant, batch.accepted, batch.rejected) == (3, 2, 2, 1)
+    assert list(Submission.objects.filter(source=Source.COMMAND).values_list("row_number", "batch")) == [(3, batch.pk)]
 
     out, _ = run(str(path), "--type", "penalty", "--department", dept_a.code, "--no-rejected")
     assert out == [json.dumps({"accepted": 0, "rejected": 1, "duplicates": 2})]  # idempotent

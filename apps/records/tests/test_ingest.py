@@ -4,7 +4,8 @@ import pytest
 import time_machine
 
 from apps.records.choices import Outcome, Status
-from apps.records.models import Record, RecordEvent, Submission
+from apps.records.history import record_events
+from apps.records.models import Record, RecordEvent, Submission, SubmissionBatch
 from apps.records.services import records_ingest
 from apps.subjects.models import Subject
 
@@ -38,7 +39,15 @@ def test_valid_penalty_is_published_with_deadline_and_window(dept_a):
     assert record.publicity_min_end == datetime.date(2024, 12, 27)
     assert record.publicity_end == datetime.date(2025, 9, 27)
     assert record.subject.uscc == record.data["CF_XDR_SHXYM"]
-    assert RecordEvent.objects.filter(record=record, action="create").count() == 1
+    # The creation is the record's own (no "create" event row); the history shows it first.
+    assert not RecordEvent.objects.filter(record=record).exists()
+    (creation,) = record_events(record)
+    assert (
+        creation.action == "create" and creation.at == record.created_at and creation.after == {"status": "published"}
+    )
+    batch = SubmissionBatch.objects.get()
+    assert (batch.rows, batch.compliant, batch.accepted, batch.rejected) == (1, 1, 1, 0)
+    assert not Submission.objects.exists()  # an accepted row keeps no per-row submission
 
 
 def test_resending_the_same_rows_creates_no_duplicates(dept_a):
@@ -121,5 +130,6 @@ def test_person_id_numbers_are_stored_masked(dept_a):
     assert summary.as_dict()["accepted"] == 1, summary.outcomes[0].problems
     record = Record.objects.get()
     assert record.data["CF_XDR_ZJHM"] == "110105********002X"
-    assert "11010519491231002X" not in str(record.data) + str(Submission.objects.get().raw)
+    assert "11010519491231002X" not in str(record.data)
+    assert not Submission.objects.exists()  # only a rejected row is kept as sent (masked: see test_rejected_…)
     assert record.subject.id_number_masked == "110105********002X"

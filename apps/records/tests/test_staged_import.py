@@ -35,7 +35,7 @@ from apps.lists.models import ListEntry, ListType
 from apps.records.choices import Source
 from apps.records.intake.importing import import_table
 from apps.records.intake.table import open_table
-from apps.records.models import Record, RecordEvent, Submission
+from apps.records.models import Record, RecordEvent, Submission, SubmissionBatch
 from apps.records.services import records_ingest
 from apps.subjects.codes import build_uscc
 from apps.subjects.models import Subject
@@ -196,6 +196,12 @@ def _snapshot(dept):
          s.record.decision_number if s.record else None)
         for s in Submission.objects.filter(department=dept).select_related("record").order_by("row_number", "pk")
     ]  # fmt: skip
+    # Accepted rows keep no submission: the run's batch counts every row (合规率 reads these counts).
+    batches = sorted(
+        SubmissionBatch.objects.filter(department=dept).values_list(
+            "source", "month", "rows", "compliant", "accepted", "updated", "duplicates", "rejected"
+        )
+    )
     subjects = sorted(map(subject, Subject.objects.all()), key=repr)
     # A list entry's overlay row (written by the type's after_write hook, on either path).
     entries = sorted(
@@ -203,7 +209,10 @@ def _snapshot(dept):
          e.legal_representative)
         for e in ListEntry.objects.filter(department=dept).select_related("record", "list_type", "subject")
     )  # fmt: skip
-    return {"records": records, "events": events, "submissions": submissions, "subjects": subjects, "entries": entries}
+    return {
+        "records": records, "events": events, "submissions": submissions, "batches": batches, "subjects": subjects,
+        "entries": entries,
+    }  # fmt: skip
 
 
 def _import(data, name, dept, type_code="penalty"):

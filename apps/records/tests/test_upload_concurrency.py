@@ -19,7 +19,7 @@ from apps.records import services
 from apps.records.choices import Source
 from apps.records.intake.importing import import_table
 from apps.records.intake.table import open_table
-from apps.records.models import Record, Submission
+from apps.records.models import Record, Submission, SubmissionBatch
 from apps.subjects.models import Subject
 
 from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
@@ -50,7 +50,9 @@ def test_a_batch_that_hits_the_unique_constraint_is_retried_once(dept_a, monkeyp
     # The retry starts from the file-level duplicate check as it was: row 5 is still "the same as row 2".
     assert progress.as_dict() == {"accepted": 3, "rejected": 1, "duplicates": 0}
     assert "第2行" in str(progress.rejected_rows)
-    assert Submission.objects.count() == 4  # the failed attempt left nothing behind
+    # The failed attempt left nothing behind: one batch of 4 rows, the rejected one kept.
+    assert list(SubmissionBatch.objects.values_list("rows", "accepted", "rejected")) == [(4, 3, 1)]
+    assert Submission.objects.count() == 1
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
@@ -85,4 +87,8 @@ def test_concurrent_uploads_of_the_same_file_end_in_the_same_state(dept_a, setti
     ]
     assert Record.objects.count() == rows
     assert Subject.objects.count() == rows
-    assert Submission.objects.count() == 2 * rows
+    assert sorted(SubmissionBatch.objects.values_list("rows", "accepted", "duplicates")) == [
+        (rows, 0, rows),
+        (rows, rows, 0),
+    ]
+    assert not Submission.objects.exists()

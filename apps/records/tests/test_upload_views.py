@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from apps.catalog.choices import FieldType
 from apps.catalog.models import FieldSpec, RecordType
 from apps.catalog.normalise import EXCEL_EPOCH
-from apps.records.choices import Outcome, Source, UploadStatus
+from apps.records.choices import Source, UploadStatus
 from apps.records.intake.services import upload_process
 from apps.records.models import Record, Submission, Upload
 
@@ -144,7 +144,10 @@ def test_good_and_bad_rows_xlsx(upload_file, clerk_a, dept_a, client_for):
     assert upload.sha256 and upload.file.name.startswith("uploads/2024/10/")
     assert not upload.file.name.endswith("处罚0927.xlsx")  # stored under a random name
     assert Record.objects.filter(upload=upload).count() == 2
-    assert set(Submission.objects.filter(upload=upload).values_list("source", flat=True)) == {Source.UPLOAD}
+    assert set(Submission.objects.filter(upload=upload).values_list("source", "outcome")) == {
+        (Source.UPLOAD, "rejected")
+    }
+    assert list(upload.batches.values_list("source", "rows", "compliant")) == [(Source.UPLOAD, 4, 2)]
     page = response.content.decode()
     assert "第3行" in page and "乳市监罚〔2024〕2号" in page and "统一社会信用代码：" in page
     assert "第5行" in page and "处罚决定日期：" in page and "“拘役”不在可选值中" in page
@@ -250,7 +253,7 @@ def test_duplicates_inside_a_file_and_across_files(upload_file, clerk_a, dept_a)
 def test_changed_row_is_a_correction(upload_file, clerk_a, dept_a, client_for):
     upload_file(clerk_a, xlsx_bytes([labels(), penalty_cells(dept_a, 1)]), "a.xlsx")
     response = upload_file(clerk_a, xlsx_bytes([labels(), penalty_cells(dept_a, 1, CF_NR="罚款6000元")]), "b.xlsx")
-    assert Submission.objects.filter(upload=last_upload(), outcome=Outcome.UPDATED).count() == 1
+    assert last_upload().batches.get().updated == 1
     assert re.search(r"更正更新</h2><p class=\"figure\">1<", response.content.decode())
 
 
