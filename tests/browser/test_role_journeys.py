@@ -34,7 +34,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
-from apps.portal.management.commands.seed_demo import DEMO_ENTERPRISE, DEMO_PASSWORD
+from apps.portal.demo_subjects import DEMO_ENTERPRISE
+from apps.portal.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
