@@ -67,6 +67,8 @@ class Subject(models.Model):
         max_length=12,
         choices=PublicBody.choices,
         blank=True,
+        default="",
+        db_default="",  # rows written by SQL (imports, benchmarks) that do not name the column are not public bodies
         help_text="政府机关或事业单位（考核“机构失信被执行情况”）；统一社会信用代码以 11、12 开头的自动视为机关、事业单位",
     )
     status = models.CharField(
