@@ -221,7 +221,8 @@ def generate(args):
                         subject_code, decision_number, decision_date, valid_to, severity, status, report_deadline,
                         deadline_calendar, reported_at, timely, is_publicised, publicity_start, publicity_min_end,
                         publicity_end, under_repair, repaired, under_objection, source, content_hash, created_at,
-                        updated_at, department_id, record_type_id, subject_id)
+                        updated_at, department_id, record_type_id, subject_id, severity_source, published_at,
+                        created_by_label)
                     SELECT 1,
                            CASE WHEN g.penalty THEN jsonb_build_object('CF_WSH', 'BP-' || g.i, 'CF_XDR_MC', s.name,
                                     'CF_WFXW', '未按规定公示年度报告', 'CF_CFLB', '罚款',
@@ -237,7 +238,8 @@ def generate(args):
                            CASE WHEN g.penalty THEN g.decided + 90 END,
                            CASE WHEN g.penalty THEN g.decided + 365 ELSE g.decided + 3650 END,
                            g.i %% 97 = 0, false, g.i %% 89 = 0, 'api', md5(g.i::text), now(), now(),
-                           %(dept)s, CASE WHEN g.penalty THEN %(penalty)s ELSE %(license)s END, s.id
+                           %(dept)s, CASE WHEN g.penalty THEN %(penalty)s ELSE %(license)s END, s.id,
+                           'stated', now(), 'bench'
                     FROM (
                         SELECT i, i %% 5 < 2 AS penalty, current_date - (i %% 1460)::int AS decided,
                                (i * 104729) %% %(n)s + 1 AS subject_id

@@ -8,12 +8,16 @@ query is written — the publicity rules stay in ``public_records()`` and
 ``public_entries()`` — and compiles it once, with sentinel values standing in for
 the parameters; each call then sends that SQL with the sentinels replaced.
 
-The statement is also prepared on the server (``PREPARE`` once per connection,
-then only the values are sent): PostgreSQL spent longer planning these lookups
-(~0.3 ms each) than running them (~0.05–0.15 ms). Django keeps server-side
-prepared statements off (``prepare_threshold=None``) because transaction-mode
-connection poolers lose them; the production layout (docker-compose.yml) connects
-to PostgreSQL directly. Behind such a pooler set ``DB_PREPARED_STATEMENTS=false``.
+The statement is also prepared on the server, by psycopg itself: settings.py turns on
+server-side binding and a prepare threshold through Django's documented ``OPTIONS``
+(``DB_PREPARED_STATEMENTS``), so the same SQL text run a few times on a connection is
+planned once there (PostgreSQL spent longer planning these lookups, ~0.3 ms each, than
+running them). Nothing here reaches into the connection or its cursors.
+
+What remains of Django's internals is the compiler (``get_compiler().as_sql()`` and the
+fields' converters), the same API ``QuerySet.explain`` and ``str(query)`` stand on;
+``tests/test_policy_cache_and_prepared.py`` replays queries through it and fails if a
+Django upgrade changes it.
 
 Only on PostgreSQL: there the compiled parameters are the Python values
 themselves (SQLite's backend turns dates into strings first), and the sentinel
@@ -24,41 +28,11 @@ simply evaluates the queryset.
 import datetime
 from collections.abc import Callable, Hashable
 
-import psycopg
-from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 # Values no real query carries: a day before the calendar reform and a negative id.
 SENTINELS = {datetime.date: datetime.date(1, 1, 2), int: -7_364_901}
-
-
-# psycopg prepares a statement when asked only if the connection's threshold is not None; this
-# large one never prepares anything unasked (Django's own cursors bind client-side and never do).
-_ONLY_WHEN_ASKED = 2**31
-
-
-class _PreparingCursor(psycopg.Cursor):
-    """A server-side-binding cursor whose statements are prepared at their first execution."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _cursor():
-    """A Django cursor (query logging, error wrapping, health check) over a preparing psycopg cursor.
-
-    The query reads no ``timestamptz`` column, so Django's per-cursor time-zone loader is not needed.
-    """
-    if not settings.DB_PREPARED_STATEMENTS:
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_PreparingCursor(raw))
 
 
 class PreparedQuery:
@@ -103,7 +77,7 @@ class PreparedQuery:
             compiled = self._compiled[key] = self._compile(key)
         sql, slots, converters, col_count = compiled
         params = [values[name] if is_param else name for is_param, name in slots]
-        with _cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = [row[:col_count] for row in cursor.fetchall()] if cursor.description else []
         if not converters:

@@ -1,6 +1,9 @@
 """The per-process policy cache (credit_portal/policy_cache.py) and compiled querysets (credit_portal/prepared.py)."""
 
 import datetime
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.cache import cache
@@ -130,9 +133,11 @@ def _prepared_on_server(fragment: str) -> int:
         return cursor.fetchone()[0]
 
 
-def test_the_statement_is_prepared_on_the_server_unless_switched_off(dept_a, settings):
+def test_a_repeated_statement_is_prepared_on_the_server_by_psycopg(dept_a):
+    """Django's documented OPTIONS (server-side binding, a prepare threshold) are what prepares it."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
+    assert connection.settings_dict["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
     marker = "prepared_marker_7f3"  # an alias no other statement of the test session carries
     query = PreparedQuery(
         lambda *, pk, on, key: (
@@ -143,10 +148,23 @@ def test_the_statement_is_prepared_on_the_server_unless_switched_off(dept_a, set
         pk=int,
         on=datetime.date,
     )
-    settings.DB_PREPARED_STATEMENTS = False
-    query.rows(pk=dept_a.pk, on=datetime.date(2000, 1, 1))
+    for _ in range(5):  # the threshold: run this often, the next run is prepared
+        assert query.rows(pk=dept_a.pk, on=datetime.date(2000, 1, 1)) == [(dept_a.pk, dept_a.name)]
     assert _prepared_on_server(marker) == 0
-    settings.DB_PREPARED_STATEMENTS = True
-    assert query.rows(pk=dept_a.pk, on=datetime.date(2000, 1, 1)) == [(dept_a.pk, dept_a.name)]
     assert query.rows(pk=dept_a.pk + 1, on=datetime.date(2000, 1, 1)) == []
     assert _prepared_on_server(marker) == 1
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler():
+    """DB_PREPARED_STATEMENTS=false (a transaction-mode pooler): Django's client-side binding, nothing prepared."""
+
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    env = {**os.environ, "DB_PREPARED_STATEMENTS": "false", "DJANGO_SETTINGS_MODULE": "credit_portal.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "{}"
