@@ -19,7 +19,6 @@ Record uploads read through ``table.py`` on top of this; the other apps' spreads
 import codecs
 import csv
 import io
-import itertools
 import logging
 import posixpath
 import re
@@ -41,12 +40,12 @@ from .guards import (
     open_part,
     too_many_elements,
 )
+from .shared_strings import SharedStrings
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".xlsx", ".csv")
 _CHUNK = 1 << 16
-_STRINGS_STEP = 8192
 
 # What a damaged package raises while it is read (the readers turn each into UploadError).
 DAMAGED = (zipfile.BadZipFile, ParseError, zlib.error, EOFError)
@@ -177,10 +176,12 @@ class XlsxSource:
         if not self.sheets:
             raise UploadError("工作簿中没有工作表。")
         # Shared strings are read as far as the rows read so far need (the header check of an upload
-        # needs only the first few), the rest when a row refers to them.
-        self._strings: list[str] = []
-        self._strings_left = None
+        # needs only the first few), the rest when a row refers to them; beyond a memory budget they
+        # spill to a temporary file (shared_strings.py).
         self._strings_path = self._shared_strings_path
+        self.strings = SharedStrings(
+            self._iter_shared_strings() if self._strings_path else None, self.limits.strings_memory_bytes
+        )
         self.sheet = self.sheets[0]
         self._prescanned: dict[str, tuple[int, dict]] = {}
 
@@ -239,19 +240,11 @@ class XlsxSource:
 
     def shared_string(self, index: int, row: int) -> str:
         """Shared string ``index``, reading the table on as far as it; a bad index is a damaged file."""
-        strings = self._strings
-        if index < 0:
-            raise IndexError(index)
-        if index >= len(strings) and self._strings_path:
-            if self._strings_left is None:
-                self._strings_left = self._iter_shared_strings()
-            # In steps of a few thousand: a row's new string is usually the next one, and resuming the
-            # parser for each would cost the import a noticeable share of its time.
-            strings.extend(itertools.islice(self._strings_left, max(index + 1 - len(strings), _STRINGS_STEP)))
-        try:
-            return strings[index]
-        except IndexError:
-            raise UploadError(f"第{row}行：工作簿的共享字符串表损坏，无法读取。") from None
+        return self.strings.get(index, row)
+
+    def close(self) -> None:
+        """Drop the spilled shared strings now rather than when the source is collected."""
+        self.strings.close()
 
     def _iter_shared_strings(self):
         limits = self.limits
@@ -259,6 +252,7 @@ class XlsxSource:
             parser = XMLPullParser(events=("start", "end"))
             root = ns = None
             opened = 0  # elements since the last string ended: its runs are held until it does
+            read = 0
             while chunk := handle.read(_CHUNK):
                 parser.feed(chunk)
                 for event, el in parser.read_events():
@@ -269,13 +263,14 @@ class XlsxSource:
                         continue
                     if el.tag == ns + "si":
                         text = _rich_text(el, ns)
+                        read += 1
                         if len(text) > limits.cell_chars:
-                            raise cell_too_long(f"共享字符串表第{len(self._strings) + 1}项", len(text), limits)
+                            raise cell_too_long(f"共享字符串表第{read}项", len(text), limits)
                         opened = 0
                         yield text
                         root.clear()
                 if opened > MAX_ELEMENTS_PER_ROW:
-                    raise too_many_elements(f"共享字符串表第{len(self._strings) + 1}项")
+                    raise too_many_elements(f"共享字符串表第{read + 1}项")
             parser.close()
 
     def select(self, sheet: _Sheet):
@@ -317,7 +312,8 @@ class XlsxSource:
 
     def rows(self, *, with_merges: bool = True) -> Iterator[RawRow]:
         merges = self.prescan()[1] if with_merges else {}
-        strings = self._strings  # grows as rows refer to later shared strings (shared_string)
+        shared = self.strings
+        strings = shared.head  # the first strings, in memory; the rest through shared.get (cache or disk)
         limits = self.limits
         cell_chars = limits.cell_chars
         column_cache: dict[str, int] = {}
@@ -379,9 +375,11 @@ class XlsxSource:
                                     raise cell_too_long(_cell_name(number, position), len(text), limits)
                                 if kind == "s":
                                     try:
-                                        value = strings[int(text)]
+                                        index = int(text)
+                                        # (A negative index would read the list from its end.)
+                                        value = strings[index] if index >= 0 else shared.get(index, number)
                                     except IndexError:
-                                        value = self.shared_string(int(text), number)
+                                        value = shared.get(index, number)
                                     except ValueError:
                                         raise UploadError(
                                             f"第{number}行：工作簿的共享字符串表损坏，无法读取。"
