@@ -13,7 +13,8 @@ Reading is streamed so memory stays flat however long the file is:
   decoding the whole file once, comma or tab separated.
 
 Record uploads read through ``table.py`` on top of this; the other apps' spreadsheet inputs
-(commitments import, batch credit check, grade import) take ``xlsx_rows``.
+(commitments import, batch credit check, grade import) take ``read_sheet``: the same guards, the same
+cell typing, .xlsx and .csv alike.
 """
 
 import codecs
@@ -62,17 +63,37 @@ def extension_of(name: str) -> str:
     return posixpath.splitext((name or "").lower())[1]
 
 
-def check_name_and_size(name: str, size: int | None) -> None:
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one spreadsheet input accepts beyond the zip-bomb limits (those are the same for all: guards.Limits).
+
+    ``max_bytes`` None: ``RECORD_UPLOAD_MAX_MB``. ``max_rows``: sheet rows read, None for any number.
+    """
+
+    formats: tuple[str, ...] = ALLOWED_EXTENSIONS
+    max_bytes: int | None = None
+    max_rows: int | None = None
+
+
+UPLOADS = SheetLimits()
+
+
+def _formats_shown(formats) -> str:
+    return "或 ".join({".xlsx": ".xlsx 工作簿", ".csv": ".csv 文件"}.get(f, f) for f in formats)
+
+
+def check_name_and_size(name: str, size: int | None, limits: SheetLimits = UPLOADS) -> None:
     """The checks that need no reading: extension, empty, over the size limit."""
     ext = extension_of(name)
     if ext in (".xls", ".et", ".wps", ".xlsm", ".xlsb", ".ods"):
-        raise UploadError(f"不支持“{ext}”格式：请在 Excel 或 WPS 中“另存为” .xlsx 工作簿（或 CSV）后再上传。")
-    if ext not in ALLOWED_EXTENSIONS:
+        other = "（或 CSV）" if ".csv" in limits.formats else ""
+        raise UploadError(f"不支持“{ext}”格式：请在 Excel 或 WPS 中“另存为” .xlsx 工作簿{other}后再上传。")
+    if ext not in limits.formats:
         shown = ext or "无扩展名"
-        raise UploadError(f"不支持的文件类型（{shown}）：请上传 .xlsx 工作簿或 .csv 文件。")
+        raise UploadError(f"不支持的文件类型（{shown}）：请上传 {_formats_shown(limits.formats)}。")
     if size is not None and size == 0:
         raise UploadError("文件是空的（0 字节），请选择填好数据的文件。")
-    limit = max_upload_bytes()
+    limit = limits.max_bytes or max_upload_bytes()
     if size is not None and size > limit:
         raise UploadError(
             f"文件大小 {size / 1024 / 1024:.1f} MB，超过上限 {limit // 1024 // 1024} MB。请拆分成多个文件分别上传。"
@@ -457,6 +478,9 @@ def csv_error_reason(exc: csv.Error) -> str:
     return next((reason for key, reason in _CSV_REASONS.items() if key in text), "请检查引号是否成对、分隔符是否一致")
 
 
+_DELIMITER_SAMPLE_LINES = 20
+
+
 class CsvSource:
     kind = "csv"
     sheet = None
@@ -502,10 +526,11 @@ class CsvSource:
         )
 
     def _delimiter(self) -> str:
-        first = ""
-        for row in self._lines(limit=1):
-            first = row
-        return "\t" if first.count("\t") > first.count(",") else ","
+        """Comma, tab (Excel's “Unicode text”) or semicolon (Excel in some locales), whichever the first
+        lines hold most of; a tie is a comma. Several lines, so a title line above the table does not decide."""
+        sample = "".join(self._lines(limit=_DELIMITER_SAMPLE_LINES))
+        counts = {delimiter: sample.count(delimiter) for delimiter in (",", "\t", ";")}
+        return max(counts, key=lambda d: (counts[d], d == ","))
 
     def _lines(self, limit=None):
         self.fileobj.seek(0)
@@ -521,6 +546,9 @@ class CsvSource:
     def prescan(self):
         return self.lines, {}
 
+    def close(self) -> None:
+        pass
+
     def rows(self, *, with_merges: bool = True) -> Iterator[RawRow]:
         reader = csv.reader(self._lines(), delimiter=self.delimiter)
         number = 0
@@ -532,10 +560,39 @@ class CsvSource:
             raise UploadError(f"第{number + 1}行附近 CSV 格式有误（{csv_error_reason(exc)}）。") from exc
 
 
-def xlsx_rows(fileobj) -> Iterator[RawRow]:
-    """The first visible sheet of an .xlsx, row by row (numbered as in the sheet) through the guarded
-    reader: the readers of other apps take this instead of openpyxl. Raises UploadError."""
+# --- the one entry point -------------------------------------------------------------
+
+
+def open_source(fileobj, name: str) -> "XlsxSource | CsvSource":
+    """``name``'s reader (by its extension; the content is checked against it). Raises UploadError."""
     try:
-        yield from XlsxSource(fileobj).rows(with_merges=False)
+        return XlsxSource(fileobj) if extension_of(name) == ".xlsx" else CsvSource(fileobj)
     except DAMAGED as exc:
         raise UploadError(DAMAGED_MESSAGE) from exc
+
+
+def read_sheet(fileobj, name: str, limits: SheetLimits = UPLOADS, *, size: int | None = None) -> Iterator[RawRow]:
+    """The rows of a .csv, or of the first visible sheet of an .xlsx: every spreadsheet input but the
+    record uploads (which pick among sheets by their header, ``table.py``) reads through this.
+
+    Checked before anything is returned: the name and ``size`` against ``limits``, the content against
+    the extension, the zip directory against the zip-bomb limits. Then rows stream, numbered as in the
+    file (an .xlsx skips rows it does not store; blank rows of a .csv come as empty lists); values as the
+    reader types them — None for empty, text as ``str``, numbers as ``int``/``float`` (an .xlsx date is
+    its serial day number), ``TRUE``/``FALSE``; a .csv gives text only. Raises UploadError
+    (``SpreadsheetRefused`` for a limit) — here or while iterating.
+    """
+    check_name_and_size(name, size, limits)
+    return _rows(open_source(fileobj, name), limits.max_rows)
+
+
+def _rows(source, max_rows: int | None) -> Iterator[RawRow]:
+    try:
+        for row in source.rows(with_merges=False):
+            if max_rows is not None and row.number > max_rows:
+                raise UploadError(f"文件超过 {max_rows:,} 行，请拆分后分批上传。")
+            yield row
+    except DAMAGED as exc:
+        raise UploadError(DAMAGED_MESSAGE) from exc
+    finally:
+        source.close()
