@@ -266,9 +266,12 @@ def main():
     n = args.speed_rows
     if not args.no_speed:
         print(f"\nspeed at {n:,} rows, median of {args.repeat} (each run a fresh process)")
+    times = {mode: [] for mode in modes}
+    for _rep in range(args.repeat if not args.no_speed else 0):
+        for mode in modes:  # interleaved, so a change in the machine's load falls on every reader alike
+            times[mode].append(run(url, mode, path_for(mode, n))["seconds"])
     for mode in modes if not args.no_speed else ():
-        times = [run(url, mode, path_for(mode, n))["seconds"] for _ in range(args.repeat)]
-        speed[mode] = statistics.median(times)
+        speed[mode] = statistics.median(times[mode])
         print(f"  {mode:<16}{speed[mode]:>7.2f} s  {n / speed[mode]:>10,.0f} rows/s", flush=True)
 
     rss = {}

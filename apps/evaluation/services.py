@@ -74,7 +74,7 @@ def _provincial_header(rows) -> int:
 
 
 def provincial_grades_import(*, file, original_name: str, user, today: datetime.date | None = None):
-    """Read the province's result (.xlsx: 统一社会信用代码, 信用等级, 评价日期, 有效期至); all problems at once."""
+    """Read the province's result (.xlsx or .csv: 统一社会信用代码, 信用等级, 评价日期, 有效期至); all problems at once."""
     today = today or timezone.localdate()
     model = ScoringModel.objects.in_force(on=today)
     codes = {g["code"] for g in model.grades} if model else set()
