@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -35,8 +36,8 @@ from .guards import UploadError
 # Strings parsed at a time when a row refers past what is read: resuming the XML parser for each one
 # would cost the import a noticeable share of its time.
 STEP = 8192
-# What a cached string costs beyond its own object: the dict entry and its int key.
-_CACHE_ENTRY = 100
+# What a cached string costs beyond its own object: the OrderedDict entry, its link and its int key.
+_CACHE_ENTRY = 150
 _LIST_SLOT = 8
 
 
@@ -48,7 +49,9 @@ class SharedStrings:
         self._head_budget = budget_bytes // 2
         self._head_bytes = 0
         self._head_full = False
-        self._cache: dict[int, str] = {}
+        # OrderedDict, not dict: dropping the oldest from a plain dict leaves holes that ``next(iter())``
+        # scans past, quadratic over a large file; popitem(last=False) is O(1).
+        self._cache: OrderedDict[int, str] = OrderedDict()
         self._cache_budget = budget_bytes - self._head_budget
         self._cache_bytes = 0
         self.count = 0  # strings read from the table so far
@@ -135,9 +138,9 @@ class SharedStrings:
         cache[index] = text
         self._cache_bytes += cost
         while self._cache_bytes > self._cache_budget:
-            # Oldest first: dicts keep insertion order, and a string read again from disk is inserted anew.
-            oldest = next(iter(cache))
-            self._cache_bytes -= sys.getsizeof(cache.pop(oldest)) + _CACHE_ENTRY
+            # Oldest first (a string read again from disk is inserted anew).
+            _index, dropped = cache.popitem(last=False)
+            self._cache_bytes -= sys.getsizeof(dropped) + _CACHE_ENTRY
 
     def _from_disk(self, index: int) -> str:
         self.disk_reads += 1
