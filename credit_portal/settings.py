@@ -333,8 +333,12 @@ UPLOAD_MAX_WARNED_ROWS = env_int("UPLOAD_MAX_WARNED_ROWS", 1000, minimum=1)
 SPREADSHEET_MAX_MEMBERS = env_int("SPREADSHEET_MAX_MEMBERS", 1000, minimum=10)
 # Inflated size of any one part; worksheets are read row by row, so this bounds time, not memory.
 SPREADSHEET_MAX_MEMBER_MB = env_int("SPREADSHEET_MAX_MEMBER_MB", 500, minimum=1)
-# The shared-strings table is held whole by every xlsx reader (~2.5x its XML in memory).
+# Inflated size of the shared-strings table (every distinct text of the workbook); bounds its parse time
+# and its spill file, not memory: see the next one.
 SPREADSHEET_MAX_SHARED_STRINGS_MB = env_int("SPREADSHEET_MAX_SHARED_STRINGS_MB", 200, minimum=1)
+# Memory the reader may give the shared-strings table; beyond it the strings spill to a temporary file
+# (apps/records/intake/shared_strings.py), so an .xlsx reader's memory is the same for any file size.
+SPREADSHEET_SHARED_STRINGS_MEMORY_MB = env_int("SPREADSHEET_SHARED_STRINGS_MEMORY_MB", 32, minimum=1)
 # Inflated/compressed size of a part over 1 MB.
 SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 100, minimum=2)
 # Characters in one cell (Excel's own limit is 32,767).

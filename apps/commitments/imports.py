@@ -1,7 +1,7 @@
 """Bulk commitment import from a spreadsheet: the template, and reading an uploaded .xlsx / .csv into rows.
 
-Reading reuses the records intake readers (``XlsxSource`` with its zip-bomb guards / ``CsvSource``: content
-checked, not the extension; streamed). The rows go to ``commitments_import``, which
+Reading is the platform's one spreadsheet reader (``read_sheet``: .xlsx with its zip-bomb guards or .csv,
+content checked against the extension, streamed). The rows go to ``commitments_import``, which
 checks every row and writes nothing unless all are good.
 """
 
@@ -13,14 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from apps.catalog.normalise import clean_text, header_key
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import (
-    DAMAGED,
-    DAMAGED_MESSAGE,
-    CsvSource,
-    XlsxSource,
-    check_name_and_size,
-    extension_of,
-)
+from apps.records.intake.reader import UPLOADS, read_sheet
 from apps.records.intake.table import HEADER_SCAN_ROWS
 
 from .choices import CommitmentType
@@ -59,49 +52,44 @@ def template_workbook() -> bytes:
 
 def read_rows(fileobj, name: str, size: int | None) -> list[dict]:
     """The data rows keyed by header (plus ``_row``, the sheet row number). Raises UploadError."""
-    check_name_and_size(name, size)
-    try:
-        source = XlsxSource(fileobj) if extension_of(name) == ".xlsx" else CsvSource(fileobj)
-        raw = source.rows(with_merges=False)
-        header = None
-        for row in raw:
-            texts = [clean_text(v) for v in row.values]
-            if any(texts):
-                header = (row.number, texts)
-                break
-            if row.number >= HEADER_SCAN_ROWS:
-                break
-        if header is None:
-            raise UploadError("文件中没有内容：请下载导入模板，按模板表头填写后上传。")
-        number, texts = header
-        wanted = {header_key(h): h for h in HEADERS}
-        mapping, unknown = {}, []
-        for position, text in enumerate(texts):
-            if not text:
-                continue
-            label = wanted.get(header_key(text))
-            if label:
-                mapping[position] = label
-            elif header_key(text) not in IGNORED:
-                unknown.append(text)
-        missing = [h for h in HEADERS if h not in mapping.values()]
-        if missing:
-            messages = [f"缺少必填列：{'、'.join(missing)}（第{number}行为表头；请下载导入模板对照）"]
-            if unknown:
-                messages.append(f"无法识别的列：{'、'.join(unknown)}")
-            raise UploadError(*messages)
-        rows = []
-        for row in raw:
-            values = row.values
-            data = {label: values[p] for p, label in mapping.items() if p < len(values) and values[p] is not None}
-            if not any(clean_text(v) for v in data.values()):
-                continue
-            if row.problems:
-                data["_problems"] = [m for p, m in row.problems.items() if p in mapping]
-            data[ROW_NUMBER] = row.number
-            rows.append(data)
-    except DAMAGED as exc:
-        raise UploadError(DAMAGED_MESSAGE) from exc
+    raw = read_sheet(fileobj, name, UPLOADS, size=size)
+    header = None
+    for row in raw:
+        texts = [clean_text(v) for v in row.values]
+        if any(texts):
+            header = (row.number, texts)
+            break
+        if row.number >= HEADER_SCAN_ROWS:
+            break
+    if header is None:
+        raise UploadError("文件中没有内容：请下载导入模板，按模板表头填写后上传。")
+    number, texts = header
+    wanted = {header_key(h): h for h in HEADERS}
+    mapping, unknown = {}, []
+    for position, text in enumerate(texts):
+        if not text:
+            continue
+        label = wanted.get(header_key(text))
+        if label:
+            mapping[position] = label
+        elif header_key(text) not in IGNORED:
+            unknown.append(text)
+    missing = [h for h in HEADERS if h not in mapping.values()]
+    if missing:
+        messages = [f"缺少必填列：{'、'.join(missing)}（第{number}行为表头；请下载导入模板对照）"]
+        if unknown:
+            messages.append(f"无法识别的列：{'、'.join(unknown)}")
+        raise UploadError(*messages)
+    rows = []
+    for row in raw:
+        values = row.values
+        data = {label: values[p] for p, label in mapping.items() if p < len(values) and values[p] is not None}
+        if not any(clean_text(v) for v in data.values()):
+            continue
+        if row.problems:
+            data["_problems"] = [m for p, m in row.problems.items() if p in mapping]
+        data[ROW_NUMBER] = row.number
+        rows.append(data)
     if not rows:
         raise UploadError(f"文件只有表头（第{number}行），没有数据行。")
     return rows

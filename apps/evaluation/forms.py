@@ -9,7 +9,7 @@ from .models import InspectionTask, SupervisionField
 
 class ProvincialImportForm(forms.Form):
     file = forms.FileField(
-        label="省级评价结果（.xlsx）", help_text="表头：统一社会信用代码、信用等级、评价日期、有效期至"
+        label="省级评价结果（.xlsx 或 .csv）", help_text="表头：统一社会信用代码、信用等级、评价日期、有效期至"
     )
 
 

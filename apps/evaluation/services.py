@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.catalog.normalise import parse_date
+from apps.catalog.normalise import header_key, parse_date
 from apps.records.intake.guards import SpreadsheetRefused, UploadError
-from apps.records.intake.reader import xlsx_rows
+from apps.records.intake.reader import UPLOADS, check_name_and_size, extension_of, read_sheet
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 
@@ -59,26 +59,51 @@ def _as_date(value):
     return datetime.date.fromisoformat(str(value).strip()[:10])
 
 
+# The header is looked for in the first rows, as in every other spreadsheet input (a title above it is common).
+HEADER_SCAN_ROWS = 10
+
+
+def _provincial_header(rows) -> int:
+    """Position in ``rows`` of the header: the first of the first rows naming 统一社会信用代码 (else the first row)."""
+    wanted = header_key("统一社会信用代码")
+    for at, (number, values) in enumerate(rows):
+        if number > HEADER_SCAN_ROWS:
+            break
+        if any(header_key(v) == wanted for v in values if isinstance(v, str)):
+            return at
+    return 0
+
+
 def provincial_grades_import(*, file, original_name: str, user, today: datetime.date | None = None):
-    """Read the province's result (.xlsx: 统一社会信用代码, 信用等级, 评价日期, 有效期至); all problems at once."""
+    """Read the province's result (.xlsx or .csv: 统一社会信用代码, 信用等级, 评价日期, 有效期至); all problems at once."""
     today = today or timezone.localdate()
     model = ScoringModel.objects.in_force(on=today)
     codes = {g["code"] for g in model.grades} if model else set()
     labels = {g["label"]: g["code"] for g in model.grades} if model else {}
+    size = getattr(file, "size", None)
     try:
-        # The platform's guarded reader (zip-bomb limits), read whole here: the import is all or nothing.
-        rows = [(row.number, row.values) for row in xlsx_rows(file)]
+        check_name_and_size(original_name, size, UPLOADS)  # .xlsx or .csv, within the upload size limit
+    except UploadError as exc:
+        raise ValidationError(exc.messages) from exc
+    try:
+        # The platform's one guarded reader (zip-bomb limits), read whole here: the import is all or nothing.
+        rows = [(row.number, row.values) for row in read_sheet(file, original_name, UPLOADS, size=size)]
     except SpreadsheetRefused as exc:
         raise ValidationError(exc.messages) from exc
-    except UploadError as exc:  # anything else unreadable is the same answer to the user
-        raise ValidationError("文件不是有效的 .xlsx 工作簿。") from exc
-    header = [str(h or "").strip() for h in (rows[0][1] if rows else [])]
+    except UploadError as exc:
+        if extension_of(original_name) == ".xlsx":  # anything else unreadable is the same answer to the user
+            raise ValidationError("文件不是有效的 .xlsx 工作簿。") from exc
+        raise ValidationError(exc.messages) from exc
+    header_at = _provincial_header(rows)
+    header = [str(h or "").strip() for h in (rows[header_at][1] if rows else [])]
+    by_key = {header_key(h): h for h in PROVINCIAL_HEADERS}
+    header = [by_key.get(header_key(h), h) for h in header]
     missing = [h for h in PROVINCIAL_HEADERS if h not in header and h != "有效期至"]
     if missing:
         raise ValidationError(f"表头缺少：{'、'.join(missing)}。")
     index = {PROVINCIAL_HEADERS[h]: i for i, h in enumerate(header) if h in PROVINCIAL_HEADERS}
     parsed, problems = [], []
-    for number, row in rows[1:]:
+    for number, row in rows[header_at + 1 :]:
         if not any(v not in (None, "") for v in row):
             continue
 

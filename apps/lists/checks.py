@@ -23,7 +23,6 @@ one query per chunk, the measures once, and logs every row with one
 ``bulk_create``.
 """
 
-import csv
 import datetime
 import io
 import json
@@ -45,7 +44,7 @@ from apps.accounts.permissions import CENTER_ROLES, has_role
 from apps.evaluation.selectors import grade_summaries
 from apps.records.export import XLSX_CONTENT_TYPE, neutralise
 from apps.records.intake.guards import SpreadsheetRefused, UploadError
-from apps.records.intake.reader import xlsx_rows
+from apps.records.intake.reader import SheetLimits, read_sheet
 from apps.records.selectors import public_records
 from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number, normalise_code
@@ -847,23 +846,8 @@ def _rows_to_queries(rows: Iterable[tuple[int, list]]) -> list[BatchQuery]:
     return queries
 
 
-def _csv_rows(data: bytes):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ValidationError("无法识别 CSV 文件的编码，请另存为 UTF-8 编码后上传。", code="encoding")
-    if "\x00" in text:
-        raise ValidationError("文件内容不是文本格式的 CSV，请上传 .xlsx 或 .csv 文件。", code="not_csv")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
-    except csv.Error:
-        dialect = csv.excel
-    return csv.reader(io.StringIO(text), dialect)
+# The batch's own file size; its row limit is on the queries read (_rows_to_queries), with its own message.
+BATCH_SHEET = SheetLimits(formats=(".xlsx", ".csv"), max_bytes=BATCH_MAX_BYTES)
 
 
 def batch_queries_read(uploaded) -> list[BatchQuery]:
@@ -884,16 +868,18 @@ def batch_queries_read(uploaded) -> list[BatchQuery]:
         raise ValidationError(f"文件超过 {BATCH_MAX_BYTES // 1024 // 1024} MB 上限，请拆分后上传。", code="too_large")
     if not data:
         raise ValidationError("上传的文件是空的。", code="empty")
-    if name.endswith(".csv"):
-        return _rows_to_queries(enumerate(_csv_rows(data), start=1))
-    if not data.startswith(b"PK\x03\x04"):
+    is_csv = name.endswith(".csv")
+    if not is_csv and not data.startswith(b"PK\x03\x04"):
         raise ValidationError("文件不是有效的 .xlsx 工作簿（可能是改了扩展名的其他文件），请重新导出后上传。")
-    # The platform's guarded reader (zip-bomb limits, streamed), not openpyxl.
+    # The platform's one guarded reader (zip-bomb limits, encodings and delimiters of a CSV), not openpyxl.
     try:
-        return _rows_to_queries((row.number, row.values) for row in xlsx_rows(io.BytesIO(data)))
+        rows = read_sheet(io.BytesIO(data), name, BATCH_SHEET, size=len(data))
+        return _rows_to_queries((row.number, row.values) for row in rows)
     except SpreadsheetRefused as exc:
         raise ValidationError(exc.messages, code="refused") from exc
     except UploadError as exc:
+        if is_csv:  # the reader's own words: the encoding, a stray quote on row N, binary content
+            raise ValidationError(exc.messages, code="unreadable") from exc
         raise ValidationError(
             "无法读取该 .xlsx 文件（文件已损坏或不是 Excel 工作簿），请重新导出后上传。", code="unreadable"
         ) from exc

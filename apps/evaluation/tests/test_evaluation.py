@@ -155,6 +155,23 @@ def test_provincial_import_refuses_the_same_subject_twice(graded_world, center):
     assert not ProvincialGrade.objects.exists()
 
 
+def test_provincial_import_reads_a_csv_with_a_title_above_the_header(graded_world, center):
+    _, fined, _ = graded_world
+    text = f"山东省公共信用综合评价结果（2024年）\r\n统一社会信用代码*,信用等级,评价日期,有效期至\r\n{fined.uscc},B,2024-01-01,\r\n"
+    batch = provincial_grades_import(file=io.BytesIO(text.encode("gb18030")), original_name="省级.csv", user=center)
+    assert batch.rows == 1
+    assert ProvincialGrade.objects.get(subject=fined).grade == "B"
+
+
+def test_provincial_import_refuses_other_files_in_chinese(center):
+    with pytest.raises(ValidationError) as exc:
+        provincial_grades_import(file=io.BytesIO(b"%PDF"), original_name="省级.pdf", user=center)
+    assert exc.value.messages == ["不支持的文件类型（.pdf）：请上传 .xlsx 工作簿或 .csv 文件。"]
+    with pytest.raises(ValidationError) as exc:
+        provincial_grades_import(file=io.BytesIO(b"PK\x03\x04broken"), original_name="省级.xlsx", user=center)
+    assert exc.value.messages == ["文件不是有效的 .xlsx 工作簿。"]
+
+
 def test_credit_check_carries_the_grade(graded_world, clerk_a):
     _, fined, _ = graded_world
     evaluate_all()

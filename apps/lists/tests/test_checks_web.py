@@ -186,6 +186,25 @@ def test_batch_csv_in_gbk_with_a_name_column(listed, client_for, clerk_a):
     assert rows[2]["说明"].startswith("未找到名称为")  # the message quotes the input, not at the cell start
 
 
+@pytest.mark.parametrize(
+    ("template", "encoding"),
+    [
+        ("代码\t名称\r\n{code}\t\r\n", "utf-16"),  # Excel's “Unicode text” (UTF-16, tabs)
+        ("代码;名称\r\n{code};x\r\n", "utf-8"),  # semicolons
+    ],
+)
+def test_batch_csv_is_read_by_the_platform_reader(listed, client_for, clerk_a, template, encoding):
+    upload = SimpleUploadedFile("名单.csv", template.format(code=company_code(1)).encode(encoding))
+    rows = result_rows(client_for(clerk_a).post(BATCH, {"file": upload, "matter": "bidding"}))
+    assert [r["核查结果"] for r in rows] == ["找到"]
+
+
+def test_a_damaged_batch_csv_is_explained(client_for, clerk_a):
+    upload = SimpleUploadedFile("名单.csv", ("代码\r\n" + "x" * 200_000 + "\r\n").encode())  # over the field limit
+    response = client_for(clerk_a).post(BATCH, {"file": upload, "matter": "bidding"})
+    assert response.status_code == 400 and "CSV 格式有误（某个单元格内容过长）" in response.content.decode()
+
+
 def test_batch_header_is_tolerant(listed, client_for, clerk_a):
     upload = xlsx_upload([["批量核查名单"], [], [" 代码 * "], [company_code(1)]])
     rows = result_rows(client_for(clerk_a).post(BATCH, {"file": upload, "matter": "bidding"}))

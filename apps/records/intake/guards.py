@@ -3,7 +3,8 @@
 An .xlsx is a zip of XML parts. A hostile one is small on disk and huge inflated (a 1 MB file whose
 ``workbook.xml`` inflates to 1 GB; one cell of 1 GB; a 1.5 GB shared-strings table in 3.3 MB). Every
 reader of spreadsheets (record uploads, the commitments import, batch credit checks, the provincial
-grade import) reads through ``XlsxSource`` in ``reader.py``, which uses the three guards here:
+grade import) reads through ``XlsxSource`` in ``reader.py`` (``read_sheet`` / ``open_table``), which uses
+the three guards here:
 
 * ``check_member_count`` and ``check_package`` — the zip's directories only, nothing inflated: the
   member count from the end record (before ``zipfile`` builds an object per member), then each
@@ -62,9 +63,11 @@ REBUILD = "请在 Excel 或 WPS 中打开后“另存为” .xlsx 再上传；�
 class Limits:
     members: int
     member_bytes: int  # any one part, inflated (worksheets are read row by row)
-    shared_strings_bytes: int  # the shared-strings table, which every reader holds whole
+    shared_strings_bytes: int  # the shared-strings table inflated (bounds its parse time and spill file)
     ratio: int
     cell_chars: int
+    # Memory the shared-strings table may hold; the rest spills to a temporary file (shared_strings.py).
+    strings_memory_bytes: int = 32 * _MB
 
     @classmethod
     def current(cls) -> "Limits":
@@ -74,6 +77,8 @@ class Limits:
             shared_strings_bytes=settings.SPREADSHEET_MAX_SHARED_STRINGS_MB * _MB,
             ratio=settings.SPREADSHEET_MAX_RATIO,
             cell_chars=settings.SPREADSHEET_MAX_CELL_CHARS,
+            # int(): a test may set a fraction of a MB to make a small table spill.
+            strings_memory_bytes=int(settings.SPREADSHEET_SHARED_STRINGS_MEMORY_MB * _MB),
         )
 
     @property

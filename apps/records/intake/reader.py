@@ -14,13 +14,13 @@ Reading is streamed so memory stays flat however long the file is:
   incrementally as it is read, comma or tab separated.
 
 Record uploads read through ``table.py`` on top of this; the other apps' spreadsheet inputs
-(commitments import, batch credit check, grade import) take ``xlsx_rows``.
+(commitments import, batch credit check, grade import) take ``read_sheet``: the same guards, the same
+cell typing, .xlsx and .csv alike.
 """
 
 import codecs
 import csv
 import io
-import itertools
 import logging
 import posixpath
 import re
@@ -42,6 +42,7 @@ from .guards import (
     open_part,
     too_many_elements,
 )
+from .shared_strings import SharedStrings
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,6 @@ _CHUNK = 1 << 16
 # How much of a CSV decides its encoding (from its first non-ASCII byte on): one incremental decode of
 # a window, not of the whole file.
 CSV_DETECT_BYTES = 1 << 20
-_STRINGS_STEP = 8192
 
 # What a damaged package raises while it is read (the readers turn each into UploadError).
 DAMAGED = (zipfile.BadZipFile, ParseError, zlib.error, EOFError)
@@ -67,17 +67,37 @@ def extension_of(name: str) -> str:
     return posixpath.splitext((name or "").lower())[1]
 
 
-def check_name_and_size(name: str, size: int | None) -> None:
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one spreadsheet input accepts beyond the zip-bomb limits (those are the same for all: guards.Limits).
+
+    ``max_bytes`` None: ``RECORD_UPLOAD_MAX_MB``. ``max_rows``: sheet rows read, None for any number.
+    """
+
+    formats: tuple[str, ...] = ALLOWED_EXTENSIONS
+    max_bytes: int | None = None
+    max_rows: int | None = None
+
+
+UPLOADS = SheetLimits()
+
+
+def _formats_shown(formats) -> str:
+    return "或 ".join({".xlsx": ".xlsx 工作簿", ".csv": ".csv 文件"}.get(f, f) for f in formats)
+
+
+def check_name_and_size(name: str, size: int | None, limits: SheetLimits = UPLOADS) -> None:
     """The checks that need no reading: extension, empty, over the size limit."""
     ext = extension_of(name)
     if ext in (".xls", ".et", ".wps", ".xlsm", ".xlsb", ".ods"):
-        raise UploadError(f"不支持“{ext}”格式：请在 Excel 或 WPS 中“另存为” .xlsx 工作簿（或 CSV）后再上传。")
-    if ext not in ALLOWED_EXTENSIONS:
+        other = "（或 CSV）" if ".csv" in limits.formats else ""
+        raise UploadError(f"不支持“{ext}”格式：请在 Excel 或 WPS 中“另存为” .xlsx 工作簿{other}后再上传。")
+    if ext not in limits.formats:
         shown = ext or "无扩展名"
-        raise UploadError(f"不支持的文件类型（{shown}）：请上传 .xlsx 工作簿或 .csv 文件。")
+        raise UploadError(f"不支持的文件类型（{shown}）：请上传 {_formats_shown(limits.formats)}。")
     if size is not None and size == 0:
         raise UploadError("文件是空的（0 字节），请选择填好数据的文件。")
-    limit = max_upload_bytes()
+    limit = limits.max_bytes or max_upload_bytes()
     if size is not None and size > limit:
         raise UploadError(
             f"文件大小 {size / 1024 / 1024:.1f} MB，超过上限 {limit // 1024 // 1024} MB。请拆分成多个文件分别上传。"
@@ -181,10 +201,12 @@ class XlsxSource:
         if not self.sheets:
             raise UploadError("工作簿中没有工作表。")
         # Shared strings are read as far as the rows read so far need (the header check of an upload
-        # needs only the first few), the rest when a row refers to them.
-        self._strings: list[str] = []
-        self._strings_left = None
+        # needs only the first few), the rest when a row refers to them; beyond a memory budget they
+        # spill to a temporary file (shared_strings.py).
         self._strings_path = self._shared_strings_path
+        self.strings = SharedStrings(
+            self._iter_shared_strings() if self._strings_path else None, self.limits.strings_memory_bytes
+        )
         self.sheet = self.sheets[0]
         self._prescanned: dict[str, tuple[int, dict]] = {}
 
@@ -243,19 +265,11 @@ class XlsxSource:
 
     def shared_string(self, index: int, row: int) -> str:
         """Shared string ``index``, reading the table on as far as it; a bad index is a damaged file."""
-        strings = self._strings
-        if index < 0:
-            raise IndexError(index)
-        if index >= len(strings) and self._strings_path:
-            if self._strings_left is None:
-                self._strings_left = self._iter_shared_strings()
-            # In steps of a few thousand: a row's new string is usually the next one, and resuming the
-            # parser for each would cost the import a noticeable share of its time.
-            strings.extend(itertools.islice(self._strings_left, max(index + 1 - len(strings), _STRINGS_STEP)))
-        try:
-            return strings[index]
-        except IndexError:
-            raise UploadError(f"第{row}行：工作簿的共享字符串表损坏，无法读取。") from None
+        return self.strings.get(index, row)
+
+    def close(self) -> None:
+        """Drop the spilled shared strings now rather than when the source is collected."""
+        self.strings.close()
 
     def _iter_shared_strings(self):
         limits = self.limits
@@ -263,6 +277,7 @@ class XlsxSource:
             parser = XMLPullParser(events=("start", "end"))
             root = ns = None
             opened = 0  # elements since the last string ended: its runs are held until it does
+            read = 0
             while chunk := handle.read(_CHUNK):
                 parser.feed(chunk)
                 for event, el in parser.read_events():
@@ -273,13 +288,14 @@ class XlsxSource:
                         continue
                     if el.tag == ns + "si":
                         text = _rich_text(el, ns)
+                        read += 1
                         if len(text) > limits.cell_chars:
-                            raise cell_too_long(f"共享字符串表第{len(self._strings) + 1}项", len(text), limits)
+                            raise cell_too_long(f"共享字符串表第{read}项", len(text), limits)
                         opened = 0
                         yield text
                         root.clear()
                 if opened > MAX_ELEMENTS_PER_ROW:
-                    raise too_many_elements(f"共享字符串表第{len(self._strings) + 1}项")
+                    raise too_many_elements(f"共享字符串表第{read + 1}项")
             parser.close()
 
     def select(self, sheet: _Sheet):
@@ -321,7 +337,8 @@ class XlsxSource:
 
     def rows(self, *, with_merges: bool = True) -> Iterator[RawRow]:
         merges = self.prescan()[1] if with_merges else {}
-        strings = self._strings  # grows as rows refer to later shared strings (shared_string)
+        shared = self.strings
+        strings = shared.head  # the first strings, in memory; the rest through shared.get (cache or disk)
         limits = self.limits
         cell_chars = limits.cell_chars
         column_cache: dict[str, int] = {}
@@ -383,9 +400,11 @@ class XlsxSource:
                                     raise cell_too_long(_cell_name(number, position), len(text), limits)
                                 if kind == "s":
                                     try:
-                                        value = strings[int(text)]
+                                        index = int(text)
+                                        # (A negative index would read the list from its end.)
+                                        value = strings[index] if index >= 0 else shared.get(index, number)
                                     except IndexError:
-                                        value = self.shared_string(int(text), number)
+                                        value = shared.get(index, number)
                                     except ValueError:
                                         raise UploadError(
                                             f"第{number}行：工作簿的共享字符串表损坏，无法读取。"
@@ -467,6 +486,7 @@ def csv_error_reason(exc: csv.Error) -> str:
 _UNDECODABLE = "\U0010fffe"
 _MARK_UNDECODABLE = "credit-intake-mark-undecodable"
 codecs.register_error(_MARK_UNDECODABLE, lambda exc: (_UNDECODABLE, exc.end))
+_DELIMITER_SAMPLE_LINES = 20
 
 
 class CsvSource:
@@ -556,10 +576,11 @@ class CsvSource:
         return lines + (1 if last and not last.endswith(b"\n") else 0)
 
     def _delimiter(self) -> str:
-        first = ""
-        for row in self._lines(limit=1):
-            first = row
-        return "\t" if first.count("\t") > first.count(",") else ","
+        """Comma, tab (Excel's “Unicode text”) or semicolon (Excel in some locales), whichever the first
+        lines hold most of; a tie is a comma. Several lines, so a title line above the table does not decide."""
+        sample = "".join(self._lines(limit=_DELIMITER_SAMPLE_LINES))
+        counts = {delimiter: sample.count(delimiter) for delimiter in (",", "\t", ";")}
+        return max(counts, key=lambda d: (counts[d], d == ","))
 
     def _lines(self, limit=None):
         self.fileobj.seek(0)
@@ -586,6 +607,9 @@ class CsvSource:
             self._line_count = self._count_lines()
         return self._line_count, {}
 
+    def close(self) -> None:
+        pass
+
     def rows(self, *, with_merges: bool = True) -> Iterator[RawRow]:
         reader = csv.reader(self._lines(), delimiter=self.delimiter)
         number = 0
@@ -597,10 +621,39 @@ class CsvSource:
             raise UploadError(f"第{number + 1}行附近 CSV 格式有误（{csv_error_reason(exc)}）。") from exc
 
 
-def xlsx_rows(fileobj) -> Iterator[RawRow]:
-    """The first visible sheet of an .xlsx, row by row (numbered as in the sheet) through the guarded
-    reader: the readers of other apps take this instead of openpyxl. Raises UploadError."""
+# --- the one entry point -------------------------------------------------------------
+
+
+def open_source(fileobj, name: str) -> "XlsxSource | CsvSource":
+    """``name``'s reader (by its extension; the content is checked against it). Raises UploadError."""
     try:
-        yield from XlsxSource(fileobj).rows(with_merges=False)
+        return XlsxSource(fileobj) if extension_of(name) == ".xlsx" else CsvSource(fileobj)
     except DAMAGED as exc:
         raise UploadError(DAMAGED_MESSAGE) from exc
+
+
+def read_sheet(fileobj, name: str, limits: SheetLimits = UPLOADS, *, size: int | None = None) -> Iterator[RawRow]:
+    """The rows of a .csv, or of the first visible sheet of an .xlsx: every spreadsheet input but the
+    record uploads (which pick among sheets by their header, ``table.py``) reads through this.
+
+    Checked before anything is returned: the name and ``size`` against ``limits``, the content against
+    the extension, the zip directory against the zip-bomb limits. Then rows stream, numbered as in the
+    file (an .xlsx skips rows it does not store; blank rows of a .csv come as empty lists); values as the
+    reader types them — None for empty, text as ``str``, numbers as ``int``/``float`` (an .xlsx date is
+    its serial day number), ``TRUE``/``FALSE``; a .csv gives text only. Raises UploadError
+    (``SpreadsheetRefused`` for a limit) — here or while iterating.
+    """
+    check_name_and_size(name, size, limits)
+    return _rows(open_source(fileobj, name), limits.max_rows)
+
+
+def _rows(source, max_rows: int | None) -> Iterator[RawRow]:
+    try:
+        for row in source.rows(with_merges=False):
+            if max_rows is not None and row.number > max_rows:
+                raise UploadError(f"文件超过 {max_rows:,} 行，请拆分后分批上传。")
+            yield row
+    except DAMAGED as exc:
+        raise UploadError(DAMAGED_MESSAGE) from exc
+    finally:
+        source.close()

@@ -16,7 +16,7 @@ from apps.catalog.spec import TypeSpec
 from .guards import (
     UploadError,
 )
-from .reader import DAMAGED, DAMAGED_MESSAGE, CsvSource, RawRow, XlsxSource, blank, check_name_and_size, extension_of
+from .reader import DAMAGED, DAMAGED_MESSAGE, RawRow, blank, check_name_and_size, open_source
 
 HEADER_SCAN_ROWS = 10
 # Helper columns people add (or that our own result file adds): ignored without a word.
@@ -229,8 +229,8 @@ class Table:
 def open_table(fileobj, name: str, spec: TypeSpec) -> Table:
     """Open an uploaded file (a binary, seekable file object) as ``spec``'s table. Raises UploadError."""
     check_name_and_size(name, None)
+    source = open_source(fileobj, name)
     try:
-        source = XlsxSource(fileobj) if extension_of(name) == ".xlsx" else CsvSource(fileobj)
         return Table(source, spec)
     except DAMAGED as exc:
         raise UploadError(DAMAGED_MESSAGE) from exc
