@@ -369,7 +369,8 @@ def measure_api(args, queries, matters):
 def measure_batch(args, rng, n, persons):
     from openpyxl import Workbook
 
-    from apps.lists.checks import batch_queries_read, batch_result_xlsx, credit_check_batch
+    from apps.lists.check_files import batch_queries_read, batch_result_xlsx
+    from apps.lists.checks import credit_check_batch
     from apps.lists.models import Matter
 
     queries = pick_queries(args.batch, rng, n, persons)

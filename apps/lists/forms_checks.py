@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .checks import BATCH_MAX_BYTES, BATCH_MAX_ROWS, batch_queries_read
+from .check_files import batch_max_bytes, batch_max_rows, batch_queries_read
 from .models import Matter
 
 
@@ -42,7 +42,7 @@ class BatchCheckForm(forms.Form):
         label="核查名单文件",
         help_text=(
             f"Excel（.xlsx）或 CSV 文件，首行为表头，含“统一社会信用代码”（或“代码”）列或“名称”列；"
-            f"最多 {BATCH_MAX_ROWS:,} 行、{BATCH_MAX_BYTES // 1024 // 1024} MB。"
+            f"最多 {batch_max_rows():,} 行、{batch_max_bytes() // 1024 // 1024} MB。"
         ),
         error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的。"},
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),

@@ -11,10 +11,10 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, StaffRequiredMixin, has_role
+from apps.records.export import XLSX_CONTENT_TYPE
 
+from .check_files import batch_result_xlsx
 from .checks import (
-    XLSX_CONTENT_TYPE,
-    batch_result_xlsx,
     check_feedback_record,
     credit_check_batch,
     credit_check_run,

@@ -35,12 +35,11 @@ from apps.subjects.choices import LEGACY_CODE_FIELDS, OperatingStatus, SubjectKi
 from apps.subjects.codes import normalise_code, region_name
 from apps.subjects.masking import mask_personal_numbers
 from apps.subjects.models import Subject
+from apps.subjects.selectors import is_code_like
 from credit_portal.policy_cache import policy_cache
 from credit_portal.prepared import PreparedQuery
 
 MIN_NAME_CHARS = 2
-# A query that looks like an identifier (letters and digits, at least one digit).
-_CODE_LIKE = re.compile(r"(?=.*[0-9])[0-9A-Z]{6,30}")
 PENALTY_TYPE = "penalty"
 # Fields shown as the one-line content of a record on the profile and in the report.
 SUMMARY_CODES = ("CF_CFLB", "CF_NR", "CF_WFXW", "XK_XKLB", "XK_NR", "XK_XKZS")
@@ -205,7 +204,7 @@ def public_subject_search(*, query: str, on: datetime.date, limit: int | None = 
     organisations = Subject.objects.exclude(kind=SubjectKind.PERSON).only(*SUBJECT_PUBLIC_FIELDS)
     rows: list[Subject] = []
     code = normalise_code(text)
-    if _CODE_LIKE.fullmatch(code):
+    if is_code_like(code):
         outcome.mode = "code"
         rows = list(organisations.filter(_code_q(code)).order_by("pk")[: limit + 1])
     if not rows:

@@ -3,21 +3,16 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.lists.checks import (
-    AMBIGUOUS_NAME_MESSAGE,
-    BatchQuery,
-    check_feedback_record,
-    credit_check_batch,
-    credit_check_run,
-    subject_resolve,
-    subjects_resolve_bulk,
-)
+from apps.lists.check_files import BatchQuery
+from apps.lists.checks import check_feedback_record, credit_check_batch, credit_check_run
 from apps.lists.choices import CheckChannel
 from apps.lists.models import CheckFeedback, CreditCheck, ListEntry, Matter, Measure
+from apps.lists.selectors_checks import AMBIGUOUS_NAME_MESSAGE
 from apps.lists.services import list_entry_remove
 from apps.records.models import Record
 from apps.subjects.choices import SubjectKind
 from apps.subjects.models import Subject
+from apps.subjects.selectors import subject_resolve, subjects_resolve_bulk
 from apps.subjects.services import subject_create
 
 from .checks_support import (

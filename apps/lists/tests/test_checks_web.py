@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from apps.lists.checks import BATCH_MAX_BYTES, BATCH_RESULT_HEADER
+from apps.lists.check_files import BATCH_RESULT_HEADER, batch_max_bytes
 from apps.lists.models import CheckFeedback, CreditCheck
 from apps.subjects.services import subject_create
 
@@ -247,7 +247,7 @@ def test_batch_file_with_too_many_rows(client_for, clerk_a):
 
 
 def test_batch_file_too_large(client_for, clerk_a):
-    upload = SimpleUploadedFile("名单.csv", b"a" * (BATCH_MAX_BYTES + 1))
+    upload = SimpleUploadedFile("名单.csv", b"a" * (batch_max_bytes() + 1))
     response = client_for(clerk_a).post(BATCH, {"file": upload, "matter": "bidding"})
     assert response.status_code == 400 and "超过 10 MB" in response.content.decode()
 

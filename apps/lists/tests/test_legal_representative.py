@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
-from apps.lists.checks import BatchQuery, credit_check_batch, credit_check_run
+from apps.lists.check_files import BatchQuery
+from apps.lists.checks import credit_check_batch, credit_check_run
 from apps.lists.choices import CheckChannel, ListColor
 from apps.lists.models import ListEntry, ListType
 from apps.lists.services import list_entry_remove

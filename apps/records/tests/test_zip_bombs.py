@@ -23,7 +23,7 @@ from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 from apps.commitments.imports import read_rows
 from apps.evaluation.services import provincial_grades_import
-from apps.lists.checks import batch_queries_read
+from apps.lists.check_files import batch_queries_read
 from apps.records.choices import UploadStatus
 from apps.records.intake.guards import SpreadsheetRefused, UploadError
 from apps.records.intake.services import upload_process
