@@ -78,7 +78,8 @@ def worker(args) -> None:
     # bench measures memory and speed. (The zip bombs below run with the limits as configured.)
     os.environ["SPREADSHEET_MAX_MEMBER_MB"] = "4096"
     _django(args.database_url)
-    from apps.records.intake.reader import SheetLimits, read_sheet
+    from apps.records.intake.reader import read_sheet
+    from apps.records.intake.rows import SheetLimits
 
     big = SheetLimits(max_bytes=1 << 40)  # the bench's files are past the web-upload limit on purpose
     result: dict = {}
@@ -141,7 +142,8 @@ def bomb_worker(args) -> None:
             sys.path.insert(0, str(PYLIB))
         import python_calamine
     from apps.records.intake.guards import UploadError
-    from apps.records.intake.reader import SheetLimits, read_sheet
+    from apps.records.intake.reader import read_sheet
+    from apps.records.intake.rows import SheetLimits
 
     start_rss = status_mb("VmRSS")
     started = time.perf_counter()

@@ -13,7 +13,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from apps.catalog.normalise import clean_text, header_key
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import UPLOADS, read_sheet
+from apps.records.intake.reader import read_sheet
+from apps.records.intake.rows import UPLOADS
 from apps.records.intake.table import HEADER_SCAN_ROWS
 
 from .choices import CommitmentType

@@ -14,7 +14,7 @@ from django.views import View
 from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import XLSX_MEDIA_TYPE
+from apps.records.intake.rows import XLSX_MEDIA_TYPE
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 from credit_portal.pagination import bounded_page

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from apps.catalog.normalise import header_key, parse_date
 from apps.records.intake.guards import SpreadsheetRefused, UploadError
-from apps.records.intake.reader import UPLOADS, check_name_and_size, extension_of, read_sheet
+from apps.records.intake.reader import read_sheet
+from apps.records.intake.rows import UPLOADS, check_name_and_size, extension_of
 from apps.subjects.codes import normalise_code
 from apps.subjects.models import Subject
 

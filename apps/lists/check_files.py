@@ -14,7 +14,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from apps.records.export import neutralise
 from apps.records.intake.guards import SpreadsheetRefused, UploadError
-from apps.records.intake.reader import SheetLimits, read_sheet
+from apps.records.intake.reader import read_sheet
+from apps.records.intake.rows import SheetLimits
 from apps.subjects.selectors import Lookup
 
 from .models import CreditCheck, Matter

@@ -6,7 +6,7 @@ from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 
 from .intake.guards import UploadError
-from .intake.reader import max_upload_bytes
+from .intake.rows import max_upload_bytes
 from .intake.table import inspect_file
 
 

@@ -25,7 +25,7 @@ from apps.catalog.spec import TypeSpec
 
 from .choices import Outcome, UploadStatus
 from .forms_upload import UploadForm
-from .intake.reader import XLSX_MEDIA_TYPE, max_upload_bytes
+from .intake.rows import XLSX_MEDIA_TYPE, max_upload_bytes
 from .intake.services import upload_queryset_for
 from .intake.workbooks import result_workbook_name, template_workbook
 from .models import Submission

@@ -3,7 +3,7 @@
 An .xlsx is a zip of XML parts. A hostile one is small on disk and huge inflated (a 1 MB file whose
 ``workbook.xml`` inflates to 1 GB; one cell of 1 GB; a 1.5 GB shared-strings table in 3.3 MB). Every
 reader of spreadsheets (record uploads, the commitments import, batch credit checks, the provincial
-grade import) reads through ``XlsxSource`` in ``reader.py`` (``read_sheet`` / ``open_table``), which uses
+grade import) reads through ``XlsxSource`` in ``xlsx_source.py`` (``read_sheet`` / ``open_table``), which uses
 the three guards here:
 
 * ``check_member_count`` and ``check_package`` — the zip's directories only, nothing inflated: the

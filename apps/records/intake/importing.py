@@ -23,7 +23,7 @@ from ..services import Ingest, IngestSummary
 from .guards import (
     UploadError,
 )
-from .reader import DAMAGED
+from .rows import DAMAGED
 from .staged import StagedImport, staged_available
 from .table import Table
 

@@ -22,7 +22,7 @@ from .guards import (
     UploadError,
 )
 from .importing import Progress, import_table, read_failure_message
-from .reader import _CHUNK, extension_of
+from .rows import CHUNK, extension_of
 from .table import open_table
 from .workbooks import result_workbook_name
 
@@ -137,7 +137,7 @@ def upload_create(*, uploaded_file, record_type, department, user, original_name
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in (
-        uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else iter(lambda: uploaded_file.read(_CHUNK), b"")
+        uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else iter(lambda: uploaded_file.read(CHUNK), b"")
     ):
         digest.update(chunk)
     uploaded_file.seek(0)

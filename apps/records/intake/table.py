@@ -16,7 +16,8 @@ from apps.catalog.spec import TypeSpec
 from .guards import (
     UploadError,
 )
-from .reader import DAMAGED, DAMAGED_MESSAGE, RawRow, blank, check_name_and_size, open_source
+from .reader import open_source
+from .rows import DAMAGED, DAMAGED_MESSAGE, RawRow, blank, check_name_and_size
 
 HEADER_SCAN_ROWS = 10
 # Helper columns people add (or that our own result file adds): ignored without a word.

@@ -123,7 +123,7 @@ def _inline(ref: str, text: str) -> str:
 
 
 def _header_row() -> str:
-    from apps.records.intake.reader import column_letters
+    from apps.records.intake.xlsx_source import column_letters
 
     labels = [f.label for f in TypeSpec.load("penalty").fields]
     return '<row r="1">' + "".join(_inline(f"{column_letters(i)}1", t) for i, t in enumerate(labels)) + "</row>"
@@ -150,7 +150,7 @@ def cell_bomb(path, inflated: int) -> None:
 def shared_strings_bomb(path, inflated: int) -> None:
     """A penalty sheet whose header is in the shared-strings table, followed by ``inflated`` bytes of
     one-letter strings (each a Python object in a reader that holds the table)."""
-    from apps.records.intake.reader import column_letters
+    from apps.records.intake.xlsx_source import column_letters
 
     labels = [f.label for f in TypeSpec.load("penalty").fields]
     cells = "".join(f'<c r="{column_letters(i)}1" t="s"><v>{i}</v></c>' for i in range(len(labels)))

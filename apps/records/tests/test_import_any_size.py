@@ -15,9 +15,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from apps.catalog.spec import TypeSpec
-from apps.records.intake import reader
+from apps.records.intake import csv_source
+from apps.records.intake.csv_source import CsvSource
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import CsvSource
 from apps.records.intake.table import inspect_file
 from apps.records.models import Record
 
@@ -66,7 +66,7 @@ def _ascii_rows(count: int) -> bytes:
 
 def test_gbk_whose_first_chinese_character_is_past_the_detection_window():
     head = b"name,code\r\n" + _ascii_rows(120_000)  # ~2 MB of ASCII before any Chinese
-    assert len(head) > 2 * reader.CSV_DETECT_BYTES
+    assert len(head) > 2 * csv_source.CSV_DETECT_BYTES
     data = head + "张三,乳山市\r\n".encode("gbk")
     source = CsvSource(io.BytesIO(data))
     assert source.encoding == "gb18030"
@@ -77,7 +77,7 @@ def test_gbk_whose_first_chinese_character_is_past_the_detection_window():
 
 
 def test_a_file_that_changes_encoding_after_the_window_stops_with_a_chinese_message(monkeypatch):
-    monkeypatch.setattr(reader, "CSV_DETECT_BYTES", 4096)
+    monkeypatch.setattr(csv_source, "CSV_DETECT_BYTES", 4096)
     data = "名称,代码\r\n".encode() + _ascii_rows(2000) + "张三,乳山市\r\n".encode("gbk")
     source = CsvSource(io.BytesIO(data))
     assert source.encoding == "utf-8-sig"  # the window saw UTF-8 only
@@ -89,7 +89,7 @@ def test_a_file_that_changes_encoding_after_the_window_stops_with_a_chinese_mess
 
 @pytest.mark.django_db
 def test_the_command_keeps_the_rows_before_an_encoding_change_and_says_where_it_stopped(tmp_path, dept_a, monkeypatch):
-    monkeypatch.setattr(reader, "CSV_DETECT_BYTES", 1024)
+    monkeypatch.setattr(csv_source, "CSV_DETECT_BYTES", 1024)
     # Past the rows the header check reads (a change inside them refuses the file before anything is stored).
     good = csv_bytes([labels(), *(penalty_cells(dept_a, n) for n in range(1, 21))])
     bad = csv_bytes([penalty_cells(dept_a, 21, CF_SY="当事人存在违法行为")], encoding="gbk")

@@ -5,7 +5,8 @@ import io
 import pytest
 
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import SheetLimits, read_sheet
+from apps.records.intake.reader import read_sheet
+from apps.records.intake.rows import SheetLimits
 
 from .upload_support import csv_bytes, raw_xlsx
 

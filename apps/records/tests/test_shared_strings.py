@@ -9,9 +9,9 @@ import pytest
 
 from apps.catalog.spec import TypeSpec
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import XlsxSource, column_letters
 from apps.records.intake.shared_strings import SharedStrings
 from apps.records.intake.table import open_table
+from apps.records.intake.xlsx_source import XlsxSource, column_letters
 
 from .upload_support import labels, penalty_cells
 

@@ -6,8 +6,8 @@ import pytest
 
 from apps.catalog.spec import TypeSpec
 from apps.records.intake.guards import UploadError
-from apps.records.intake.reader import FORMULA_WITHOUT_VALUE
 from apps.records.intake.table import inspect_file, open_table
+from apps.records.intake.xlsx_source import FORMULA_WITHOUT_VALUE
 
 from .upload_support import csv_bytes, labels, penalty_cells, raw_xlsx, xlsx_bytes
 
@@ -230,7 +230,7 @@ def test_broken_csv_is_explained_in_chinese_without_the_parsers_words(spec, dept
 def test_every_csv_module_message_has_chinese_words():
     import csv
 
-    from apps.records.intake.reader import csv_error_reason
+    from apps.records.intake.csv_source import csv_error_reason
 
     for english in (
         "line contains NUL",

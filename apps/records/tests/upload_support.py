@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 from openpyxl import Workbook
 
 from apps.catalog.spec import TypeSpec
-from apps.records.intake.reader import column_letters
+from apps.records.intake.xlsx_source import column_letters
 
 from .factories import penalty_row
 
