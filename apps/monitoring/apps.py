@@ -9,7 +9,7 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import scorecard  # noqa: F401 — registers the scorecard's data sources (models.MEASURES)
+        from . import measures  # noqa: F401 — registers the scorecard's data sources (models.MEASURES)
         from .models import Indicator, ManualEntry
 
         # Scores and deductions entered by hand, and revisions of the scoring table, are credit data.

@@ -130,7 +130,7 @@ class Indicator(models.Model):
 
 
 # The scorecard's data sources by ``Indicator.measure``: code → (label, function(live figures, indicator)).
-# Filled by ``scorecard.py``'s ``@measure`` when the app is ready (MonitoringConfig.ready).
+# Filled by ``measures.py``'s ``@measure`` when the app is ready (MonitoringConfig.ready).
 MEASURES: dict = {}
 
 

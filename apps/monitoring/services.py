@@ -16,8 +16,9 @@ from apps.repair.materials import material_check
 
 from . import selectors
 from .choices import ScoreRule
+from .measures import Period, deduction_items
 from .models import ManualEntry, RankingSnapshot
-from .scorecard import Period, deduction_items, scorecard_rows_for_export
+from .scorecard import scorecard_rows_for_export
 from .selectors import SCORE_FORMULA, Cells, Figures, Month
 
 RANKING_VERSION = 1

@@ -25,8 +25,9 @@ from apps.workdays.services import workdays_add
 
 from . import selectors, services
 from .forms import ManualEntryForm, ZeroReportForm
+from .measures import deduction_items
 from .models import Indicator, ManualEntry
-from .scorecard import deduction_items, scorecard_build
+from .scorecard import scorecard_build
 from .selectors import SCORE_FORMULA, Month
 
 PROBLEM_ROWS_SHOWN = 200
