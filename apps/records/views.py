@@ -18,7 +18,8 @@ from .choices import SEVERITY_BY_WORD, Outcome, SeveritySource, Source, Status
 from .forms import ReasonForm, RecordForm
 from .history import record_history
 from .models import Record, Submission
-from .services import record_approve, record_return, record_revoke, record_submit, records_ingest
+from .services import records_ingest
+from .workflow import record_approve, record_return, record_revoke, record_submit
 
 ENTRY_ROLES = (Role.CLERK, Role.REVIEWER, Role.CENTER, Role.ADMIN)
 

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from apps.records.history import record_events
 from apps.records.models import Record, RecordEvent
-from apps.records.services import record_approve, records_ingest
+from apps.records.services import records_ingest
+from apps.records.workflow import record_approve
 
 from .factories import penalty_row
 

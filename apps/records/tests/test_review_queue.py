@@ -12,7 +12,8 @@ from apps.notifications.models import Notification
 from apps.records.choices import Source, Status
 from apps.records.intake.services import upload_create, upload_process
 from apps.records.models import Record
-from apps.records.services import record_approve, record_submit, records_ingest
+from apps.records.services import records_ingest
+from apps.records.workflow import record_approve, record_submit
 
 from .factories import penalty_row
 from .upload_support import csv_bytes, labels, penalty_cells

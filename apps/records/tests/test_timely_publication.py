@@ -18,7 +18,8 @@ from apps.monitoring.selectors import Month, month_figures
 from apps.records.choices import Status
 from apps.records.lifecycle import records_recompute_deadlines
 from apps.records.models import Record
-from apps.records.services import record_approve, record_return, record_submit, records_ingest
+from apps.records.services import records_ingest
+from apps.records.workflow import record_approve, record_return, record_submit
 
 from .factories import penalty_row
 

@@ -23,7 +23,8 @@ from apps.lists.services import list_entry_remove
 from apps.notifications.services import center_staff, department_reviewers, notification_send
 from apps.records.choices import Status
 from apps.records.models import Record
-from apps.records.services import record_revoke, records_ingest
+from apps.records.services import records_ingest
+from apps.records.workflow import record_revoke
 from apps.subjects.codes import check_id_number, mask_id_number
 from apps.subjects.pii import decrypt
 

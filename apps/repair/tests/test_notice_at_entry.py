@@ -19,9 +19,10 @@ from pypdf import PdfReader
 from apps.accounts.models import ApiKey
 from apps.records.choices import Status
 from apps.records.models import Record, Upload
-from apps.records.services import record_revoke, records_ingest
+from apps.records.services import records_ingest
 from apps.records.tests.factories import penalty_row
 from apps.records.tests.upload_support import labels, penalty_cells, xlsx_bytes
+from apps.records.workflow import record_revoke
 from apps.repair.choices import BatchState
 from apps.repair.documents import NOTICE_TEMPLATE, notice_context
 from apps.repair.models import NoticeBatch, NoticeService

@@ -16,7 +16,8 @@ from apps.portal.tests.conftest import OTHER, OTHER_USCC, PERSON_IDS, TODAY, com
 from apps.records.choices import Status
 from apps.records.lifecycle import records_expire
 from apps.records.models import Record
-from apps.records.services import record_revoke, records_ingest
+from apps.records.services import records_ingest
+from apps.records.workflow import record_revoke
 from apps.reports.choices import ReportKind
 from apps.reports.models import CreditReport
 from apps.reports.pdf import report_pdf
