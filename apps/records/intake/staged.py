@@ -50,13 +50,12 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
 from apps.catalog.choices import FieldType, Role
-from apps.catalog.normalise import ValueProblem, clean_text, fold, parse_date
-from apps.catalog.rules import Context
+from apps.catalog.normalise import ValueProblem, clean_text, parse_date
 from apps.catalog.spec import ID_CARD, PERSON_KIND, RowResult, uscc_verdict
 from apps.subjects.choices import OperatingStatus, SubjectKind
 from apps.subjects.codes import check_id_number, mask_id_number
@@ -68,11 +67,11 @@ from ..choices import Outcome, Status
 from ..models import Record
 from ..policy import PolicyMissing, publicity_for
 from ..services import KIND_MAP, intake_lock, submission_batch_add
+from .staged_sql import DATE_TYPES, Plan, insert_columns, sql_literal
 from .table import SheetRow
 
 logger = logging.getLogger(__name__)
 
-DATE_TYPES = (FieldType.DATE, FieldType.OPEN_DATE)
 # A row's cells are joined with a printable separator so that one C-level test per row tells whether
 # any cell needs clean_text at all (most rows of a real file need none): the join must be printable
 # and hold no double space and no space beside the separator. A separator inside a cell only costs
@@ -86,168 +85,13 @@ def staged_available(ingest) -> bool:
         return False
     if not ingest.submit:
         return False
-    return _Plan.for_ingest(ingest) is not None
+    return Plan.for_ingest(ingest) is not None
 
 
 @dataclass
 class StagedResult:
     accepted: int = 0
     duplicates: int = 0
-
-
-# --- the plan: SQL generated from the catalog ---------------------------------------------------------
-
-
-class _Plan:
-    """The SQL of one record type's checks: each field's own type check and every row rule's SQL form
-    (``apps.catalog.rules``). ``None`` when a rule has no SQL form or a shape the SQL side does not know."""
-
-    def __init__(self, spec):
-        self.spec = spec
-        self.fields = spec.fields
-        self.col = {f.code: f"c{i}" for i, f in enumerate(spec.fields)}
-        self.rule_sql: list[tuple[str, list]] = []
-
-    @classmethod
-    def for_ingest(cls, ingest) -> "_Plan | None":
-        return cls.for_spec(ingest.spec, ingest.rule_context)
-
-    @classmethod
-    def for_spec(cls, spec, ctx: Context) -> "_Plan | None":
-        plan = cls(spec)
-        # The roles the generated SQL relies on, with the field types it assumes for them.
-        shapes = {
-            Role.SUBJECT_NAME: (FieldType.TEXT,),
-            Role.SUBJECT_KIND: (FieldType.ENUM,),
-            Role.DECISION_NUMBER: (FieldType.TEXT,),
-            Role.DECISION_DATE: (FieldType.DATE,),
-        }
-        optional = {
-            Role.SUBJECT_USCC: (FieldType.USCC,),
-            Role.LEGAL_REP: (FieldType.TEXT,),
-            Role.PENALTY_KINDS: (FieldType.MULTI_ENUM,),
-            Role.FINE_AMOUNT: (FieldType.DECIMAL,),
-            Role.PUBLICITY_END: DATE_TYPES,
-            Role.VALID_FROM: DATE_TYPES,
-            Role.VALID_TO: DATE_TYPES,
-        }
-        if not all(role in spec.by_role for role in shapes):
-            return None
-        for role, types in {**shapes, **optional}.items():
-            if role in spec.by_role and spec.by_role[role].field_type not in types:
-                return None
-        if not set(spec.by_role[Role.SUBJECT_KIND].choices) <= set(KIND_MAP):
-            return None
-        for f in spec.fields:
-            if f.field_type in (FieldType.ENUM, FieldType.MULTI_ENUM):
-                if not all(isinstance(c, str) and c and fold(c) == c for c in f.choices or []):
-                    return None
-        for rule in spec.rules:
-            form = rule.sql(plan, ctx)
-            if form is None:
-                # Written in Python only: the staged path cannot tell which rows it refuses.
-                logger.info("staged import declined for %s: rule %s has no SQL form", spec.record_type.code, rule.name)
-                return None
-            plan.rule_sql.append(form)
-        return plan
-
-    # What a rule's SQL form may use (apps.catalog.rules): the staged cell, its typed value, and
-    # whether the staging checked a code with the pipeline's own function.
-    def column(self, f) -> str:
-        return f"s.{self.col[f.code]}"
-
-    def verified(self, f) -> str:
-        if f.field_type == FieldType.ID_NUMBER:
-            # StagedImport._codes masks only a resident ID number check_id_number found valid as sent.
-            return f"s.k{self.col[f.code][1:]} IS NOT NULL"
-        return "false"  # no other check is made while staging
-
-    # Typed value expressions over the stage row ``s`` and its look-ups.
-    def value(self, f) -> str:
-        c = f"s.{self.col[f.code]}"
-        if f.field_type in DATE_TYPES:
-            return f"d_{self.col[f.code]}.d"
-        if f.field_type == FieldType.MULTI_ENUM:
-            return f"m_{self.col[f.code]}.arr"
-        if f.field_type == FieldType.DECIMAL:
-            return f"(CASE WHEN {c} ~ '^(0|[1-9][0-9]{{0,17}})(\\.[0-9]*)?$' THEN {c}::numeric END)"
-        return c
-
-    def field_ok(self, f) -> str:
-        """The row's value of this field passes its type's own check and is stored as it is (presence is a rule)."""
-        c = f"s.{self.col[f.code]}"
-        kind = f.field_type
-        if kind in DATE_TYPES:
-            check = f"d_{self.col[f.code]}.t IS NOT NULL"
-        elif kind == FieldType.MULTI_ENUM:
-            check = f"m_{self.col[f.code]}.t IS NOT NULL"
-        elif kind == FieldType.ENUM:
-            check = f"{c} = ANY({_text_array(f.choices)})"
-        elif kind == FieldType.DECIMAL:
-            places = f.decimal_places
-            check = f"{c} ~ '^(0|[1-9][0-9]{{0,17}})(\\.[0-9]*)?$'"
-            if places is not None:
-                check += f" AND char_length(rtrim(split_part({c}, '.', 2), '0')) <= {int(places)}"
-        elif kind in (FieldType.USCC, FieldType.ID_NUMBER):
-            check = "true"  # checked by check_uscc / check_id_number as the row was staged (s.slow otherwise)
-        else:
-            check = f"char_length({c}) <= {int(f.max_length)}" if f.max_length else "true"
-        return f"({c} IS NULL OR ({check}))"
-
-    def rules_ok(self) -> tuple[str, list]:
-        """Every row rule of the type (apps.catalog.rules), as one SQL condition with its parameters."""
-        params = [p for _sql, rule_params in self.rule_sql for p in rule_params]
-        return " AND ".join(f"({rule_sql})" for rule_sql, _params in self.rule_sql) or "true", params
-
-    def joins(self) -> str:
-        out = []
-        for f in self.fields:
-            c = self.col[f.code]
-            if f.field_type in DATE_TYPES:
-                out.append(f"LEFT JOIN staged_lk_{c} d_{c} ON d_{c}.t = s.{c}")
-            elif f.field_type == FieldType.MULTI_ENUM:
-                out.append(f"LEFT JOIN staged_lk_{c} m_{c} ON m_{c}.t = s.{c}")
-        return "\n".join(out)
-
-    def data_json(self) -> str:
-        """The record's ``data`` as the exact text ``json.dumps(data, sort_keys=True, ensure_ascii=False)`` gives."""
-        items = []
-        for f in sorted(self.fields, key=lambda f: f.code):
-            c = f"s.{self.col[f.code]}"
-            key = json.dumps(f.code, ensure_ascii=False) + ": "
-            if f.field_type in DATE_TYPES:
-                value = f"'\"' || to_char({self.value(f)}, 'YYYY-MM-DD') || '\"'"
-            elif f.field_type == FieldType.MULTI_ENUM:
-                value = f"m_{self.col[f.code]}.js"
-            elif f.field_type == FieldType.DECIMAL:
-                # format(Decimal.normalize(), "f"): trailing zeros of the fraction and a bare point go.
-                value = f"to_json(CASE WHEN strpos({c}, '.') > 0 THEN rtrim(rtrim({c}, '0'), '.') ELSE {c} END)::text"
-            elif f.field_type == FieldType.ID_NUMBER:
-                value = f"to_json(s.k{self.col[f.code][1:]})::text"
-            else:
-                value = f"to_json({c})::text"
-            items.append(f"CASE WHEN {c} IS NOT NULL THEN {_literal(key)} || {value} END")
-        return "'{' || concat_ws(', ', " + ", ".join(items) + ") || '}'"
-
-    def private_json(self) -> str:
-        ids = [f for f in self.fields if f.field_type == FieldType.ID_NUMBER]
-        if not ids:
-            return "'{}'"
-        items = [
-            f"CASE WHEN s.{self.col[f.code]} IS NOT NULL THEN {_literal(json.dumps(f.code) + ': ')}"
-            f" || to_json(s.e{self.col[f.code][1:]})::text END"
-            for f in sorted(ids, key=lambda f: f.code)
-        ]
-        return "'{' || concat_ws(', ', " + ", ".join(items) + ") || '}'"
-
-
-def _literal(text: str) -> str:
-    # Statements with generated SQL are always run with a parameter list, so % is doubled for psycopg.
-    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
-
-
-def _text_array(values) -> str:
-    return "ARRAY[" + ", ".join(_literal(v) for v in values) + "]::text[]" if values else "ARRAY[]::text[]"
 
 
 # --- the run --------------------------------------------------------------------------------------------------
@@ -261,7 +105,7 @@ class StagedImport:
         self.read_errors = read_errors
         self.read_error: Exception | None = None
         self.spec = ingest.spec
-        self.plan = _Plan.for_ingest(ingest)
+        self.plan = Plan.for_ingest(ingest)
         self.fields = self.spec.fields
         self.col = self.plan.col
         self.date_cols = {i for i, f in enumerate(self.fields) if f.field_type in DATE_TYPES}
@@ -567,7 +411,7 @@ class StagedImport:
             SELECT s.n FROM staged_rows s JOIN staged_numbers u ON u.number = s.{number} AND u.first_n = s.n
             {plan.joins()}
             WHERE NOT s.slow AND {own} AND {cross}
-            """,  # noqa: S608 — generated from the catalog, values bound or quoted by _literal
+            """,  # noqa: S608 — generated from the catalog, values bound or quoted by sql_literal
             params,
         )
         cursor.execute("CREATE INDEX ON staged_ok (n)")
@@ -658,7 +502,7 @@ class StagedImport:
                    CASE WHEN {small} THEN p.small_end ELSE p.big_end END AS publicity_end,
                    j.data, {plan.private_json()} AS private_data,
                    encode(sha256(convert_to(j.data, 'UTF8')), 'hex') AS content_hash,
-                   CASE WHEN {kind_col} = {_literal(PERSON_KIND)} THEN 'h' || s.h
+                   CASE WHEN {kind_col} = {sql_literal(PERSON_KIND)} THEN 'h' || s.h
                         WHEN {uscc} IS NOT NULL THEN 'u' || {uscc} END AS subject_key,
                    NULL::bigint AS old_id, false AS changed
             FROM staged_rows s JOIN staged_ok USING (n) {plan.joins()}
@@ -726,7 +570,7 @@ class StagedImport:
                 "created_by_id": ("%s", ingest.actor.pk if ingest.actor else None),
                 "created_by_label": ("%s", ingest.actor_label[:100]),
             }
-            cols, exprs, params = _columns(Record, record_cols, now)
+            cols, exprs, params = insert_columns(Record, record_cols, now)
             # Records only: no "create" event (the record is its own creation entry) and no per-row
             # submission (the run's batch counts these rows, below).
             cursor.execute(
@@ -777,13 +621,13 @@ class StagedImport:
             [chunk, PERSON_KIND, PERSON_KIND],
         )
         kinds = "CASE b.subject_kind " + " ".join(
-            f"WHEN {_literal(label)} THEN {_literal(kind)}" for label, kind in KIND_MAP.items()
+            f"WHEN {sql_literal(label)} THEN {sql_literal(kind)}" for label, kind in KIND_MAP.items()
         )
-        person = f"b.subject_kind = {_literal(PERSON_KIND)}"
+        person = f"b.subject_kind = {sql_literal(PERSON_KIND)}"
         person_id = self.col.get(self.ingest.f_person_id) if self.ingest.f_person_id else None
         enc = f"s.e{person_id[1:]}" if person_id else "NULL"
         masked = f"s.k{person_id[1:]}" if person_id else "NULL"
-        cols, exprs, params = _columns(
+        cols, exprs, params = insert_columns(
             Subject,
             {
                 "kind": (kinds + " END", None),
@@ -933,34 +777,3 @@ class StagedImport:
                 cursor.execute(f"DROP TABLE IF EXISTS {names}")
             if reset:
                 cursor.execute("RESET work_mem")
-
-
-def _columns(model: type[models.Model], given: dict, now) -> tuple[str, str, list]:
-    """Column list, SELECT expressions and parameters for an INSERT … SELECT of ``model``.
-
-    ``given`` maps column → (SQL expression, parameter(s)); every other concrete column but the
-    primary key gets its Django default (timestamps: ``now``), as ``Model.save`` would.
-    """
-    cols, exprs, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        if f.column in given:
-            expr, param = given[f.column]
-            exprs.append(expr)
-            if isinstance(param, list):
-                params.extend(param)
-            elif "%s" in expr:
-                params.append(param)
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            exprs.append("%s")
-            params.append(now)
-        else:
-            default = f.get_default()
-            exprs.append("%s::jsonb" if isinstance(f, models.JSONField) else "%s")
-            params.append(json.dumps(default) if isinstance(f, models.JSONField) else default)
-        cols.append(f.column)
-    unknown = set(given) - set(cols)
-    if unknown:
-        raise ValueError(f"unknown columns for {model.__name__}: {sorted(unknown)}")
-    return ", ".join(cols), ", ".join(exprs), params
