@@ -181,10 +181,26 @@ def generate(args):
                     masked = number[:6] + "*" * 8 + number[14:]
                     copy.write_row(
                         (
-                            "person", f"基准自然人{i}", "", True, "[]", "", "", "", "", "", "", "371083",
-                            "operating", id_number_hash(number), masked, "", "now", "now",
+                            "person",
+                            f"基准自然人{i}",
+                            "",
+                            True,
+                            "[]",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "371083",
+                            "operating",
+                            id_number_hash(number),
+                            masked,
+                            "",
+                            "now",
+                            "now",
                         )
-                    )  # fmt: skip
+                    )
         # Entries: spread over subjects with a stride; every 8th entry puts a second list on the previous
         # entry's subject (a subject on several lists); some are expired, removed or withdrawn by repair.
         mix = [types[c].pk for c in LIST_MIX]
@@ -398,8 +414,10 @@ def measure_batch(args, rng, n, persons):
     seconds = time.perf_counter() - total
     found = sum(c.found for c in checks)
     measured = sum(bool(c.result["measures"]) for c in checks)
-    print(f"  total {seconds:.2f} s for {len(checks):,} rows ({found:,} found, {measured:,} with measures); "
-          f"result file {len(content) / 1024:.0f} KB")  # fmt: skip
+    print(
+        f"  total {seconds:.2f} s for {len(checks):,} rows ({found:,} found, {measured:,} with measures); "
+        f"result file {len(content) / 1024:.0f} KB"
+    )
     return seconds
 
 

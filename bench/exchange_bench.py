@@ -73,26 +73,48 @@ def generate(args):
             rows = []
             for i in range(start, min(start + CHUNK, args.records)):
                 # penalty_row's own code takes 4 digits: every row gets its own code and name here.
-                overrides = {"CF_WSH": f"乳交基罚〔2024〕{i}号", "CF_XDR_MC": f"乳山市交换基准商贸有限公司{i}",
-                             "CF_XDR_SHXYM": build_uscc("91", "371083", f"M{i:07d}")}  # fmt: skip
+                overrides = {
+                    "CF_WSH": f"乳交基罚〔2024〕{i}号",
+                    "CF_XDR_MC": f"乳山市交换基准商贸有限公司{i}",
+                    "CF_XDR_SHXYM": build_uscc("91", "371083", f"M{i:07d}"),
+                }
                 if i % 10 < 3:
-                    overrides |= {"CF_XDR_MC": f"基准自然人{i}", "CF_XDR_LB": "自然人", "CF_XDR_SHXYM": None,
-                                  "CF_FRDB": None, "CF_XDR_ZJLX": "身份证", "CF_XDR_ZJHM": person_id(i)}  # fmt: skip
+                    overrides |= {
+                        "CF_XDR_MC": f"基准自然人{i}",
+                        "CF_XDR_LB": "自然人",
+                        "CF_XDR_SHXYM": None,
+                        "CF_FRDB": None,
+                        "CF_XDR_ZJLX": "身份证",
+                        "CF_XDR_ZJHM": person_id(i),
+                    }
                 rows.append(penalty_row(dept, i % 10000, **overrides))
             records_ingest(record_type="penalty", department=dept, rows=list(enumerate(rows, 2)), today=DAY)
     now = datetime.datetime(2024, 10, 10, 2, tzinfo=datetime.UTC)
     records = list(Record.objects.filter(department=dept).order_by("pk").only("pk")[::20])
-    common = {"department": dept, "contact_name": "联系人", "contact_phone": "13800000000", "step_started_on": DAY,
-              "decided_at": now}  # fmt: skip
+    common = {
+        "department": dept,
+        "contact_name": "联系人",
+        "contact_phone": "13800000000",
+        "step_started_on": DAY,
+        "decided_at": now,
+    }
     RepairApplication.objects.bulk_create(
         RepairApplication(number=f"BXR{n:06d}", record=r, statement="已整改", state=RepairState.APPROVED, **common)
         for n, r in enumerate(records)
     )
     Objection.objects.bulk_create(
-        Objection(number=f"BXO{n:06d}", record=r, relation="本人", grounds="理由", state=ObjectionState.CLOSED,
-                  outcome=ObjectionOutcome.UPHELD, reply="维持", **common)
+        Objection(
+            number=f"BXO{n:06d}",
+            record=r,
+            relation="本人",
+            grounds="理由",
+            state=ObjectionState.CLOSED,
+            outcome=ObjectionOutcome.UPHELD,
+            reply="维持",
+            **common,
+        )
         for n, r in enumerate(records)
-    )  # fmt: skip
+    )
     return dept
 
 
@@ -126,8 +148,10 @@ def main():
     settings.EXCHANGE_MAX_ROWS = 10**7
     with step("exchange_data, masked") as masked:
         data = exchange_data(department=dept, **period)
-    print(f"    {data.total:,} rows ({len(data.records):,} records, {len(data.repairs):,} repairs, "
-          f"{len(data.objections):,} objections): {data.total / masked.seconds:,.0f} rows/s")  # fmt: skip
+    print(
+        f"    {data.total:,} rows ({len(data.records):,} records, {len(data.repairs):,} repairs, "
+        f"{len(data.objections):,} objections): {data.total / masked.seconds:,.0f} rows/s"
+    )
     with step("exchange_data, full identifiers") as full:
         data = exchange_data(department=dept, full=True, **period)
     print(f"    {len(data.revealed):,} persons revealed: {data.total / full.seconds:,.0f} rows/s")

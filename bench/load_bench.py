@@ -106,13 +106,23 @@ def traffic(data):
         with lock:
             n = next(counter)
         row = {
-            "CF_XDR_MC": f"乳山市压测商贸有限公司{n}", "CF_XDR_LB": "法人及非法人组织",
-            "CF_XDR_SHXYM": random.choice(records)[2], "CF_FRDB": "张伟", "CF_WSH": f"乳市监罚〔2024〕压{n}号",
-            "CF_WFXW": "销售不合格产品", "CF_SY": "经查，当事人销售的产品经抽检不合格。",
-            "CF_YJ": "《中华人民共和国产品质量法》第四十九条", "CF_CFLB": "罚款", "CF_NR": "罚款人民币5000元。",
-            "CF_NR_FK": "0.5", "CF_JDRQ": data["decided"], "CF_CFJG": data["name"], "CF_CFJGDM": data["uscc"],
-            "CF_SJLY": data["name"], "CF_SJLYDM": data["uscc"],
-        }  # fmt: skip
+            "CF_XDR_MC": f"乳山市压测商贸有限公司{n}",
+            "CF_XDR_LB": "法人及非法人组织",
+            "CF_XDR_SHXYM": random.choice(records)[2],
+            "CF_FRDB": "张伟",
+            "CF_WSH": f"乳市监罚〔2024〕压{n}号",
+            "CF_WFXW": "销售不合格产品",
+            "CF_SY": "经查，当事人销售的产品经抽检不合格。",
+            "CF_YJ": "《中华人民共和国产品质量法》第四十九条",
+            "CF_CFLB": "罚款",
+            "CF_NR": "罚款人民币5000元。",
+            "CF_NR_FK": "0.5",
+            "CF_JDRQ": data["decided"],
+            "CF_CFJG": data["name"],
+            "CF_CFJGDM": data["uscc"],
+            "CF_SJLY": data["name"],
+            "CF_SJLYDM": data["uscc"],
+        }
         return "POST", "/api/v1/records/penalty/batch/", json.dumps({"records": [row]}, ensure_ascii=False), key
 
     def validate(_):

@@ -247,9 +247,15 @@ def generate(args):
                     ) AS g
                     JOIN subjects_subject s ON s.id = g.subject_id
                     """,
-                    {"dept": dept.pk, "penalty": penalty, "license": license_, "n": n, "start": done + 1,
-                     "stop": done + size},
-                )  # fmt: skip
+                    {
+                        "dept": dept.pk,
+                        "penalty": penalty,
+                        "license": license_,
+                        "n": n,
+                        "start": done + 1,
+                        "stop": done + size,
+                    },
+                )
             done += size
         with step(f"rebuild {len(rebuild_subjects)} subject indexes and constraints"):
             rebuild(cur, rebuild_subjects)
@@ -447,10 +453,19 @@ def measure_wrk(args, top, rng):
         "GUNICORN_MAX_REQUESTS": "0",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:credit_portal.gunicorn_conf", "credit_portal.wsgi:application",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:credit_portal.gunicorn_conf",
+            "credit_portal.wsgi:application",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         time.sleep(4)
         pks = [pk for pk in (rng.randint(1, top) for _ in range(4000)) if pk % 10][:2000]
@@ -462,8 +477,11 @@ def measure_wrk(args, top, rng):
             "end\n"
         )
         script.close()
-        subprocess.run(["wrk", "-t1", "-c8", "-d2s", "-s", script.name, f"http://127.0.0.1:{port}/"], check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["wrk", "-t1", "-c8", "-d2s", "-s", script.name, f"http://127.0.0.1:{port}/"],
+            check=True,
+            capture_output=True,
+        )
         print(
             f"\nwrk: {args.wrk} s, {args.connections} connections, random profile pages, "
             f"gunicorn {args.workers} workers × {args.threads} threads"
@@ -473,10 +491,20 @@ def measure_wrk(args, top, rng):
         workers, pg = children(server.pid), backends()
         before = cpu_seconds(workers), cpu_seconds(pg), resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{args.connections}", f"-d{args.wrk}s", "--latency", "-s", script.name,
-             f"http://127.0.0.1:{port}/"],
-            check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{args.wrk}s",
+                "--latency",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}/",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         after = cpu_seconds(workers), cpu_seconds(pg), resource.getrusage(resource.RUSAGE_CHILDREN)
         print("\n".join(f"  {line}" for line in out.splitlines()))
         pages = int(re.search(r"(\d+) requests in", out).group(1))

@@ -109,7 +109,7 @@ def ensure_extras(args):
                     JOIN lists_listtype lt ON lt.id = (%(types)s::bigint[])[1 + g.i %% cardinality(%(types)s::bigint[])]
                     """,
                     {"dept": dept.pk, "entry_type": entry_type, "entries": args.entries, "top": top, "types": types},
-                )  # fmt: skip
+                )
                 cur.execute(
                     """
                     INSERT INTO lists_listentry (recognised_on, valid_until, legal_representative, state, removed_on,
@@ -120,7 +120,7 @@ def ensure_extras(args):
                     WHERE r.record_type_id = %(entry_type)s AND r.decision_number LIKE 'BL-L-%%'
                     """,
                     {"entry_type": entry_type},
-                )  # fmt: skip
+                )
                 cur.execute("ANALYZE lists_listentry")
                 cur.execute("ANALYZE records_record")
     if Commitment.objects.count() < args.commitments:
@@ -139,7 +139,7 @@ def ensure_extras(args):
                 FROM generate_series(1, %(n)s) AS g(i)
                 """,
                 {"template": template.pk, "top": top, "dept": dept.pk, "n": args.commitments},
-            )  # fmt: skip
+            )
             cur.execute("ANALYZE commitments_commitment")
 
 
@@ -181,12 +181,18 @@ def cases(rng):
     return [
         ("API records/public first page", "/api/v1/records/public/", {}),
         ("API records/public limit=1000", "/api/v1/records/public/", {"limit": "1000"}),
-        ("API records/public deep (offset 1,000,000 / cursor)", "/api/v1/records/public/",
-         {"offset": "1000000", "cursor": cursor}),
+        (
+            "API records/public deep (offset 1,000,000 / cursor)",
+            "/api/v1/records/public/",
+            {"offset": "1000000", "cursor": cursor},
+        ),
         ("API records/public type=penalty", "/api/v1/records/public/", {"type": "penalty"}),
         ("API records/public code=<USCC>", "/api/v1/records/public/", {"code": code}),
-        ("API records/public decided in one month", "/api/v1/records/public/",
-         {"decided_from": "2025-03-01", "decided_to": "2025-03-31"}),
+        (
+            "API records/public decided in one month",
+            "/api/v1/records/public/",
+            {"decided_from": "2025-03-01", "decided_to": "2025-03-31"},
+        ),
         ("API records/public name=有限 (frequent)", "/api/v1/records/public/", {"name": "有限"}),
         ("API records/public name=<subject's name> (rare)", "/api/v1/records/public/", {"name": subject.name}),
         ("API departments", "/api/v1/departments/", {}),
@@ -209,7 +215,7 @@ def cases(rng):
         ("/search/ q=有限", "/search/", {"q": "有限"}),
         ("/search/ q=<USCC>", "/search/", {"q": code}),
         ("/articles/", "/articles/", {}),
-    ]  # fmt: skip
+    ]
 
 
 def measure(args):
@@ -222,8 +228,16 @@ def measure(args):
     # What gunicorn's master does after loading Django (credit_portal/gunicorn_conf.py, when_ready): the
     # start-up objects go to the collector's permanent generation. Warm each page once first, so what the
     # first request loads (URL resolvers, templates) is frozen too, as it mostly is in a preloaded worker.
-    for path in ("/", "/search/", "/articles/", "/publicity/", "/lists/public/", "/commitments/public/",
-                 "/api/v1/records/public/", "/api/v1/departments/"):  # fmt: skip
+    for path in (
+        "/",
+        "/search/",
+        "/articles/",
+        "/publicity/",
+        "/lists/public/",
+        "/commitments/public/",
+        "/api/v1/records/public/",
+        "/api/v1/departments/",
+    ):
         client.get(path)
     gc.freeze()
     print(f"\n{'case':58} {'n':>3} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'status':>7} {'rows':>5}")

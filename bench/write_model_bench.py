@@ -76,8 +76,12 @@ def bench_fk(conn, rows, repeat, dept, rtype, upload, user):
                     for conname, _, _ in exists:
                         cursor.execute(f'ALTER TABLE records_record DROP CONSTRAINT "{conname}"')
                 elif not exists:
-                    target = {"department_id": "accounts_department", "record_type_id": "catalog_recordtype",
-                              "upload_id": "records_upload", "created_by_id": "accounts_user"}[col]  # fmt: skip
+                    target = {
+                        "department_id": "accounts_department",
+                        "record_type_id": "catalog_recordtype",
+                        "upload_id": "records_upload",
+                        "created_by_id": "accounts_user",
+                    }[col]
                     cursor.execute(
                         f"ALTER TABLE records_record ADD CONSTRAINT bench_{col}_fk FOREIGN KEY ({col})"
                         f" REFERENCES {target} (id) DEFERRABLE INITIALLY DEFERRED NOT VALID"
@@ -197,9 +201,13 @@ def main():
     rtype = RecordType.objects.get(code="penalty")
     user, _ = User.objects.get_or_create(username="bench_writer")
     upload = Upload.objects.filter(original_name="bench.csv").first() or Upload.objects.create(
-        department=dept, record_type=rtype, original_name="bench.csv", sha256="0" * 64, created_by=user,
+        department=dept,
+        record_type=rtype,
+        original_name="bench.csv",
+        sha256="0" * 64,
+        created_by=user,
         file=ContentFile(b"x", name="bench.csv"),
-    )  # fmt: skip
+    )
     import psycopg
 
     with psycopg.connect(url) as conn:

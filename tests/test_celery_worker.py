@@ -32,15 +32,37 @@ def start_worker(*, stdout=subprocess.PIPE, **extra_env) -> subprocess.Popen:
     if connection.vendor != "postgresql":
         pytest.fail("the worker test needs PostgreSQL (set DATABASE_URL, as bin/test does)")
     env = dict(
-        os.environ, DATABASE_URL=_database_url(), REDIS_URL=BROKER, CELERY_TASK_ALWAYS_EAGER="0", DJANGO_ENV="test",
+        os.environ,
+        DATABASE_URL=_database_url(),
+        REDIS_URL=BROKER,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        DJANGO_ENV="test",
         **extra_env,
-    )  # fmt: skip
+    )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "credit_portal", "worker", "-P", "solo", "-Q", "default,bulk",
-         "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "credit_portal",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            "default,bulk",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def stop_worker(process: subprocess.Popen) -> None:

@@ -141,12 +141,21 @@ def test_commitment_and_list_pages_never_count(dept_a, settings):
     subject = Subject.objects.create(kind="legal", name="乳山市鑫源水产有限公司", uscc="91371083MA3C8BXX1Y")
     Commitment.objects.bulk_create(
         Commitment(
-            code=f"37108320240901{n:06d}", template=template, type=template.type, matter=f"事项{n}",
-            subject=subject, text="", signed_on=TODAY, due_on=TODAY, channel="online",
-            supervising_department=dept_a, status="fulfilled", fulfilment_deadline=TODAY,
+            code=f"37108320240901{n:06d}",
+            template=template,
+            type=template.type,
+            matter=f"事项{n}",
+            subject=subject,
+            text="",
+            signed_on=TODAY,
+            due_on=TODAY,
+            channel="online",
+            supervising_department=dept_a,
+            status="fulfilled",
+            fulfilment_deadline=TODAY,
         )
         for n in range(55)
-    )  # fmt: skip
+    )
     client = Client()
     with CaptureQueriesContext(connection) as queries:
         commitments = client.get("/commitments/public/", {"page": 99})

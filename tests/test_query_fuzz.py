@@ -17,15 +17,56 @@ from tests.test_permission_matrix import all_routes, clients, frozen, route_url,
 
 # Every GET parameter name read somewhere (request.GET, filtersets, forms, DRF pagination).
 NAMES = [
-    "q", "page", "limit", "offset", "page_size", "cursor", "year", "month", "start", "days", "type", "department",
-    "status", "state", "code", "flag", "model", "color", "category", "name", "number", "kind", "purpose",
-    "decided_from", "decided_to", "timely", "ordering", "format", "period", "date", "list_type", "subject",
-]  # fmt: skip
+    "q",
+    "page",
+    "limit",
+    "offset",
+    "page_size",
+    "cursor",
+    "year",
+    "month",
+    "start",
+    "days",
+    "type",
+    "department",
+    "status",
+    "state",
+    "code",
+    "flag",
+    "model",
+    "color",
+    "category",
+    "name",
+    "number",
+    "kind",
+    "purpose",
+    "decided_from",
+    "decided_to",
+    "timely",
+    "ordering",
+    "format",
+    "period",
+    "date",
+    "list_type",
+    "subject",
+]
 # Values that pass the query-string guard and reach the views (the guard's own refusals are tested below).
 HOSTILE = [
-    "99999999999", "-1", "0", "1e309", "NaN", "２０２６", "2026-99-99", "99999-01-01", "乳" * 2000,
-    "'\"<script>%_\\", "[]", "371083199001011235", "9" * 30, "-" + "9" * 25,
-]  # fmt: skip
+    "99999999999",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "２０２６",
+    "2026-99-99",
+    "99999-01-01",
+    "乳" * 2000,
+    "'\"<script>%_\\",
+    "[]",
+    "371083199001011235",
+    "9" * 30,
+    "-" + "9" * 25,
+]
 ROLES = ("anon", "clerk_a", "center")
 # Routes whose GET is not a page: the logout (POST only), the schema and API docs (no parameters read).
 SKIP = {"api:schema", "api:swagger-ui", "api:redoc", "accounts:logout"}

@@ -49,10 +49,19 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
 @pytest.mark.django_db
 def test_production_settings_are_strict(tmp_path):
     names = [
-        "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SECURE_SSL_REDIRECT",
-        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_CONTENT_TYPE_NOSNIFF", "X_FRAME_OPTIONS",
-        "SESSION_COOKIE_AGE", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "AXES_FAILURE_LIMIT",
-    ]  # fmt: skip
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        "X_FRAME_OPTIONS",
+        "SESSION_COOKIE_AGE",
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+        "AXES_FAILURE_LIMIT",
+    ]
     code = (
         "import json; from django.conf import settings as s; from django.db import connection as c; "
         f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}} | "
@@ -135,9 +144,15 @@ def test_every_form_and_api_write_needs_a_csrf_token(world, admin_user):
             accepted.append(f"{name}: {response.status_code}")
     # Endpoints for other systems authenticate by API key or not at all (public reads),
     # so they cannot ride on a browser's session: CSRF does not apply to them.
-    exempt = {"api-v1:department-list", "api-v1:department-detail", "api-v1:subject-validate-code",
-              "api-v1:workdays-deadline", "api-v1:record-public-list", "api-v1:record-public-detail",
-              "api-v1:report-verify"}  # fmt: skip
+    exempt = {
+        "api-v1:department-list",
+        "api-v1:department-detail",
+        "api-v1:subject-validate-code",
+        "api-v1:workdays-deadline",
+        "api-v1:record-public-list",
+        "api-v1:record-public-detail",
+        "api-v1:report-verify",
+    }
     assert sorted(a for a in accepted if a.split(":")[0] + ":" + a.split(":")[1] not in exempt) == []
 
 

@@ -193,9 +193,12 @@ def claim_lock(*, user: User, by: User | None, reason: str, attempts: int = 0) -
         return existing
     deactivate = settings.CLAIM_LOCK_DEACTIVATES_LOGIN and user.is_active
     lock = ClaimLock.objects.create(
-        user=user, reason=reason.strip()[:200] or "信用中心暂停认领", attempts=attempts, locked_by=by,
+        user=user,
+        reason=reason.strip()[:200] or "信用中心暂停认领",
+        attempts=attempts,
+        locked_by=by,
         deactivated_login=deactivate,
-    )  # fmt: skip
+    )
     if deactivate:
         # An inactive account's session stops working at its next request (ModelBackend.get_user).
         user.is_active = False

@@ -224,9 +224,11 @@ class UserListView(AdminRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            q=self.request.GET.get("q", "").strip()[:50], role=self.request.GET.get("role", ""), roles=Role.choices,
+            q=self.request.GET.get("q", "").strip()[:50],
+            role=self.request.GET.get("role", ""),
+            roles=Role.choices,
             **kwargs,
-        )  # fmt: skip
+        )
 
 
 class UserCreateView(SuccessMessageMixin, AdminRequiredMixin, CreateView):

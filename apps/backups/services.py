@@ -105,10 +105,20 @@ def backup_create(*, output_dir: Path) -> tuple[Path, dict]:
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
             result = subprocess.run(  # noqa: S603 — fixed tool, arguments from settings
-                [_tool("pg_dump"), *_pg_args(db), "--format=custom", "--no-owner", "--no-privileges",
-                 f"--snapshot={snapshot}", f"--file={dump}", db["NAME"]],
-                env=_pg_env(db), capture_output=True, text=True,
-            )  # fmt: skip
+                [
+                    _tool("pg_dump"),
+                    *_pg_args(db),
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot}",
+                    f"--file={dump}",
+                    db["NAME"],
+                ],
+                env=_pg_env(db),
+                capture_output=True,
+                text=True,
+            )
             if result.returncode != 0:
                 raise BackupError(f"pg_dump 失败：{result.stderr.strip()}")
             counts = _counts(cursor)
@@ -150,9 +160,13 @@ def _admin_connection(db, dbname="postgres"):
     import psycopg
 
     return psycopg.connect(
-        host=db.get("HOST") or None, port=db.get("PORT") or None, user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None, dbname=dbname, autocommit=True,
-    )  # fmt: skip
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        dbname=dbname,
+        autocommit=True,
+    )
 
 
 def _verify_chain_in(db, name) -> tuple[tuple[int, str], list[str]]:
@@ -166,8 +180,11 @@ def _verify_chain_in(db, name) -> tuple[tuple[int, str], list[str]]:
     env = {**os.environ, "DATABASE_URL": url, "CELERY_TASK_ALWAYS_EAGER": "1"}
     result = subprocess.run(  # noqa: S603 — our own manage.py
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "verify_audit_chain", "--max-problems", "20"],
-        env=env, capture_output=True, text=True, timeout=3600,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     head = (0, "")
     for line in result.stdout.splitlines():
         if line.startswith("链头 "):
@@ -212,10 +229,19 @@ def backup_verify_restore(*, archive: Path, scratch_name: str | None = None, kee
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
         try:
             result = subprocess.run(  # noqa: S603 — fixed tool, arguments from settings
-                [_tool("pg_restore"), *_pg_args(db), "--no-owner", "--no-privileges", "--exit-on-error",
-                 f"--dbname={scratch}", str(dump)],
-                env=_pg_env(db), capture_output=True, text=True,
-            )  # fmt: skip
+                [
+                    _tool("pg_restore"),
+                    *_pg_args(db),
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    f"--dbname={scratch}",
+                    str(dump),
+                ],
+                env=_pg_env(db),
+                capture_output=True,
+                text=True,
+            )
             if result.returncode != 0:
                 report.problems.append(f"pg_restore 失败：{result.stderr.strip()[:500]}")
                 return report

@@ -31,16 +31,28 @@ from .rules import (
 # The row types and kind names live with the rules (apps.catalog.rules); they are named here too, where
 # the intake has always found them.
 __all__ = [
-    "ID_CARD", "INDIVIDUAL_BUSINESS_KIND", "LEGAL_KIND", "PERSON_KIND", "SEVERITY_SPELLINGS", "Problem", "RowResult",
-    "TypeSpec", "personal_number_warning", "uscc_verdict",
-]  # fmt: skip
+    "ID_CARD",
+    "INDIVIDUAL_BUSINESS_KIND",
+    "LEGAL_KIND",
+    "PERSON_KIND",
+    "SEVERITY_SPELLINGS",
+    "Problem",
+    "RowResult",
+    "TypeSpec",
+    "personal_number_warning",
+    "uscc_verdict",
+]
 
 # Other spellings of the 失信行为严重程度 values (the intake contract: template words with 失信, and the
 # batch API's English keys), folded onto the catalog's own choices before the enumeration check.
 SEVERITY_SPELLINGS = {
-    "轻微失信": "轻微", "一般失信": "一般", "严重失信": "严重",
-    "minor": "轻微", "general": "一般", "serious": "严重",
-}  # fmt: skip
+    "轻微失信": "轻微",
+    "一般失信": "一般",
+    "严重失信": "严重",
+    "minor": "轻微",
+    "general": "一般",
+    "serious": "严重",
+}
 
 
 class TypeSpec:

@@ -91,9 +91,14 @@ def _entry_fields(channel: str, signed_on: datetime.date) -> dict:
 
 
 def commitment_sign(
-    *, template: CommitmentTemplate, subject: Subject, user, channel: str = Channel.ONLINE,
-    signed_on: datetime.date | None = None, department=None,
-) -> Commitment:  # fmt: skip
+    *,
+    template: CommitmentTemplate,
+    subject: Subject,
+    user,
+    channel: str = Channel.ONLINE,
+    signed_on: datetime.date | None = None,
+    department=None,
+) -> Commitment:
     """A subject signs (online), or a department records a signed paper one / an imported row."""
     problems = []
     if not template.is_active:
@@ -173,9 +178,15 @@ def _breach_row(commitment: Commitment, fulfilment_outcome: str, unfulfilled: st
 
 
 def commitment_fulfil(
-    *, commitment: Commitment, outcome: str, user, unfulfilled: str = "", follow_up: str = "",
-    on: datetime.date | None = None, severity: str = "",
-) -> Fulfilment:  # fmt: skip
+    *,
+    commitment: Commitment,
+    outcome: str,
+    user,
+    unfulfilled: str = "",
+    follow_up: str = "",
+    on: datetime.date | None = None,
+    severity: str = "",
+) -> Fulfilment:
     """The supervising department records 全部履行 / 部分履行 / 全部未履行; a breach becomes a record.
 
     The department states how grave the breach is (轻微 / 一般 / 严重, as it would for a penalty): the
@@ -379,7 +390,7 @@ def commitments_import(*, rows: list[dict], user, department) -> list[Commitment
                             channel=Channel.IMPORT,
                             signed_on=signed_on,
                             department=department,
-                        )  # fmt: skip
+                        )
                     )
             except ValidationError as exc:
                 problems.append(f"第{n}行：" + "；".join(exc.messages))

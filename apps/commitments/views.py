@@ -177,10 +177,13 @@ class PaperEntryView(StaffRequiredMixin, View):
             else:
                 try:
                     c = commitment_sign(
-                        template=form.cleaned_data["template"], subject=subject, user=request.user,
-                        channel=Channel.PAPER, signed_on=form.cleaned_data["signed_on"],
+                        template=form.cleaned_data["template"],
+                        subject=subject,
+                        user=request.user,
+                        channel=Channel.PAPER,
+                        signed_on=form.cleaned_data["signed_on"],
                         department=request.user.department,
-                    )  # fmt: skip
+                    )
                 except ValidationError as exc:
                     for m in exc.messages:
                         form.add_error(None, m)

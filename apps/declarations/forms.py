@@ -40,6 +40,9 @@ class DeclarationForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label="核实结果", choices=[("verify", "核实属实"), ("reject", "核实不通过")])
     note = forms.CharField(
-        label="核实意见／不通过原因", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="核实意见／不通过原因",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="不通过时必填，申报主体将看到该原因",
-    )  # fmt: skip
+    )

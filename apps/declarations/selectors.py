@@ -48,7 +48,7 @@ def public_declarations(*, subject_id: int, limit: int = PROFILE_LIMIT) -> list[
             "status",
             "reviewed_at",
             "department__name",
-        )  # fmt: skip
+        )
         .order_by("-occurred_on", "-pk")[:limit]
     )
     return [

@@ -34,10 +34,18 @@ def declaration_submit(
     if problems:
         raise ValidationError(problems)
     return Declaration.objects.create(
-        subject=subject, kind=kind, title=title.strip(), content=content.strip(), issuer=(issuer or "").strip(),
-        occurred_on=occurred_on, valid_until=valid_until, department=department, pledge=PLEDGE_TEXT,
-        pledged_at=timezone.now(), submitted_by=user,
-    )  # fmt: skip
+        subject=subject,
+        kind=kind,
+        title=title.strip(),
+        content=content.strip(),
+        issuer=(issuer or "").strip(),
+        occurred_on=occurred_on,
+        valid_until=valid_until,
+        department=department,
+        pledge=PLEDGE_TEXT,
+        pledged_at=timezone.now(),
+        submitted_by=user,
+    )
 
 
 def may_review(user, declaration: Declaration) -> bool:

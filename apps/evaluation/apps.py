@@ -11,6 +11,12 @@ class EvaluationConfig(AppConfig):
 
         from . import models as m
 
-        for model in (m.ScoringModel, m.SupervisionPolicy, m.ProvincialGrade, m.InspectionTask, m.SupervisionField,
-                      m.SupervisionInterview):  # fmt: skip
+        for model in (
+            m.ScoringModel,
+            m.SupervisionPolicy,
+            m.ProvincialGrade,
+            m.InspectionTask,
+            m.SupervisionField,
+            m.SupervisionInterview,
+        ):
             auditlog.register(model)

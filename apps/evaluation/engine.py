@@ -322,7 +322,7 @@ def _evaluate_python(model: ScoringModel, on, run) -> tuple[int, int]:
                             score=score,
                             source=source,
                             changed_at=now,
-                        )  # fmt: skip
+                        )
                     )
                 values = dict(
                     model=model, score=score, computed_grade=computed, grade=grade, source=source, details=details

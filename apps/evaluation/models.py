@@ -116,8 +116,9 @@ class SupervisionPolicy(models.Model):
         ):
             raise ValidationError("各等级抽查系数应为非负数。")
         caps = self.yearly_caps
-        if not isinstance(caps, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
-                                                  for v in caps.values()):  # fmt: skip
+        if not isinstance(caps, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in caps.values()
+        ):
             raise ValidationError("每年随机抽查次数上限应为不小于 1 的整数。")
         if not isinstance(self.interview_grades, list) or not all(isinstance(g, str) for g in self.interview_grades):
             raise ValidationError("触发警示约谈的等级应为等级代码的列表。")

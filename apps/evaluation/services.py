@@ -264,9 +264,15 @@ def inspection_task_draw(*, task: InspectionTask, user, seed: int | None = None)
     for grade in sorted(strata):
         chosen = rng.sample(strata[grade], alloc[grade])
         report.append(
-            {"grade": grade, "tier": policy.tier(grade), "population": caps[grade] + capped[grade],
-             "factor": factor(grade), "capped": capped[grade], "drawn": alloc[grade]}
-        )  # fmt: skip
+            {
+                "grade": grade,
+                "tier": policy.tier(grade),
+                "population": caps[grade] + capped[grade],
+                "factor": factor(grade),
+                "capped": capped[grade],
+                "drawn": alloc[grade],
+            }
+        )
         for pk in sorted(chosen):
             position += 1
             team = rng.sample(inspectors, per) if inspectors else []

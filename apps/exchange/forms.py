@@ -41,9 +41,12 @@ class ExchangeExportForm(PeriodForm):
     """Center: any department or all, masked or 政务共享; department staff: their own department, masked."""
 
     department = forms.ModelChoiceField(
-        label="报送部门", queryset=Department.objects.order_by("code"), to_field_name="code", required=False,
+        label="报送部门",
+        queryset=Department.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
         empty_label="全部部门",
-    )  # fmt: skip
+    )
     identifiers = forms.ChoiceField(
         label="证件号码", choices=Identifiers.choices, initial=Identifiers.MASKED, required=False
     )  # empty: masked

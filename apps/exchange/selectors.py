@@ -75,9 +75,14 @@ def _subject_columns(prefix: str, full: bool) -> list[str]:
 
 
 _CASE_COLUMNS = (
-    "number", "record_id", "record__record_type__code", "record__decision_number", "record__subject_name",
-    "department__name", "decided_at",
-)  # fmt: skip
+    "number",
+    "record_id",
+    "record__record_type__code",
+    "record__decision_number",
+    "record__subject_name",
+    "department__name",
+    "decided_at",
+)
 
 
 def _case_fields(row: dict, full: bool, revealed: set[int]) -> dict:
@@ -143,10 +148,24 @@ def exchange_data(
 
     data = ExchangeData()
     record_rows = records.values(
-        "pk", "record_type__code", "record_type__name", "department__name", "department__uscc", "decision_number",
-        "decision_date", "subject_name", "subject_kind", "status", "repaired", "under_repair", "under_objection",
-        "reported_at", "publicity_end", "data", *_subject_columns("", full),
-    )  # fmt: skip
+        "pk",
+        "record_type__code",
+        "record_type__name",
+        "department__name",
+        "department__uscc",
+        "decision_number",
+        "decision_date",
+        "subject_name",
+        "subject_kind",
+        "status",
+        "repaired",
+        "under_repair",
+        "under_objection",
+        "reported_at",
+        "publicity_end",
+        "data",
+        *_subject_columns("", full),
+    )
     for row in record_rows.iterator(chunk_size=CHUNK):
         code, is_full = _subject_code(row, "", full, data.revealed)
         data.records.append(

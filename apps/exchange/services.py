@@ -48,8 +48,13 @@ def share_export_prepare(
         )
     logger.info(
         "share export by %s: %s..%s department=%s rows=%s persons=%s",
-        user.username, date_from, date_to, getattr(department, "code", "*"), data.total, len(data.revealed),
-    )  # fmt: skip
+        user.username,
+        date_from,
+        date_to,
+        getattr(department, "code", "*"),
+        data.total,
+        len(data.revealed),
+    )
     return data
 
 

@@ -82,9 +82,14 @@ def credit_check_run(
         if triggering:
             measures_by_type = measures_by_list_type(matter, on, triggering)
     answer = check_answer(
-        resolution, matter=matter, on=on, entries=entries, records=records, measures_by_type=measures_by_type,
+        resolution,
+        matter=matter,
+        on=on,
+        entries=entries,
+        records=records,
+        measures_by_type=measures_by_type,
         grades=grade_summaries([resolution.subject.pk]) if resolution.subject is not None else None,
-    )  # fmt: skip
+    )
     legal_rep_liability_add([(resolution.subject, answer)], on)
     user, api_key, department_id = _principal(user, api_key)
     return CreditCheck.objects.create(
@@ -151,8 +156,17 @@ def credit_check_batch(
 
 
 _COPY_COLUMNS = (
-    "channel", "user", "api_key", "department", "query", "matter", "subject", "found", "result", "created_at",
-)  # fmt: skip
+    "channel",
+    "user",
+    "api_key",
+    "department",
+    "query",
+    "matter",
+    "subject",
+    "found",
+    "result",
+    "created_at",
+)
 
 
 def _log_many(checks: list[CreditCheck]) -> None:

@@ -71,9 +71,18 @@ class ListTypeForm(forms.ModelForm):
     class Meta:
         model = ListType
         fields = (
-            "legal_basis", "source", "recognisers", "recogniser_note", "validity_months", "triggers_measures", "is_public",
-            "repairable", "repair_note", "is_active", "sort_order",
-        )  # fmt: skip
+            "legal_basis",
+            "source",
+            "recognisers",
+            "recogniser_note",
+            "validity_months",
+            "triggers_measures",
+            "is_public",
+            "repairable",
+            "repair_note",
+            "is_active",
+            "sort_order",
+        )
         widgets = {
             "legal_basis": forms.Textarea(attrs={"rows": 3}),
             "repair_note": forms.Textarea(attrs={"rows": 3}),
@@ -124,9 +133,15 @@ class _MeasureFields(forms.ModelForm):
     class Meta:
         model = Measure
         fields = (
-            "name", "kind", "content", "legal_basis", "implementing_department", "list_types", "matters",
+            "name",
+            "kind",
+            "content",
+            "legal_basis",
+            "implementing_department",
+            "list_types",
+            "matters",
             "effective_from",
-        )  # fmt: skip
+        )
         widgets = {
             "content": forms.Textarea(attrs={"rows": 3}),
             "legal_basis": forms.Textarea(attrs={"rows": 3}),
@@ -168,11 +183,15 @@ class MeasureReviseForm(_MeasureFields):
     def __init__(self, *args, current: Measure, **kwargs):
         self.current = current
         initial = {
-            "name": current.name, "kind": current.kind, "content": current.content,
-            "legal_basis": current.legal_basis, "implementing_department": current.implementing_department,
-            "list_types": list(current.list_types.all()), "matters": list(current.matters.all()),
+            "name": current.name,
+            "kind": current.kind,
+            "content": current.content,
+            "legal_basis": current.legal_basis,
+            "implementing_department": current.implementing_department,
+            "list_types": list(current.list_types.all()),
+            "matters": list(current.matters.all()),
             "effective_from": None,
-        }  # fmt: skip
+        }
         initial.update(kwargs.pop("initial", None) or {})
         super().__init__(*args, initial=initial, **kwargs)
         self.fields[
@@ -195,9 +214,12 @@ class MeasureReviseForm(_MeasureFields):
         data = self.cleaned_data
         fields = {name: data[name] for name in ("name", "kind", "content", "legal_basis", "implementing_department")}
         return measure_revise(
-            current=self.current, fields=fields, list_types=data["list_types"], matters=data["matters"],
+            current=self.current,
+            fields=fields,
+            list_types=data["list_types"],
+            matters=data["matters"],
             effective_from=data["effective_from"],
-        )  # fmt: skip
+        )
 
 
 class MeasureRetireForm(forms.Form):

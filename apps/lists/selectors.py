@@ -152,9 +152,7 @@ def public_view(entry: ListEntry, *, with_details: bool = False) -> PublicEntry:
     record = entry.record
     data = (record.data or {}) if with_details else {}
     # 文登 #20: a black-listed organisation's legal representative is named (never the ID number).
-    show_rep = (
-        with_details and entry.list_type.color == ListColor.BLACK and record.subject_kind != PERSON_KIND
-    )  # fmt: skip
+    show_rep = with_details and entry.list_type.color == ListColor.BLACK and record.subject_kind != PERSON_KIND
     return PublicEntry(
         pk=entry.pk,
         subject_name=mask_personal_numbers(record.subject_name),
@@ -176,10 +174,19 @@ def public_view(entry: ListEntry, *, with_details: bool = False) -> PublicEntry:
 
 
 _SUBJECT_ENTRY_COLUMNS = (
-    "pk", "record__subject_name", "record__subject_code", "record__subject_kind", "list_type__name",
-    "list_type__color", "department__name", "record__decision_number", "recognised_on", "valid_until",
-    "record__under_objection", "record__under_repair",
-)  # fmt: skip
+    "pk",
+    "record__subject_name",
+    "record__subject_code",
+    "record__subject_kind",
+    "list_type__name",
+    "list_type__color",
+    "department__name",
+    "record__decision_number",
+    "recognised_on",
+    "valid_until",
+    "record__under_objection",
+    "record__under_repair",
+)
 _SUBJECT_ENTRIES = PreparedQuery(
     lambda *, pk, on, key: public_entries(on=on).filter(subject_id=pk).values_list(*_SUBJECT_ENTRY_COLUMNS),
     pk=int,

@@ -309,14 +309,26 @@ def legal_rep_liability_add(answered: list[tuple[Subject | None, dict]], on: dat
             .filter(legal_rep_id_hash__in=list(by_hash))
             .order_by("-recognised_on", "-pk")
             .values(
-                "pk", "subject_id", "list_type_id", "list_type__code", "list_type__name", "list_type__color",
-                "list_type__legal_basis", "list_type__triggers_measures", "department__name", "recognised_on",
-                "valid_until", "legal_representative", "record__decision_number", "legal_rep_id_hash",
-                "record__subject_name", "record__subject_code",
+                "pk",
+                "subject_id",
+                "list_type_id",
+                "list_type__code",
+                "list_type__name",
+                "list_type__color",
+                "list_type__legal_basis",
+                "list_type__triggers_measures",
+                "department__name",
+                "recognised_on",
+                "valid_until",
+                "legal_representative",
+                "record__decision_number",
+                "legal_rep_id_hash",
+                "record__subject_name",
+                "record__subject_code",
                 basis=KeyTextTransform(ENTRY_BASIS_FIELD, "record__data"),
                 reason=KeyTextTransform(ENTRY_REASON_FIELD, "record__data"),
             )
-        )  # fmt: skip
+        )
         for row in rows:
             item = _list_dict(row) | {
                 "organisation": row["record__subject_name"],

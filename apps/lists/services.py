@@ -121,9 +121,16 @@ def list_entries_sync(*, records) -> None:
     if changed:
         ListEntry.objects.bulk_update(
             changed,
-            ["list_type", "subject", "department", "recognised_on", "valid_until", "legal_representative",
-             "legal_rep_id_hash"],
-        )  # fmt: skip
+            [
+                "list_type",
+                "subject",
+                "department",
+                "recognised_on",
+                "valid_until",
+                "legal_representative",
+                "legal_rep_id_hash",
+            ],
+        )
 
 
 @transaction.atomic
@@ -141,10 +148,14 @@ def list_entry_remove(*, entry: ListEntry, actor, reason: str, on: datetime.date
         Q(publicity_end__isnull=True) | Q(publicity_end__gt=entry.removed_on)
     ).update(publicity_end=entry.removed_on, updated_at=timezone.now())
     RecordEvent.objects.create(
-        record_id=entry.record_id, action=Action.REMOVE, actor=getattr(actor, "pk", None) and actor,
-        actor_label=str(actor), reason=f"移出名单：{reason}", before={"state": EntryState.LISTED},
+        record_id=entry.record_id,
+        action=Action.REMOVE,
+        actor=getattr(actor, "pk", None) and actor,
+        actor_label=str(actor),
+        reason=f"移出名单：{reason}",
+        before={"state": EntryState.LISTED},
         after={"state": EntryState.REMOVED},
-    )  # fmt: skip
+    )
     return entry
 
 
@@ -158,10 +169,16 @@ def list_entries_expire(*, today: datetime.date) -> int:
             state=EntryState.REMOVED, removed_on=today, removal_reason="有效期届满自动移出"
         )
         RecordEvent.objects.bulk_create(
-            RecordEvent(record_id=record_id, action=Action.REMOVE, actor_label="系统", reason="有效期届满自动移出",
-                        before={"state": EntryState.LISTED}, after={"state": EntryState.REMOVED})
+            RecordEvent(
+                record_id=record_id,
+                action=Action.REMOVE,
+                actor_label="系统",
+                reason="有效期届满自动移出",
+                before={"state": EntryState.LISTED},
+                after={"state": EntryState.REMOVED},
+            )
             for _, record_id in ids
-        )  # fmt: skip
+        )
     return len(ids)
 
 
@@ -171,9 +188,13 @@ def warning_interview_record(*, entry: ListEntry, user, held_on, participants, c
     if not user.is_center and user.department_id != entry.department_id:
         raise ValidationError("只有认定部门可以录入约谈记录。")
     return WarningInterview.objects.create(
-        entry=entry, held_on=held_on, department=entry.department, participants=participants, content=content,
+        entry=entry,
+        held_on=held_on,
+        department=entry.department,
+        participants=participants,
+        content=content,
         created_by=user,
-    )  # fmt: skip
+    )
 
 
 class StaleRevision(Exception):

@@ -175,10 +175,14 @@ def _double_publicity(live, indicator):
     number = min(rates) / 100 if rates else None
     text = f"本月及时率 {_rate_text(current.timely_rate)}，合规率 {_rate_text(current.compliance_rate)}；{len(months)}个月 {len(flags)} 项中达标 {sum(flags)} 项"
     return Measured(
-        flags, number, text, {"months": monthly}, inputs,
+        flags,
+        number,
+        text,
+        {"months": monthly},
+        inputs,
         formula="每月分别判断行政许可、行政处罚信息的及时率、合规率是否达到 100%（当月无报送也计为一个月，视为达标）",
         span=live.within,
-    )  # fmt: skip
+    )
 
 
 def _rate_text(rate) -> str:
@@ -198,10 +202,14 @@ def _code_error_rate(live, indicator):
         Input("有月末读数的月份", len(month_flags) - 1),
     ]
     return Measured(
-        month_flags, summary.rate, text, summary.as_dict(), inputs,
+        month_flags,
+        summary.rate,
+        text,
+        summary.as_dict(),
+        inputs,
         formula="重错码率 = 重码、错码主体数 / 主体总数；往月取月末夜间读数，本月取实时数",
         span=live.within,
-    )  # fmt: skip
+    )
 
 
 @measure("serious_share", "严重失信主体占在营市场主体比例")
@@ -214,9 +222,14 @@ def _serious_share(live, indicator):
         Input("在营市场主体（法人及非法人组织、个体工商户）", figures.market_subjects, _href("subjects:list")),
     ]
     return Measured(
-        share, share, text, {"serious": figures.serious_subjects, "market": figures.market_subjects}, inputs,
-        formula="严重失信名单主体数 / 在营市场主体数", span=live.at_end,
-    )  # fmt: skip
+        share,
+        share,
+        text,
+        {"serious": figures.serious_subjects, "market": figures.market_subjects},
+        inputs,
+        formula="严重失信名单主体数 / 在营市场主体数",
+        span=live.at_end,
+    )
 
 
 @measure("check_ratio", "信用核查应用比例（创建期内核查次数 / 市场主体数）")
@@ -229,9 +242,14 @@ def _check_ratio(live, indicator):
         Input("在营市场主体数", figures.market_subjects, _href("subjects:list")),
     ]
     return Measured(
-        ratio, ratio, text, {"checks": figures.checks, "market": figures.market_subjects}, inputs,
-        formula="创建期内信用核查和联合奖惩系统应用次数 / 在营市场主体数", span=live.within,
-    )  # fmt: skip
+        ratio,
+        ratio,
+        text,
+        {"checks": figures.checks, "market": figures.market_subjects},
+        inputs,
+        formula="创建期内信用核查和联合奖惩系统应用次数 / 在营市场主体数",
+        span=live.within,
+    )
 
 
 def _reported_records(on: datetime.date):
@@ -258,10 +276,14 @@ def _data_volume(live, indicator):
         for k, v in sorted(by_family.items(), key=lambda kv: -kv[1])
     ]
     return Measured(
-        total, float(total), f"{total:,} 条" + (f"（{parts}）" if parts else ""), {"by_family": by_family}, inputs,
+        total,
+        float(total),
+        f"{total:,} 条" + (f"（{parts}）" if parts else ""),
+        {"by_family": by_family},
+        inputs,
         formula="累计报送省平台的记录数（已报送、公示期满的记录，即省平台交换文件所含记录；草稿、待审核、已撤销不计）",
         span=live.at_end,
-    )  # fmt: skip
+    )
 
 
 @measure("specific_categories", "特定领域信息（八类，每类条数）")
@@ -288,10 +310,14 @@ def _specific_categories(live, indicator):
         if code in names
     ]
     return Measured(
-        counts, float(sum(counts.values())), text or "无特定领域信息类型", {"counts": counts}, inputs,
+        counts,
+        float(sum(counts.values())),
+        text or "无特定领域信息类型",
+        {"counts": counts},
+        inputs,
         formula=f"分别统计{'、'.join(names[c] for c in codes if c in names) or '特定领域信息'}累计报送条数",
         span=live.at_end,
-    )  # fmt: skip
+    )
 
 
 @measure("public_body_debtors", "列入失信被执行人的政府机构数（创建期内）")
@@ -318,10 +344,14 @@ def _public_body_debtors(live, indicator):
     ]
     inputs += [Input(name, "在列", _href("lists:entries", q=name)) for name in bodies[:10]]
     return Measured(
-        count, float(count), text, {"bodies": bodies}, inputs,
+        count,
+        float(count),
+        text,
+        {"bodies": bodies},
+        inputs,
         formula=f"创建期内在“{list_name}”名单中的政府机关、事业单位家数（主体标注为机关/事业单位，或统一社会信用代码为 11、12 开头）",
         span=live.within,
-    )  # fmt: skip
+    )
 
 
 @measure("commitment_coverage", "信用承诺信息及履约践诺信息数 / 企业总数")
@@ -338,9 +368,14 @@ def _commitment_coverage(live, indicator):
         Input("辖区内企业总数（不含注销、迁出）", enterprises, _href("subjects:list")),
     ]
     return Measured(
-        share, share, text, {"commitments": commitments, "fulfilments": fulfilments, "enterprises": enterprises},
-        inputs, formula="（信用承诺信息数 + 履约践诺情况信息数）/ 辖区内企业总数", span=live.at_end,
-    )  # fmt: skip
+        share,
+        share,
+        text,
+        {"commitments": commitments, "fulfilments": fulfilments, "enterprises": enterprises},
+        inputs,
+        formula="（信用承诺信息数 + 履约践诺情况信息数）/ 辖区内企业总数",
+        span=live.at_end,
+    )
 
 
 @measure("xinyi_fields", "信易+应用领域数（启用场景所属的领域）")
@@ -353,10 +388,14 @@ def _xinyi_fields(live, indicator):
     text = f"{count} 个领域（{scenarios} 个场景）：" + "、".join(labels.get(k, k) for k in sorted(by_field))
     inputs = [Input(labels.get(k, k), f"{n} 个场景", _href("scenarios:catalog")) for k, n in sorted(by_field.items())]
     return Measured(
-        count, float(count), text, {"fields": by_field, "scenarios": scenarios}, inputs,
+        count,
+        float(count),
+        text,
+        {"fields": by_field, "scenarios": scenarios},
+        inputs,
         formula="启用的信易+场景所属领域（信易贷、信易租、信易行……）的个数；同一领域的多个场景只算一个领域，“其他”类合计算一个",
         span=live.at_end,
-    )  # fmt: skip
+    )
 
 
 @measure("xinyidai_share", "信易贷注册企业占在营企业比例")
@@ -374,9 +413,14 @@ def _xinyidai_share(live, indicator):
         Input("在营企业数", total, _href("subjects:list")),
     ]
     return Measured(
-        share, share, text, {"registered": registered, "operating": total}, inputs,
-        formula="信易贷平台注册的在营企业数 / 在营企业数（不含个体工商户、机关事业单位、社会组织）", span=live.at_end,
-    )  # fmt: skip
+        share,
+        share,
+        text,
+        {"registered": registered, "operating": total},
+        inputs,
+        formula="信易贷平台注册的在营企业数 / 在营企业数（不含个体工商户、机关事业单位、社会组织）",
+        span=live.at_end,
+    )
 
 
 @measure("xinyidai_amount", "信易贷授信或放款金额（元，创建期内）")
@@ -398,9 +442,14 @@ def _xinyidai_amount(live, indicator):
         Input("创建期内放款金额（万元）", f"{lent:,}", _href("scenarios:figures")),
     ]
     return Measured(
-        amount, amount, text, {"granted": str(granted), "lent": str(lent)}, inputs,
-        formula="max(创建期内授信金额, 创建期内放款金额)", span=live.within,
-    )  # fmt: skip
+        amount,
+        amount,
+        text,
+        {"granted": str(granted), "lent": str(lent)},
+        inputs,
+        formula="max(创建期内授信金额, 创建期内放款金额)",
+        span=live.within,
+    )
 
 
 @measure("graded_fields", "开展分级分类监管的领域数（有双随机抽查任务的监管领域）")
@@ -417,9 +466,14 @@ def _graded_fields(live, indicator):
     inputs = [Input("已按信用等级抽查的监管领域", count, _href("evaluation:tasks")), Input("监管领域目录", available)]
     inputs += [Input(name, "已开展") for name in fields]
     return Measured(
-        count, float(count), f"{count} 个领域" + (f"（{'、'.join(fields)}）" if fields else ""), {"fields": count},
-        inputs, formula="按信用等级抽取过双随机抽查对象的监管领域个数", span=live.at_end,
-    )  # fmt: skip
+        count,
+        float(count),
+        f"{count} 个领域" + (f"（{'、'.join(fields)}）" if fields else ""),
+        {"fields": count},
+        inputs,
+        formula="按信用等级抽取过双随机抽查对象的监管领域个数",
+        span=live.at_end,
+    )
 
 
 @measure("repair_overdue", "信用修复与异议：逾期未办结案件数（近一年受理与办结情况）")
@@ -434,9 +488,14 @@ def _repair_overdue(live, indicator):
         for f in figures
     )
     return Measured(
-        overdue, float(overdue), text, {"overdue": overdue}, [Input("逾期未办结", overdue, _href("repair:figures"))],
-        formula="近一年受理的修复、异议案件中逾期未办结的件数", span="近一年",
-    )  # fmt: skip
+        overdue,
+        float(overdue),
+        text,
+        {"overdue": overdue},
+        [Input("逾期未办结", overdue, _href("repair:figures"))],
+        formula="近一年受理的修复、异议案件中逾期未办结的件数",
+        span="近一年",
+    )
 
 
 # --- entered by staff -----------------------------------------------------------------------
@@ -470,14 +529,24 @@ def manual_measured(indicator: Indicator, live: LiveFigures) -> Measured:
     ]
     if not entries:
         return Measured(
-            None, None, "尚未录入人工评分", {}, [],
-            formula="信用中心按评分标准评分，并上传佐证材料", span=live.within,
-        )  # fmt: skip
+            None,
+            None,
+            "尚未录入人工评分",
+            {},
+            [],
+            formula="信用中心按评分标准评分，并上传佐证材料",
+            span=live.within,
+        )
     latest = entries[0]
     return Measured(
-        latest.points, float(latest.points), f"人工评分 {latest.points} 分：{latest.note}", {"entry": latest.pk},
-        inputs, formula="信用中心按评分标准评分，并上传佐证材料（以最近一次录入为准）", span=live.within,
-    )  # fmt: skip
+        latest.points,
+        float(latest.points),
+        f"人工评分 {latest.points} 分：{latest.note}",
+        {"entry": latest.pk},
+        inputs,
+        formula="信用中心按评分标准评分，并上传佐证材料（以最近一次录入为准）",
+        span=live.within,
+    )
 
 
 def deduction_items(indicator: Indicator) -> dict[str, dict]:
@@ -491,10 +560,14 @@ def deduction_measured(indicator: Indicator, live: LiveFigures) -> Measured:
     inputs = [_entry_input(e, f"{e.month:%Y年%-m月} {items.get(e.item, {}).get('name', e.item)}") for e in entries]
     text = f"扣 {total} 分（{len(entries)} 项）" if entries else "创建期内无扣分事项"
     return Measured(
-        total, float(total), text, {"entries": [e.pk for e in entries]}, inputs,
+        total,
+        float(total),
+        text,
+        {"entries": [e.pk for e in entries]},
+        inputs,
         formula="创建期内登记的扣分事项合计：" + "；".join(f"{i['name']}：{i.get('note', '')}" for i in items.values()),
         span=live.within,
-    )  # fmt: skip
+    )
 
 
 def month_end_readings(codes: list[str], on: datetime.date) -> dict[str, dict[str, IndicatorReading]]:

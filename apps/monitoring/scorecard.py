@@ -52,9 +52,12 @@ def _number(value, unit: str) -> str:
 
 
 _UNITS = {
-    "serious_share": "ratio", "check_ratio": "ratio", "xinyidai_share": "ratio", "commitment_coverage": "ratio",
+    "serious_share": "ratio",
+    "check_ratio": "ratio",
+    "xinyidai_share": "ratio",
+    "commitment_coverage": "ratio",
     "xinyidai_amount": "yuan",
-}  # fmt: skip
+}
 
 
 def rule_text(indicator: Indicator) -> str:

@@ -161,11 +161,21 @@ def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) 
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([state])
     headers = [
-        "排名", "部门", "部门代码", "综合得分",
-        "上报率", "应报类型数", "已报类型数（含零报告）", "零报告数",
-        "及时率", "应计时效记录数", "按时公示数",
-        "合规率", "报送条数", "合规条数",
-    ]  # fmt: skip
+        "排名",
+        "部门",
+        "部门代码",
+        "综合得分",
+        "上报率",
+        "应报类型数",
+        "已报类型数（含零报告）",
+        "零报告数",
+        "及时率",
+        "应计时效记录数",
+        "按时公示数",
+        "合规率",
+        "报送条数",
+        "合规条数",
+    ]
     sheet.append(headers)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
@@ -193,12 +203,22 @@ def ranking_xlsx(data: dict, *, month: Month, snapshot: RankingSnapshot | None) 
     total = data["total"]
     sheet.append(
         [
-            "合计", "", "", None,
-            _percent(total["reporting_rate"]), total["expected"], total["covered"], total["zero"],
-            _percent(total["timely_rate"]), total.get("judged", total["reported"]), total["timely"],
-            _percent(total["compliance_rate"]), total["submitted"], total["compliant"],
+            "合计",
+            "",
+            "",
+            None,
+            _percent(total["reporting_rate"]),
+            total["expected"],
+            total["covered"],
+            total["zero"],
+            _percent(total["timely_rate"]),
+            total.get("judged", total["reported"]),
+            total["timely"],
+            _percent(total["compliance_rate"]),
+            total["submitted"],
+            total["compliant"],
         ]
-    )  # fmt: skip
+    )
     for row in sheet.iter_rows(min_row=header_row + 1):
         for index in (4, 8, 11):  # rate columns (0-based)
             row[index].number_format = "0.00%"

@@ -314,9 +314,14 @@ class ManualEntryView(CenterRequiredMixin, View):
         try:
             month = Month.parse(data["month"])
             entry = services.manual_entry_record(
-                user=request.user, indicator=indicator, month=month, note=data["note"], uploaded=data["evidence"],
-                points=data["points"], item=data["item"] or "",
-            )  # fmt: skip
+                user=request.user,
+                indicator=indicator,
+                month=month,
+                note=data["note"],
+                uploaded=data["evidence"],
+                points=data["points"],
+                item=data["item"] or "",
+            )
         except ValueError as exc:
             messages.error(request, str(exc))
             return redirect("monitoring:dashboard")

@@ -137,9 +137,13 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
     # Penalties state no severity: the rule table derives it, as for a department that leaves it empty.
     def ingest(type_code, department, rows, severity=None):
         summary = records_ingest(
-            record_type=type_code, department=department, rows=list(enumerate(rows, start=1)), today=today,
-            actor_label="演示数据", severity=severity,
-        )  # fmt: skip
+            record_type=type_code,
+            department=department,
+            rows=list(enumerate(rows, start=1)),
+            today=today,
+            actor_label="演示数据",
+            severity=severity,
+        )
         counts[type_code] += summary.as_dict()["accepted"]
 
     for code, (prefix, reasons) in PENALTY_DEPARTMENTS.items():
@@ -150,10 +154,14 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
             if code == "scjgj" and extra_penalty_subject is not None:
                 chosen[0] = extra_penalty_subject  # the demo enterprise account has something to repair
                 dates[0] = today - datetime.timedelta(days=REPAIRABLE_AGE_DAYS)
-            ingest("penalty", department, [
-                _penalty(department, s, n, d, prefix, reasons, rng)
-                for n, (s, d) in enumerate(zip(chosen, dates, strict=True), start=1)
-            ])  # fmt: skip
+            ingest(
+                "penalty",
+                department,
+                [
+                    _penalty(department, s, n, d, prefix, reasons, rng)
+                    for n, (s, d) in enumerate(zip(chosen, dates, strict=True), start=1)
+                ],
+            )
     for code, (prefix, certificate, content) in LICENSE_DEPARTMENTS.items():
         department = departments.get(code)
         if department:
@@ -165,8 +173,10 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
     for n, (code, list_name, reason, severity) in enumerate(LISTS, start=1):
         department = departments.get(code)
         if department:
-            rows = [_list_entry(department, s, 10 * n + i, recent(), list_name, reason) for i, s in
-                    enumerate(rng.sample(companies, min(3, len(companies))))]  # fmt: skip
+            rows = [
+                _list_entry(department, s, 10 * n + i, recent(), list_name, reason)
+                for i, s in enumerate(rng.sample(companies, min(3, len(companies))))
+            ]
             ingest("list_entry", department, rows, severity=severity)
     # One department reviews before publishing, with a few penalties in its reviewer's queue: the demo shows
     # the 工作台 count, the notification and the 待部门审核 → 已报送 step.
@@ -176,10 +186,14 @@ def seed_credit_data(*, seed: int, extra_penalty_subject: Subject | None = None)
         reviewing.save(update_fields=["requires_review"])
         prefix, reasons = PENALTY_DEPARTMENTS[reviewing.code]
         waiting = rng.sample(companies, min(REVIEW_WAITING, len(companies)))
-        ingest("penalty", reviewing, [
-            _penalty(reviewing, s, PER_DEPARTMENT + n, today - datetime.timedelta(days=n), prefix, reasons, rng)
-            for n, s in enumerate(waiting, start=1)
-        ])  # fmt: skip
+        ingest(
+            "penalty",
+            reviewing,
+            [
+                _penalty(reviewing, s, PER_DEPARTMENT + n, today - datetime.timedelta(days=n), prefix, reasons, rng)
+                for n, s in enumerate(waiting, start=1)
+            ],
+        )
     if apps.is_installed("apps.evaluation"):
         evaluate_all(on=today)
     return counts

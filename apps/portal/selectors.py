@@ -325,8 +325,23 @@ def public_identity(subject: Subject) -> PublicIdentity:
     )
 
 
-def _record_row(specs, *, pk, record_type_id, record_type, record_type_code, decision_number, decision_date,
-                department, department_id, data, severity, publicity_end, under_repair, under_objection):  # fmt: skip
+def _record_row(
+    specs,
+    *,
+    pk,
+    record_type_id,
+    record_type,
+    record_type_code,
+    decision_number,
+    decision_date,
+    department,
+    department_id,
+    data,
+    severity,
+    publicity_end,
+    under_repair,
+    under_objection,
+):
     by_code = {spec.code: spec for spec in specs.get(record_type_id, ())}
     data = data or {}
     # Parts that end in their own full stop ("…5000元。") are not followed by a second mark ("。；").
@@ -399,11 +414,20 @@ _PROFILE_SUBJECT = PreparedQuery(
     lambda *, pk, key: Subject.objects.filter(pk=pk).order_by().values_list(*SUBJECT_PUBLIC_FIELDS), pk=int
 )
 _RECORD_COLUMNS = {
-    "pk": "pk", "record_type_id": "record_type_id", "record_type": "record_type__name",
-    "record_type_code": "record_type__code", "decision_number": "decision_number", "decision_date": "decision_date",
-    "department": "department__name", "department_id": "department_id", "data": "data", "severity": "severity",
-    "publicity_end": "publicity_end", "under_repair": "under_repair", "under_objection": "under_objection",
-}  # fmt: skip
+    "pk": "pk",
+    "record_type_id": "record_type_id",
+    "record_type": "record_type__name",
+    "record_type_code": "record_type__code",
+    "decision_number": "decision_number",
+    "decision_date": "decision_date",
+    "department": "department__name",
+    "department_id": "department_id",
+    "data": "data",
+    "severity": "severity",
+    "publicity_end": "publicity_end",
+    "under_repair": "under_repair",
+    "under_objection": "under_objection",
+}
 _PROFILE_RECORDS = PreparedQuery(
     lambda *, pk, on, key: public_records(on=on).filter(subject_id=pk).values_list(*_RECORD_COLUMNS.values())[:key],
     pk=int,

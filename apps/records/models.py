@@ -44,14 +44,22 @@ class Record(models.Model):
     # what the constraint trigger did per row), so none can be deleted under it; and deletes go through
     # the ORM, whose PROTECT (department, type) and SET_NULL (upload, user) still apply.
     record_type = models.ForeignKey(
-        "catalog.RecordType", on_delete=models.PROTECT, related_name="records", verbose_name="信息类型",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        "catalog.RecordType",
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name="信息类型",
+        db_index=False,
+        db_constraint=False,
+    )
     catalog_version = models.PositiveIntegerField("目录版本")
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="records", verbose_name="报送部门",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name="报送部门",
+        db_index=False,
+        db_constraint=False,
+    )
     data = models.JSONField("字段数据")
     # ID numbers in a row are kept only encrypted here; ``data`` holds them masked.
     private_data = models.JSONField(default=dict, blank=True, editable=False)
@@ -109,9 +117,14 @@ class Record(models.Model):
     # No index: no query looks records up by their creator (it was one more duplicate-heavy btree per
     # import row). No constraint: see department.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     # A record's creation is its own history entry (apps/records/history.py builds it from created_at,
     # source, upload, created_by and this): no "create" RecordEvent is written per stored row. The
     # label is who sent it as the intake named it — an API system's name (接口推送 has no user),
@@ -165,9 +178,13 @@ class RecordEvent(models.Model):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,  # history is read by record; one actor writes thousands of rows at once
-    )  # fmt: skip
+    )
     actor_label = models.CharField("操作方", max_length=100, blank=True, help_text="接口推送时为系统名称")
     reason = models.CharField("原因", max_length=500, blank=True)
     before = models.JSONField(null=True, blank=True)
@@ -290,9 +307,13 @@ class Submission(models.Model):
     source = models.CharField("来源", max_length=10, choices=Source.choices)
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions")
     batch = models.ForeignKey(
-        SubmissionBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions",
+        SubmissionBatch,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="submissions",
         verbose_name="报送批次",
-    )  # fmt: skip
+    )
     row_number = models.PositiveIntegerField("行号", null=True, blank=True)
     raw = models.JSONField("提交内容")
     compliant = models.BooleanField("合规")

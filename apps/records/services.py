@@ -107,9 +107,19 @@ class Ingest:
     """One intake run for a department and a record type (the pieces shared across batches)."""
 
     def __init__(
-        self, *, record_type, department, source: str, actor=None, actor_label="", upload=None, today=None,
-        submit=True, reason="", keep_rejected=True,
-    ):  # fmt: skip
+        self,
+        *,
+        record_type,
+        department,
+        source: str,
+        actor=None,
+        actor_label="",
+        upload=None,
+        today=None,
+        submit=True,
+        reason="",
+        keep_rejected=True,
+    ):
         self.spec = record_type if isinstance(record_type, TypeSpec) else TypeSpec.load(record_type)
         self.record_type = self.spec.record_type
         self.department = department
@@ -458,10 +468,25 @@ class Ingest:
 
 
 _UPDATABLE = [
-    "catalog_version", "data", "private_data", "subject", "subject_name", "subject_kind", "subject_code",
-    "decision_date", "valid_to", "severity", "severity_source", "status", "report_deadline", "deadline_calendar",
-    "is_publicised", "publicity_min_end", "publicity_end", "content_hash",
-]  # fmt: skip
+    "catalog_version",
+    "data",
+    "private_data",
+    "subject",
+    "subject_name",
+    "subject_kind",
+    "subject_code",
+    "decision_date",
+    "valid_to",
+    "severity",
+    "severity_source",
+    "status",
+    "report_deadline",
+    "deadline_calendar",
+    "is_publicised",
+    "publicity_min_end",
+    "publicity_end",
+    "content_hash",
+]
 
 
 _BATCH_COUNTS = ("rows", "compliant", "accepted", "updated", "duplicates", "rejected")
@@ -556,7 +581,15 @@ def records_ingest(
     ``keep_rejected=False`` (the web form) stores no submission for a refused row.
     """
     ingest = Ingest(
-        record_type=record_type, department=department, source=source, actor=actor, actor_label=actor_label,
-        upload=upload, today=today, submit=submit, reason=reason, keep_rejected=keep_rejected,
-    )  # fmt: skip
+        record_type=record_type,
+        department=department,
+        source=source,
+        actor=actor,
+        actor_label=actor_label,
+        upload=upload,
+        today=today,
+        submit=submit,
+        reason=reason,
+        keep_rejected=keep_rejected,
+    )
     return ingest.run(rows, on_batch=on_batch, severity=severity)

@@ -100,9 +100,15 @@ class _EntryMixin(RoleRequiredMixin):
         for code, value in (keep_ids or {}).items():
             row.setdefault(code, value)
         summary = records_ingest(
-            record_type=self.spec, department=department, rows=[(None, row)], source=Source.FORM,
-            actor=self.request.user, submit=submit, reason=reason, keep_rejected=False,
-        )  # fmt: skip
+            record_type=self.spec,
+            department=department,
+            rows=[(None, row)],
+            source=Source.FORM,
+            actor=self.request.user,
+            submit=submit,
+            reason=reason,
+            keep_rejected=False,
+        )
         outcome = summary.outcomes[0]
         # Non-blocking notes (an ID or mobile number in a name, a doubtful code) are shown whatever the outcome.
         for warning in outcome.warnings:
@@ -135,8 +141,12 @@ class RecordCreateView(_EntryMixin, View):
         if department is None:
             return {}
         # Authority and source are normally the clerk's own department: prefilled, still checked.
-        values = {"authority_name": department.name, "source_name": department.name,
-                  "authority_uscc": department.uscc, "source_uscc": department.uscc}  # fmt: skip
+        values = {
+            "authority_name": department.name,
+            "source_name": department.name,
+            "authority_uscc": department.uscc,
+            "source_uscc": department.uscc,
+        }
         return {self.spec.field_code(role): value for role, value in values.items() if self.spec.field_code(role)}
 
     def post(self, request, type_code):
@@ -211,9 +221,12 @@ class RecordEditView(_EntryMixin, View):
             # ID numbers are not sent back to the browser; left blank they stay as registered.
             keep = {code: decrypt(token) for code, token in self.record.private_data.items()}
             outcome = self.process(
-                form, department=self.record.department, submit=self.record.status != Status.DRAFT,
-                reason=form.cleaned_data["_reason"], keep_ids=keep,
-            )  # fmt: skip
+                form,
+                department=self.record.department,
+                submit=self.record.status != Status.DRAFT,
+                reason=form.cleaned_data["_reason"],
+                keep_ids=keep,
+            )
             if outcome:
                 messages.success(request, _outcome_message(outcome))
                 return redirect("records:detail", pk=self.record.pk)

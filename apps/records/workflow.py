@@ -20,9 +20,14 @@ def _transition(record: Record, *, to: str, action: str, actor, reason: str = ""
     record.status = to
     record.save()
     RecordEvent.objects.create(
-        record=record, action=action, actor=actor, actor_label=str(actor), reason=reason,
-        before=before, after={"status": to},
-    )  # fmt: skip
+        record=record,
+        action=action,
+        actor=actor,
+        actor_label=str(actor),
+        reason=reason,
+        before=before,
+        after={"status": to},
+    )
     return record
 
 
@@ -99,6 +104,10 @@ def record_revoke(*, record: Record, actor, reason: str) -> Record:
         raise ValidationError("撤销时必须填写原因。")
     record = Record.objects.select_for_update().get(pk=record.pk)
     return _transition(
-        record, to=Status.REVOKED, action=Action.REVOKE, actor=actor, reason=reason,
+        record,
+        to=Status.REVOKED,
+        action=Action.REVOKE,
+        actor=actor,
+        reason=reason,
         allowed_from=(Status.DRAFT, Status.PENDING_REVIEW, Status.PUBLISHED, Status.EXPIRED),
-    )  # fmt: skip
+    )

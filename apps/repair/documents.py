@@ -51,9 +51,15 @@ def text_pdf(*, title: str, text: str, author: str = "") -> bytes:
         flow.append(Spacer(1, 2 * mm))
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=title, author=author or settings.SITE_NAME,
-        leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm, bottomMargin=20 * mm,
-    )  # fmt: skip
+        buffer,
+        pagesize=A4,
+        title=title,
+        author=author or settings.SITE_NAME,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=25 * mm,
+        bottomMargin=20 * mm,
+    )
     doc.build(flow)
     return buffer.getvalue()
 

@@ -22,17 +22,21 @@ class RecordChoiceField(forms.ModelMultipleChoiceField):
 
 class RepairApplyForm(forms.Form):
     records = RecordChoiceField(
-        label="申请修复的信息", queryset=None, widget=forms.CheckboxSelectMultiple,
+        label="申请修复的信息",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "请选择要修复的信息。"},
-    )  # fmt: skip
+    )
     contact_name = forms.CharField(label="联系人", max_length=50, error_messages={"required": "请填写联系人。"})
     contact_phone = forms.CharField(label="联系电话", max_length=20, error_messages={"required": "请填写联系电话。"})
     contact_email = forms.EmailField(label="电子邮箱", required=False, help_text="办理结果同时以邮件告知")
     statement = forms.CharField(
-        label="纠正失信行为情况说明", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        label="纠正失信行为情况说明",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="如：罚款已于某日缴清，违法行为已整改完毕",
         error_messages={"required": "请说明履行法定义务、纠正失信行为的情况。"},
-    )  # fmt: skip
+    )
     commitment = _file(MaterialKind.COMMITMENT.label, "下载承诺书，签字盖章后扫描上传（PDF、JPG、PNG）")
     fulfilment = _file(MaterialKind.FULFILMENT.label, "如罚款缴纳凭证、整改报告（PDF、JPG、PNG）")
     training = _file(MaterialKind.TRAINING.label, "严重失信信息须提交")
@@ -56,9 +60,11 @@ class ReasonForm(forms.Form):
 
 class VerifyForm(forms.Form):
     agrees = forms.TypedChoiceField(
-        label="核实意见", choices=[("1", "同意修复"), ("0", "不同意修复")], coerce=lambda v: v == "1",
+        label="核实意见",
+        choices=[("1", "同意修复"), ("0", "不同意修复")],
+        coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
-    )  # fmt: skip
+    )
     opinion = forms.CharField(label="核实情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -81,13 +87,17 @@ class ObjectionForm(forms.Form):
         label="身份证号码", max_length=18, required=False, help_text="自然人申请时填写，仅保存脱敏号码"
     )
     relation = forms.CharField(
-        label="与该信息的关系", max_length=100, help_text="如：本信息所涉主体、法定代表人、利害关系人",
+        label="与该信息的关系",
+        max_length=100,
+        help_text="如：本信息所涉主体、法定代表人、利害关系人",
         error_messages={"required": "请说明您与该信息的关系。"},
-    )  # fmt: skip
+    )
     grounds = forms.CharField(
-        label="异议内容及理由", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        label="异议内容及理由",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "请写明异议内容及理由。"},
-    )  # fmt: skip
+    )
     requested_change = forms.CharField(
         label="请求更正的内容", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -159,9 +169,11 @@ class BulkNoticeServiceForm(NoticeServiceForm):
     """The same date and method for the selected penalties of one upload."""
 
     records = forms.ModelMultipleChoiceField(
-        label="行政处罚", queryset=None, widget=forms.CheckboxSelectMultiple,
+        label="行政处罚",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "请至少选择一条行政处罚。", "invalid_choice": "所选记录不在本批次中。"},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, records, **kwargs):
         super().__init__(*args, **kwargs)

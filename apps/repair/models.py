@@ -297,9 +297,13 @@ class NoticeService(models.Model):
     note = models.CharField("备注", max_length=200, blank=True)
     served_with_decision = models.BooleanField("两书同达", default=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name="登记人",
-    )  # fmt: skip
+    )
     recorded_by_label = models.CharField("登记方", max_length=100, blank=True, help_text="接口登记时为系统名称")
     recorded_at = models.DateTimeField("登记时间", auto_now=True)
 

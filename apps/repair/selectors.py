@@ -122,9 +122,12 @@ def notice_coverage(*, department, date_from: datetime.date, date_to: datetime.d
     from django.db.models import Count
 
     qs = Record.objects.filter(
-        record_type__code="penalty", is_publicised=True, department=department,
-        decision_date__gte=date_from, decision_date__lte=date_to,
-    ).exclude(status=Status.REVOKED)  # fmt: skip
+        record_type__code="penalty",
+        is_publicised=True,
+        department=department,
+        decision_date__gte=date_from,
+        decision_date__lte=date_to,
+    ).exclude(status=Status.REVOKED)
     counts = qs.aggregate(
         penalties=Count("pk"),
         served=Count("notice_service"),

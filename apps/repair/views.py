@@ -48,10 +48,17 @@ class RepairListView(LoginRequiredMixin, View):
             qs = qs.filter(state=state)
         if flag in (DueFlag.DUE_SOON, DueFlag.OVERDUE):
             qs = qs.filter(due_flag=flag)
-        return render(request, "repair/list.html", {
-            "applications": qs[:500], "states": RepairState.choices, "state": state, "flag": flag,
-            "today": timezone.localdate(),
-        })  # fmt: skip
+        return render(
+            request,
+            "repair/list.html",
+            {
+                "applications": qs[:500],
+                "states": RepairState.choices,
+                "state": state,
+                "flag": flag,
+                "today": timezone.localdate(),
+            },
+        )
 
 
 class MyRecordsView(RoleRequiredMixin, View):
@@ -69,11 +76,16 @@ class MyRecordsView(RoleRequiredMixin, View):
             except PolicyMissing as exc:
                 reasons = [str(exc)]
             rows.append((record, reasons))
-        return render(request, "repair/my.html", {
-            "subject": subject, "rows": rows,
-            "applications": repair_applications_visible(user=request.user),
-            "objections": objections_visible(user=request.user),
-        })  # fmt: skip
+        return render(
+            request,
+            "repair/my.html",
+            {
+                "subject": subject,
+                "rows": rows,
+                "applications": repair_applications_visible(user=request.user),
+                "objections": objections_visible(user=request.user),
+            },
+        )
 
 
 class RepairApplyView(RoleRequiredMixin, View):
@@ -95,15 +107,30 @@ class RepairApplyView(RoleRequiredMixin, View):
 
     def render_form(self, form, subject, *, code="", problems=()):
         records = list(form.fields["records"].queryset)
-        return render(self.request, "repair/apply.html", {
-            "form": form, "subject": subject, "records": records, "on_behalf": self.request.user.role != Role.SUBJECT,
-            "code": code, "lookup_problems": problems,
-        })  # fmt: skip
+        return render(
+            self.request,
+            "repair/apply.html",
+            {
+                "form": form,
+                "subject": subject,
+                "records": records,
+                "on_behalf": self.request.user.role != Role.SUBJECT,
+                "code": code,
+                "lookup_problems": problems,
+            },
+        )
 
     def get(self, request):
         subject = self.subject()
-        initial = {"contact_name": request.user.full_name, "contact_phone": request.user.phone,
-                   "contact_email": request.user.email} if request.user.role == Role.SUBJECT else {}  # fmt: skip
+        initial = (
+            {
+                "contact_name": request.user.full_name,
+                "contact_phone": request.user.phone,
+                "contact_email": request.user.email,
+            }
+            if request.user.role == Role.SUBJECT
+            else {}
+        )
         chosen = request.GET.getlist("record")
         if chosen:
             initial["records"] = chosen
@@ -135,11 +162,16 @@ class RepairApplyView(RoleRequiredMixin, View):
             on_behalf = request.user.role != Role.SUBJECT
             try:
                 created = applications.repair_application_submit(
-                    records=data["records"], subject=subject, contact_name=data["contact_name"],
-                    contact_phone=data["contact_phone"], contact_email=data["contact_email"],
-                    statement=data["statement"], materials=form.materials(),
-                    applicant=None if on_behalf else request.user, entered_by=request.user if on_behalf else None,
-                )  # fmt: skip
+                    records=data["records"],
+                    subject=subject,
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    contact_email=data["contact_email"],
+                    statement=data["statement"],
+                    materials=form.materials(),
+                    applicant=None if on_behalf else request.user,
+                    entered_by=request.user if on_behalf else None,
+                )
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -237,9 +269,11 @@ class MaterialDownloadView(LoginRequiredMixin, View):
         # Always a download (the public uploads these), never rendered in the staff's browser; nosniff
         # (SecurityMiddleware) keeps the browser to the checked type.
         return FileResponse(
-            material.file.open("rb"), content_type=material.content_type, filename=material.original_name,
+            material.file.open("rb"),
+            content_type=material.content_type,
+            filename=material.original_name,
             as_attachment=True,
-        )  # fmt: skip
+        )
 
 
 class CommitmentPdfView(LoginRequiredMixin, View):
@@ -268,6 +302,13 @@ class FiguresView(CenterRequiredMixin, View):
             figures = case_figures(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
         overdue = list(repair_applications_visible(user=request.user).filter(due_flag=DueFlag.OVERDUE)[:50])
         overdue_objections = list(objections_visible(user=request.user).filter(due_flag=DueFlag.OVERDUE)[:50])
-        return render(request, "repair/figures.html", {
-            "form": form, "figures": figures, "overdue": overdue, "overdue_objections": overdue_objections,
-        })  # fmt: skip
+        return render(
+            request,
+            "repair/figures.html",
+            {
+                "form": form,
+                "figures": figures,
+                "overdue": overdue,
+                "overdue_objections": overdue_objections,
+            },
+        )

@@ -46,10 +46,17 @@ class NoticeBulkView(StaffRequiredMixin, View):
                 decision_date__gte=d["date_from"], decision_date__lte=d["date_to"]
             )
             records = records.order_by("decision_date", "pk")[:BULK_MAX]
-        return render(request, "repair/notices.html", {
-            "form": form, "records": records, "bulk_max": BULK_MAX,
-            "batches": notice_batches_visible(user=request.user)[:10],
-        }, status=status)  # fmt: skip
+        return render(
+            request,
+            "repair/notices.html",
+            {
+                "form": form,
+                "records": records,
+                "bulk_max": BULK_MAX,
+                "batches": notice_batches_visible(user=request.user)[:10],
+            },
+            status=status,
+        )
 
     def get(self, request):
         return self.render_page(request, PeriodForm(request.GET or None))
@@ -79,10 +86,16 @@ class NoticeBatchView(StaffRequiredMixin, View):
 class NoticeBatchProgressView(StaffRequiredMixin, View):
     def get(self, request, pk):
         batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
-        response = JsonResponse({
-            "state": batch.state, "state_display": batch.get_state_display(), "done": batch.done,
-            "total": batch.total, "percent": batch.percent, "finished": batch.finished,
-        })  # fmt: skip
+        response = JsonResponse(
+            {
+                "state": batch.state,
+                "state_display": batch.get_state_display(),
+                "done": batch.done,
+                "total": batch.total,
+                "percent": batch.percent,
+                "finished": batch.finished,
+            }
+        )
         add_never_cache_headers(response)
         return response
 
@@ -92,8 +105,9 @@ class NoticeBatchDownloadView(StaffRequiredMixin, View):
         batch = get_object_or_404(notice_batches_visible(user=request.user), pk=pk)
         if batch.state != BatchState.DONE or not batch.file:
             raise Http404("告知书尚未生成完毕。")
-        return FileResponse(batch.file.open("rb"), as_attachment=True, filename=batch.filename,
-                            content_type="application/zip")  # fmt: skip
+        return FileResponse(
+            batch.file.open("rb"), as_attachment=True, filename=batch.filename, content_type="application/zip"
+        )
 
 
 class NoticeServeView(StaffRequiredMixin, View):
@@ -131,10 +145,19 @@ class UploadNoticesView(StaffRequiredMixin, View):
 
     def render_page(self, request, upload, form, *, status=200):
         records = upload_notice_records(user=request.user, upload=upload)
-        return render(request, "repair/upload_notices.html", {
-            "upload": upload, "records": records[:BULK_MAX], "count": records.count(), "bulk_max": BULK_MAX,
-            "form": form, "batches": notice_batches_visible(user=request.user).filter(upload=upload)[:5],
-        }, status=status)  # fmt: skip
+        return render(
+            request,
+            "repair/upload_notices.html",
+            {
+                "upload": upload,
+                "records": records[:BULK_MAX],
+                "count": records.count(),
+                "bulk_max": BULK_MAX,
+                "form": form,
+                "batches": notice_batches_visible(user=request.user).filter(upload=upload)[:5],
+            },
+            status=status,
+        )
 
     def make_form(self, request, upload, data=None):
         return BulkNoticeServiceForm(data, records=upload_notice_records(user=request.user, upload=upload))
@@ -160,9 +183,12 @@ class UploadNoticesView(StaffRequiredMixin, View):
             d = form.cleaned_data
             try:
                 saved = notices.notice_service_record(
-                    records=d["records"], served_on=d["served_on"], method=d["method"], note=d["note"],
+                    records=d["records"],
+                    served_on=d["served_on"],
+                    method=d["method"],
+                    note=d["note"],
                     user=request.user,
-                )  # fmt: skip
+                )
             except ValidationError as exc:
                 add_errors(form, exc)
             else:

@@ -39,9 +39,16 @@ class ObjectionListView(LoginRequiredMixin, View):
             qs = qs.filter(state=state)
         if flag in (DueFlag.DUE_SOON, DueFlag.OVERDUE):
             qs = qs.filter(due_flag=flag)
-        return render(request, "repair/objection_list.html", {
-            "objections": qs[:500], "states": ObjectionState.choices, "state": state, "flag": flag,
-        })  # fmt: skip
+        return render(
+            request,
+            "repair/objection_list.html",
+            {
+                "objections": qs[:500],
+                "states": ObjectionState.choices,
+                "state": state,
+                "flag": flag,
+            },
+        )
 
 
 class ObjectionCreateView(View):
@@ -119,12 +126,20 @@ class ObjectionDetailView(LoginRequiredMixin, View):
             spec = TypeSpec.load(objection.record.record_type)
             key = spec.field_code("decision_number")
             specs = [f for f in spec.fields if f.code != key]
-        return render(request, "repair/objection_detail.html", {
-            "o": objection, "record": objection.record, "events": objection.events.select_related("actor"),
-            "materials": objection.materials.all(), **buttons,
-            "reason_form": ReasonForm(), "close_form": ObjectionCloseForm(auto_id="close_%s"),
-            "correct_form": ObjectionCorrectForm(specs=specs) if buttons["can_verify"] else None,
-        })  # fmt: skip
+        return render(
+            request,
+            "repair/objection_detail.html",
+            {
+                "o": objection,
+                "record": objection.record,
+                "events": objection.events.select_related("actor"),
+                "materials": objection.materials.all(),
+                **buttons,
+                "reason_form": ReasonForm(),
+                "close_form": ObjectionCloseForm(auto_id="close_%s"),
+                "correct_form": ObjectionCorrectForm(specs=specs) if buttons["can_verify"] else None,
+            },
+        )
 
 
 def _correct(request, objection):

@@ -64,10 +64,14 @@ class CaseFlow:
     ) -> None:
         """The history row of a transition; ``opening``: the first one, from no state, when the case is filed."""
         self.event_model.objects.create(
-            **{self.case_field: case}, action=action, from_state="" if opening else case.state, to_state=to,
+            **{self.case_field: case},
+            action=action,
+            from_state="" if opening else case.state,
+            to_state=to,
             actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=label if label is not None else actor_label(actor), reason=reason,
-        )  # fmt: skip
+            actor_label=label if label is not None else actor_label(actor),
+            reason=reason,
+        )
         case.state = to
 
     def start_step(self, case, *, today, start=None) -> None:

@@ -135,8 +135,10 @@ def report_pdf(report) -> bytes:
         ],
         [_p("出具机构", body), _p(snap["issuer"], body)],
     ]
-    header = Table([[_table(meta, [24 * mm, 118 * mm], style_head=False), _qr_image(snap["verify_url"])]],
-                   colWidths=[146 * mm, 34 * mm])  # fmt: skip
+    header = Table(
+        [[_table(meta, [24 * mm, 118 * mm], style_head=False), _qr_image(snap["verify_url"])]],
+        colWidths=[146 * mm, 34 * mm],
+    )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [
         header,
@@ -206,10 +208,15 @@ def report_pdf(report) -> bytes:
         cell = styles["cell"]
         rows = [[_p(h, cell) for h in ("承诺编号", "承诺类型", "承诺事项", "承诺日期", "履约情况")]]
         rows += [
-            [_p(c["code"], cell), _p(c["type"], cell), _p(c["matter"], cell), _p(c["signed_on"], cell),
-             _p(c["status"], cell)]
+            [
+                _p(c["code"], cell),
+                _p(c["type"], cell),
+                _p(c["matter"], cell),
+                _p(c["signed_on"], cell),
+                _p(c["status"], cell),
+            ]
             for c in commitments
-        ]  # fmt: skip
+        ]
         story.append(_table(rows, [40 * mm, 30 * mm, 60 * mm, 24 * mm, 26 * mm]))
     else:
         story.append(_p("暂无公示的信用承诺信息。", body))
@@ -220,10 +227,14 @@ def report_pdf(report) -> bytes:
         cell = styles["cell"]
         rows = [[_p(h, cell) for h in ("修复申请编号", "信息类型", "信息提供部门", "准予修复日期")]]
         rows += [
-            [_p(r["number"], cell), _p(r["record_type"], cell), _p(r["department"], cell),
-             _p(r["approved_on"] or "—", cell)]
+            [
+                _p(r["number"], cell),
+                _p(r["record_type"], cell),
+                _p(r["department"], cell),
+                _p(r["approved_on"] or "—", cell),
+            ]
             for r in repairs
-        ]  # fmt: skip
+        ]
         story.append(_table(rows, [44 * mm, 40 * mm, 66 * mm, 30 * mm]))
         if every_penalty:  # the 专用版 lists a repaired penalty of the period, marked 已信用修复
             story.append(
@@ -241,10 +252,15 @@ def report_pdf(report) -> bytes:
             cell = styles["cell"]
             rows = [[_p(h, cell) for h in ("类别", "名称", "颁发或认定单位", "取得日期", "核实部门及日期")]]
             rows += [
-                [_p(d["kind"], cell), _p(d["title"], cell), _p(d["issuer"] or "—", cell), _p(d["occurred_on"], cell),
-                 _p(f"{d['department']} {d['reviewed_on'] or ''}", cell)]
+                [
+                    _p(d["kind"], cell),
+                    _p(d["title"], cell),
+                    _p(d["issuer"] or "—", cell),
+                    _p(d["occurred_on"], cell),
+                    _p(f"{d['department']} {d['reviewed_on'] or ''}", cell),
+                ]
                 for d in declarations
-            ]  # fmt: skip
+            ]
             story.append(_table(rows, [24 * mm, 56 * mm, 40 * mm, 24 * mm, 36 * mm]))
         else:
             story.append(_p("无经核实的自主申报信息。", body))
@@ -256,10 +272,16 @@ def report_pdf(report) -> bytes:
             cell = styles["cell"]
             rows = [[_p(h, cell) for h in ("日期", "类型", "事由", "约谈部门", "状态", "约谈内容")]]
             rows += [
-                [_p(r["date"] or "—", cell), _p(r["kind"], cell), _p(r["reason"], cell), _p(r["department"], cell),
-                 _p(r["status"], cell), _p(r["content"] or "—", cell)]
+                [
+                    _p(r["date"] or "—", cell),
+                    _p(r["kind"], cell),
+                    _p(r["reason"], cell),
+                    _p(r["department"], cell),
+                    _p(r["status"], cell),
+                    _p(r["content"] or "—", cell),
+                ]
                 for r in interviews
-            ]  # fmt: skip
+            ]
             story.append(_table(rows, [22 * mm, 30 * mm, 34 * mm, 30 * mm, 16 * mm, 48 * mm]))
         else:
             story.append(_p("无约谈记录。", body))

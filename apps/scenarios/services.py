@@ -70,7 +70,7 @@ def scenarios_for_subject(*, subject: Subject, user=None, log: bool = True) -> l
                 query=subject.public_code,
                 eligible=eligible,
                 reasons=reasons,
-            )  # fmt: skip
+            )
         )
     if log:
         ScenarioUse.objects.bulk_create(uses)
@@ -79,9 +79,16 @@ def scenarios_for_subject(*, subject: Subject, user=None, log: bool = True) -> l
 
 # The facts of a natural person with nothing on file (see scenario_check).
 UNKNOWN_PERSON_FACTS = {
-    "grade": "", "black_lists": 0, "watch_lists": 0, "red_lists": 0, "serious_records": 0, "general_records": 0,
-    "breached_commitments": 0, "subject_kind": "person", "operating": True,
-}  # fmt: skip
+    "grade": "",
+    "black_lists": 0,
+    "watch_lists": 0,
+    "red_lists": 0,
+    "serious_records": 0,
+    "general_records": 0,
+    "breached_commitments": 0,
+    "subject_kind": "person",
+    "operating": True,
+}
 
 
 def scenario_check(*, scenario: Scenario, query: str, api_key) -> dict:
@@ -100,9 +107,14 @@ def scenario_check(*, scenario: Scenario, query: str, api_key) -> dict:
     else:
         eligible, reasons = evaluate(scenario.rule, subject_facts(subject))
     ScenarioUse.objects.create(
-        scenario=scenario, subject=subject, channel=UseChannel.API, api_key=api_key,
-        query=mask_id_number(query) if person else query[:64], eligible=eligible, reasons=reasons,
-    )  # fmt: skip
+        scenario=scenario,
+        subject=subject,
+        channel=UseChannel.API,
+        api_key=api_key,
+        query=mask_id_number(query) if person else query[:64],
+        eligible=eligible,
+        reasons=reasons,
+    )
     return {
         "scenario": scenario.code,
         "name": scenario.name,

@@ -75,8 +75,16 @@ def _fold_table() -> dict[int, str]:
     such as ``⑩`` → ``10``, is left alone.)
     """
     wanted = set("0123456789Xx+- \t")
-    blocks = [(0x00A0, 0x0100), (0x2000, 0x2190), (0x2460, 0x2500), (0x3000, 0x3001), (0xFE50, 0xFE70),
-              (0xFF00, 0xFF70), (0x1D7CE, 0x1D800), (0x1FBF0, 0x1FBFA)]  # fmt: skip
+    blocks = [
+        (0x00A0, 0x0100),
+        (0x2000, 0x2190),
+        (0x2460, 0x2500),
+        (0x3000, 0x3001),
+        (0xFE50, 0xFE70),
+        (0xFF00, 0xFF70),
+        (0x1D7CE, 0x1D800),
+        (0x1FBF0, 0x1FBFA),
+    ]
     table = {}
     for first, last in blocks:
         for code in range(first, last):

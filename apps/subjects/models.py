@@ -104,12 +104,15 @@ class Subject(models.Model):
             *(
                 models.Index(fields=[name], condition=models.Q(**{f"{name}__gt": ""}), name=f"subject_{short}_idx")
                 for name, short in (
-                    ("registration_number", "regno"), ("organization_code", "orgcode"), ("tax_number", "taxno"),
-                    ("institution_number", "instno"), ("social_org_number", "socorgno"),
+                    ("registration_number", "regno"),
+                    ("organization_code", "orgcode"),
+                    ("tax_number", "taxno"),
+                    ("institution_number", "instno"),
+                    ("social_org_number", "socorgno"),
                     ("id_number_hash", "idhash"),
                 )
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return self.name

@@ -30,9 +30,10 @@ def test_subject_applies_department_verifies_center_approves_and_penalty_disappe
 ):
     decided = timezone.localdate() - datetime.timedelta(days=200)  # past the 3-month minimum, inside the year
     records_ingest(
-        record_type="penalty", department=dept_a,
+        record_type="penalty",
+        department=dept_a,
         rows=[(2, penalty_row(dept_a, 1, CF_JDRQ=decided.isoformat()))],
-    )  # fmt: skip
+    )
     penalty = Record.objects.get()
     subject_user.subject = penalty.subject  # claim approved earlier
     subject_user.save()

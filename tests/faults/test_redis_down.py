@@ -16,9 +16,16 @@ from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.fault]
 
-PUBLIC = ["/", "/publicity/", "/lists/public/", "/accounts/login/", "/accounts/register/",
-          "/api/v1/departments/", "/api/v1/subjects/validate-code/?code=91371083MA3D00011X",
-          "/api/v1/workdays/deadline/?start=2024-10-08&days=7"]  # fmt: skip
+PUBLIC = [
+    "/",
+    "/publicity/",
+    "/lists/public/",
+    "/accounts/login/",
+    "/accounts/register/",
+    "/api/v1/departments/",
+    "/api/v1/subjects/validate-code/?code=91371083MA3D00011X",
+    "/api/v1/workdays/deadline/?start=2024-10-08&days=7",
+]
 RATE_LIMITED = [
     "/search/?q=%E4%B9%B3%E5%B1%B1",
     "/reports/verify/?number=X&code=Y",
@@ -36,9 +43,11 @@ def _login(base):
     session = requests.Session()
     token = _csrf(session, base, "/accounts/login/")
     response = session.post(
-        base + "/accounts/login/", data={"csrfmiddlewaretoken": token, "username": "clerk_a", "password": PASSWORD},
-        timeout=10, allow_redirects=False,
-    )  # fmt: skip
+        base + "/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "username": "clerk_a", "password": PASSWORD},
+        timeout=10,
+        allow_redirects=False,
+    )
     assert response.status_code == 302, response.text[:500]
     return session
 
@@ -49,9 +58,12 @@ def _upload(session, base, path):
         response = session.post(
             base + "/records/uploads/new/",
             data={"csrfmiddlewaretoken": token, "record_type": "penalty"},
-            files={"file": ("penalty.xlsx", handle, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-            timeout=30, allow_redirects=False,
-        )  # fmt: skip
+            files={
+                "file": ("penalty.xlsx", handle, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            },
+            timeout=30,
+            allow_redirects=False,
+        )
     assert response.status_code == 302, response.text[:2000]
     return response.headers["Location"]
 
@@ -59,15 +71,25 @@ def _upload(session, base, path):
 def _record_form(session, base, n):
     token = _csrf(session, base, "/records/new/penalty/")
     data = {
-        "csrfmiddlewaretoken": token, "submit": "",
-        "CF_XDR_MC": f"乳山市故障测试商贸有限公司{n}", "CF_XDR_LB": "法人及非法人组织",
-        "CF_XDR_SHXYM": _uscc(n), "CF_FRDB": "张伟", "CF_WSH": f"乳市监罚〔2024〕9{n:03d}号",
-        "CF_WFXW": "销售不合格产品", "CF_SY": "经查，当事人销售的产品经抽检不合格。",
-        "CF_YJ": "《中华人民共和国产品质量法》第四十九条", "CF_CFLB": ["罚款"],
-        "CF_NR": "罚款人民币5000元。", "CF_NR_FK": "0.5", "CF_JDRQ": "2024-09-27",
-        "CF_CFJG": "乳山市市场监督管理局", "CF_CFJGDM": "11371083MB1234562X",
-        "CF_SJLY": "乳山市市场监督管理局", "CF_SJLYDM": "11371083MB1234562X",
-    }  # fmt: skip
+        "csrfmiddlewaretoken": token,
+        "submit": "",
+        "CF_XDR_MC": f"乳山市故障测试商贸有限公司{n}",
+        "CF_XDR_LB": "法人及非法人组织",
+        "CF_XDR_SHXYM": _uscc(n),
+        "CF_FRDB": "张伟",
+        "CF_WSH": f"乳市监罚〔2024〕9{n:03d}号",
+        "CF_WFXW": "销售不合格产品",
+        "CF_SY": "经查，当事人销售的产品经抽检不合格。",
+        "CF_YJ": "《中华人民共和国产品质量法》第四十九条",
+        "CF_CFLB": ["罚款"],
+        "CF_NR": "罚款人民币5000元。",
+        "CF_NR_FK": "0.5",
+        "CF_JDRQ": "2024-09-27",
+        "CF_CFJG": "乳山市市场监督管理局",
+        "CF_CFJGDM": "11371083MB1234562X",
+        "CF_SJLY": "乳山市市场监督管理局",
+        "CF_SJLYDM": "11371083MB1234562X",
+    }
     return session.post(base + "/records/new/penalty/", data=data, timeout=30, allow_redirects=False)
 
 
@@ -95,9 +117,11 @@ def test_redis_down_pages_and_forms_keep_working(stack):
                 assert status in (200, 404), f"{path}: {status} {body[:300]!r}"  # an unknown report: 404
         token = _csrf(session, base, f"/profile/{subject_pk}/")
         issued = session.post(
-            base + f"/reports/issue/{subject_pk}/", data={"csrfmiddlewaretoken": token, "kind": "standard", "purpose": "bidding"},
-            timeout=30, allow_redirects=False,
-        )  # fmt: skip
+            base + f"/reports/issue/{subject_pk}/",
+            data={"csrfmiddlewaretoken": token, "kind": "standard", "purpose": "bidding"},
+            timeout=30,
+            allow_redirects=False,
+        )
         assert issued.status_code in (200, 302), issued.text[:500]
         health_status, health = portal.get("/healthz/")
         assert health_status == 503 and b'"cache": "error' in health  # the outage is visible to monitoring

@@ -120,16 +120,26 @@ def test_department_rule_is_said_once_and_saves_say_so(client_for, admin_user, c
     # A role without a department drops the department left selected instead of refusing the form.
     good = client.post(
         reverse("accounts:user_create"),
-        {"username": "new_center", "role": Role.CENTER, "department": dept_a.pk, "password": "Ruishan-2024-pass",
-         "is_active": "on"},
+        {
+            "username": "new_center",
+            "role": Role.CENTER,
+            "department": dept_a.pk,
+            "password": "Ruishan-2024-pass",
+            "is_active": "on",
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert "已新建用户“new_center”。" in good.content.decode()
     assert User.objects.get(username="new_center").department is None
     saved = client_for(center).post(
         reverse("accounts:department_update", args=[dept_a.pk]),
-        {"code": dept_a.code, "name": dept_a.name, "uscc": dept_a.uscc, "region_code": dept_a.region_code,
-         "is_active": "on"},
+        {
+            "code": dept_a.code,
+            "name": dept_a.name,
+            "uscc": dept_a.uscc,
+            "region_code": dept_a.region_code,
+            "is_active": "on",
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert f"已保存部门“{dept_a.name}”。" in saved.content.decode()

@@ -16,9 +16,15 @@ HOST = "127.0.0.1"
 
 @pytest.mark.parametrize(
     "name",
-    ["accounts:login", "accounts:password_reset", "accounts:password_reset_sent", "accounts:password_reset_complete",
-     "portal:home", "accounts:register"],
-)  # fmt: skip
+    [
+        "accounts:login",
+        "accounts:password_reset",
+        "accounts:password_reset_sent",
+        "accounts:password_reset_complete",
+        "portal:home",
+        "accounts:register",
+    ],
+)
 def test_anonymous_pages_name_the_site_not_the_host(client, settings, name):
     settings.SITE_NAME = "信用测试县"
     html = client.get(reverse(name), HTTP_HOST=HOST).content.decode()

@@ -70,7 +70,7 @@ def test_a_change_updates_only_values_staff_have_not_edited():
                 "basis": "新增政策",
                 "created_by": None,
             },
-        },  # fmt: skip
+        },
     ]
     with connection.schema_editor() as editor:
         load_changes(django_apps, editor, changes)

@@ -19,9 +19,14 @@ def test_penalty_rules_in_the_order_their_problems_are_listed():
     presence = [n for n in names if n.startswith("Presence(")]
     assert names[: len(presence)] == presence and "Presence(CF_NR_FK)" in presence
     assert names[len(presence) :] == [
-        "DecisionNotAfterToday", "PublicityEndAfterDecision", "IndividualBusinessCode", "PersonIdNumber",
-        "LegalRepIdNumber", "FineNeedsFinePenalty", "SourceIsDepartment",
-    ]  # fmt: skip
+        "DecisionNotAfterToday",
+        "PublicityEndAfterDecision",
+        "IndividualBusinessCode",
+        "PersonIdNumber",
+        "LegalRepIdNumber",
+        "FineNeedsFinePenalty",
+        "SourceIsDepartment",
+    ]
     assert [r.name for r in spec.rules if r.stage == INTAKE] == ["SourceIsDepartment"]
     assert all(r.stage == CATALOG for r in spec.catalog_rules)
 

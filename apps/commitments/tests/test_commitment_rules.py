@@ -73,9 +73,14 @@ def _materials():
 
 def _file(record, owner, **overrides):
     kwargs = {
-        "records": [record], "subject": record.subject, "applicant": owner, "contact_name": "王小明",
-        "contact_phone": "13800000000", "statement": "罚款已缴清，问题产品已全部下架。", "materials": _materials(),
-    } | overrides  # fmt: skip
+        "records": [record],
+        "subject": record.subject,
+        "applicant": owner,
+        "contact_name": "王小明",
+        "contact_phone": "13800000000",
+        "statement": "罚款已缴清，问题产品已全部下架。",
+        "materials": _materials(),
+    } | overrides
     return repair_application_submit(**kwargs)
 
 
@@ -85,9 +90,15 @@ def _file(record, owner, **overrides):
 def test_filing_a_repair_publishes_one_repair_commitment_masked_for_a_person(dept_a, subject_user, center, client):
     with at(datetime.date(2024, 9, 27)):
         row = penalty_row(
-            dept_a, 1, CF_XDR_MC=PERSON, CF_XDR_LB="自然人", CF_XDR_SHXYM=None, CF_FRDB=None,
-            CF_XDR_ZJLX="身份证", CF_XDR_ZJHM=ID_NUMBER,
-        )  # fmt: skip
+            dept_a,
+            1,
+            CF_XDR_MC=PERSON,
+            CF_XDR_LB="自然人",
+            CF_XDR_SHXYM=None,
+            CF_FRDB=None,
+            CF_XDR_ZJLX="身份证",
+            CF_XDR_ZJHM=ID_NUMBER,
+        )
         outcome = records_ingest(record_type="penalty", department=dept_a, rows=[(2, row)]).outcomes[0]
         assert outcome.record_id, outcome.problems
     record = Record.objects.select_related("record_type", "department", "subject").get(pk=outcome.record_id)
@@ -137,9 +148,13 @@ def _breach(template, clerk_a, severity, n, on):
             template=template, subject=subject, user=clerk_a, channel=Channel.PAPER, department=clerk_a.department
         )
         f = commitment_fulfil(
-            commitment=c, outcome="breached", user=clerk_a, unfulfilled="未补齐材料", follow_up="撤销登记",
+            commitment=c,
+            outcome="breached",
+            user=clerk_a,
+            unfulfilled="未补齐材料",
+            follow_up="撤销登记",
             severity=severity,
-        )  # fmt: skip
+        )
     return Record.objects.get(pk=f.breach_record_id)
 
 
@@ -214,15 +229,23 @@ def test_a_paper_commitment_entered_after_seven_working_days_is_late(template, c
     # 7th working day after signing: Saturday 2024-10-12 (调休) — the holiday week does not count.
     with at(datetime.date(2024, 10, 12)):
         timely = commitment_sign(
-            template=template, subject=on_time, user=clerk_a, channel=Channel.PAPER, signed_on=SIGNED,
+            template=template,
+            subject=on_time,
+            user=clerk_a,
+            channel=Channel.PAPER,
+            signed_on=SIGNED,
             department=clerk_a.department,
-        )  # fmt: skip
+        )
     # 9th working day: Tuesday 2024-10-15.
     with at(datetime.date(2024, 10, 15)):
         untimely = commitment_sign(
-            template=template, subject=late, user=clerk_a, channel=Channel.PAPER, signed_on=SIGNED,
+            template=template,
+            subject=late,
+            user=clerk_a,
+            channel=Channel.PAPER,
+            signed_on=SIGNED,
             department=clerk_a.department,
-        )  # fmt: skip
+        )
         staff_page = client_for(clerk_a).get("/commitments/").content.decode()
         figures_page = client_for(clerk_a).get("/monitoring/my/?month=2024-10").content.decode()
     assert timely.entry_deadline == untimely.entry_deadline == datetime.date(2024, 10, 12)
@@ -252,13 +275,20 @@ def test_a_commitment_signed_online_has_no_entry_deadline(template, subject_user
 def test_a_commitment_specific_deadline_row_takes_precedence(template, clerk_a):
     """The limit is data: a row for the commitment catalog type (here 5 working days) overrides the general 7."""
     Policy.objects.create(
-        key="report_deadline_days", record_type=RecordType.objects.get(code="commitment_breach"), value=5,
-        effective_from=datetime.date(2024, 1, 1), basis="测试：本地信用承诺信息报送时限",
-    )  # fmt: skip
+        key="report_deadline_days",
+        record_type=RecordType.objects.get(code="commitment_breach"),
+        value=5,
+        effective_from=datetime.date(2024, 1, 1),
+        basis="测试：本地信用承诺信息报送时限",
+    )
     with at(datetime.date(2024, 10, 12)):
         c = commitment_sign(
-            template=template, subject=make_subject("五日时限企业"), user=clerk_a, channel=Channel.PAPER,
-            signed_on=SIGNED, department=clerk_a.department,
-        )  # fmt: skip
+            template=template,
+            subject=make_subject("五日时限企业"),
+            user=clerk_a,
+            channel=Channel.PAPER,
+            signed_on=SIGNED,
+            department=clerk_a.department,
+        )
     # 5th working day after 2024-09-27: Sep 29, Sep 30, Oct 8, 9, 10.
     assert c.entry_deadline == datetime.date(2024, 10, 10) and c.entry_timely is False

@@ -123,9 +123,13 @@ def test_breach_becomes_a_dishonesty_record_through_the_pipeline(template, compa
         commitment_fulfil(commitment=c, outcome="breached", user=clerk_a)
     assert len(exc.value.messages) == 3  # both missing texts and the missing severity reported at once
     f = commitment_fulfil(
-        commitment=c, outcome="breached", user=clerk_a, unfulfilled="未在期限内补齐章程", follow_up="撤销登记",
+        commitment=c,
+        outcome="breached",
+        user=clerk_a,
+        unfulfilled="未在期限内补齐章程",
+        follow_up="撤销登记",
         severity="general",
-    )  # fmt: skip
+    )
     record = f.breach_record
     assert record.subject == company and record.record_type.code == "commitment_breach"
     assert record.status == "published" and record.data["CN_CNBH"] == c.code

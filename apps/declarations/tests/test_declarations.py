@@ -36,10 +36,15 @@ def company(subject_user, dept_a):
 
 def form(dept, **extra):
     data = {
-        "kind": "honour", "title": "2024年度守合同重信用企业", "content": "乳山市市场监管局授予，证书号 SHX-2024-018",
-        "issuer": "乳山市市场监督管理局", "occurred_on": "2025-01-15", "valid_until": "", "department": dept.pk,
+        "kind": "honour",
+        "title": "2024年度守合同重信用企业",
+        "content": "乳山市市场监管局授予，证书号 SHX-2024-018",
+        "issuer": "乳山市市场监督管理局",
+        "occurred_on": "2025-01-15",
+        "valid_until": "",
+        "department": dept.pk,
         "pledge_accepted": "on",
-    }  # fmt: skip
+    }
     data.update(extra)
     return data
 
@@ -140,9 +145,15 @@ def test_dates_are_checked_with_chinese_messages(company, subject_user, dept_a, 
 
 def _fields(dept, **extra):
     fields = {
-        "kind": "honour", "title": "2024年度守合同重信用企业", "content": "证书号 SHX-2024-018", "issuer": "",
-        "occurred_on": datetime.date(2025, 1, 15), "valid_until": None, "department": dept, "pledge_accepted": True,
-    }  # fmt: skip
+        "kind": "honour",
+        "title": "2024年度守合同重信用企业",
+        "content": "证书号 SHX-2024-018",
+        "issuer": "",
+        "occurred_on": datetime.date(2025, 1, 15),
+        "valid_until": None,
+        "department": dept,
+        "pledge_accepted": True,
+    }
     fields.update(extra)
     return fields
 

@@ -58,9 +58,13 @@ def population(dept_a):
 
 def _task(clerk, dept, field="food", **kw):
     fields = dict(
-        name="2025年抽查", field=SupervisionField.objects.get(code=field), basis="rate", rate=1,
-        inspectors=["甲", "乙"], inspectors_per_subject=2,
-    )  # fmt: skip
+        name="2025年抽查",
+        field=SupervisionField.objects.get(code=field),
+        basis="rate",
+        rate=1,
+        inspectors=["甲", "乙"],
+        inspectors_per_subject=2,
+    )
     fields.update(kw)
     return inspection_task_create(user=clerk, department=dept, **fields)
 
@@ -161,9 +165,12 @@ def test_department_records_the_interview_audited_and_it_is_not_reopened(populat
 def test_interviews_show_to_staff_and_the_subject_not_the_public(population, clerk_a, subject_user, client_for, dept_a):
     interview = SupervisionInterview.objects.first()
     supervision_interview_record(
-        interview=interview, user=clerk_a, held_on=NOW.date(), participants="法定代表人王某",
+        interview=interview,
+        user=clerk_a,
+        held_on=NOW.date(),
+        participants="法定代表人王某",
         content="责令限期整改，联系电话13800138000",
-    )  # fmt: skip
+    )
     subject = interview.subject
     subject_user.subject = subject
     subject_user.save()
@@ -200,13 +207,21 @@ def test_list_entry_interviews_show_with_grade_interviews(population, clerk_a, d
     dept_a.powers.add(powers["list"])
     ListType.objects.get(code="major_tax_violation").recognisers.add(dept_a)
     records_ingest(
-        record_type="list_entry", department=dept_a, rows=[(2, list_entry_row(dept_a, 1))], today=NOW.date(),
-        actor=clerk_a, submit=True,
-    )  # fmt: skip
+        record_type="list_entry",
+        department=dept_a,
+        rows=[(2, list_entry_row(dept_a, 1))],
+        today=NOW.date(),
+        actor=clerk_a,
+        submit=True,
+    )
     entry = ListEntry.objects.get()
     WarningInterview.objects.create(
-        entry=entry, held_on=NOW.date(), department=dept_a, participants="负责人", content="督促履行纳税义务",
+        entry=entry,
+        held_on=NOW.date(),
+        department=dept_a,
+        participants="负责人",
+        content="督促履行纳税义务",
         created_by=clerk_a,
-    )  # fmt: skip
+    )
     page = client_for(clerk_a).get(reverse("evaluation:grade_detail", args=[entry.subject_id])).content.decode()
     assert "约谈（名单）" in page and "督促履行纳税义务" in page and "重大税收违法失信主体" in page

@@ -28,9 +28,13 @@ def population(dept_a):
 
 def _task(clerk, dept, field="food", **kw):
     defaults = dict(
-        name="2024年食品经营抽查", field=SupervisionField.objects.get(code=field), basis="rate", rate=0.2,
-        inspectors=["甲", "乙", "丙", "丁"], inspectors_per_subject=2,
-    )  # fmt: skip
+        name="2024年食品经营抽查",
+        field=SupervisionField.objects.get(code=field),
+        basis="rate",
+        rate=0.2,
+        inspectors=["甲", "乙", "丙", "丁"],
+        inspectors_per_subject=2,
+    )
     defaults.update(kw)
     return inspection_task_create(user=clerk, department=dept, **defaults)
 

@@ -51,27 +51,45 @@ def ingest(department, rows):
 
 def _case(model, record, n, **fields):
     return model.objects.create(
-        number=f"X{n:04d}", record=record, department=record.department, contact_name="联系人",
-        contact_phone="13800000000", step_started_on=TODAY, decided_at=NOW, **fields,
-    )  # fmt: skip
+        number=f"X{n:04d}",
+        record=record,
+        department=record.department,
+        contact_name="联系人",
+        contact_phone="13800000000",
+        step_started_on=TODAY,
+        decided_at=NOW,
+        **fields,
+    )
 
 
 @pytest.fixture
 def data(dept_a, dept_b):
     """Department A: a company's penalty (repaired) and a person's (objection → revoked); B: one penalty."""
     person_row = penalty_row(
-        dept_a, 2, CF_XDR_MC="王某", CF_XDR_LB="自然人", CF_XDR_SHXYM=None, CF_FRDB=None,
-        CF_XDR_ZJLX="身份证", CF_XDR_ZJHM=PERSON_ID,
-    )  # fmt: skip
+        dept_a,
+        2,
+        CF_XDR_MC="王某",
+        CF_XDR_LB="自然人",
+        CF_XDR_SHXYM=None,
+        CF_FRDB=None,
+        CF_XDR_ZJLX="身份证",
+        CF_XDR_ZJHM=PERSON_ID,
+    )
     ingest(dept_a, [penalty_row(dept_a, 1), person_row])
     ingest(dept_b, [penalty_row(dept_b, 3)])
     company, person = Record.objects.filter(department=dept_a).order_by("pk")
     assert person.subject.kind == SubjectKind.PERSON
     _case(RepairApplication, company, 1, statement="已整改", state=RepairState.APPROVED, decision_reason="已履行")
     _case(
-        Objection, person, 2, relation="本人", grounds="非本人", state=ObjectionState.CLOSED,
-        outcome=ObjectionOutcome.REVOKED, reply=f"经核实撤销（身份证 {PERSON_ID}）",
-    )  # fmt: skip
+        Objection,
+        person,
+        2,
+        relation="本人",
+        grounds="非本人",
+        state=ObjectionState.CLOSED,
+        outcome=ObjectionOutcome.REVOKED,
+        reply=f"经核实撤销（身份证 {PERSON_ID}）",
+    )
     return company, person
 
 

@@ -46,7 +46,7 @@ def fix_entries(apps, schema_editor):
         events.append(
             RecordEvent(record_id=entry.record_id, action="remove", actor_label=SYSTEM, reason="有效期届满自动移出",
                         before={"state": "listed"}, after={"state": "removed"})
-        )  # fmt: skip
+        )
 
     # 1. The record's publicity window follows its entry (records already withdrawn or revoked keep their
     #    history, except those step 2 publishes again).
@@ -86,7 +86,7 @@ def fix_entries(apps, schema_editor):
                 "此前按36个月公示期撤下有误，恢复公示",
                 before={"status": "expired"}, after={"status": "published"},
             )
-        )  # fmt: skip
+        )
     RecordEvent.objects.bulk_create(events, batch_size=1000)
 
 

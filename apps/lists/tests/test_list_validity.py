@@ -167,9 +167,15 @@ def test_repair_is_refused_with_the_reason(recogniser, owner, client_for, list_t
         assert reasons[0] == listed.list_type.repair_note  # the text is data on the list type
         with pytest.raises(ValidationError) as exc:
             repair_application_submit(
-                records=[record], subject=user.subject, applicant=user, contact_name="张伟",
-                contact_phone="13800000000", contact_email="", statement="已履行", materials=[],
-            )  # fmt: skip
+                records=[record],
+                subject=user.subject,
+                applicant=user,
+                contact_name="张伟",
+                contact_phone="13800000000",
+                contact_email="",
+                statement="已履行",
+                materials=[],
+            )
         assert any(note in message for message in exc.value.message_dict["records"])
         page = client_for(user).get(reverse("repair:my")).content.decode()
         assert note in page
@@ -203,10 +209,15 @@ def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, cent
     record = Record.objects.select_related("record_type", "list_entry__list_type").get(pk=listed.record_id)
     with at(TODAY):
         (application,) = repair_application_submit(
-            records=[record], subject=user.subject, applicant=user, contact_name="张伟",
-            contact_phone="13800000000", contact_email="", statement="税款滞纳金已缴清",
+            records=[record],
+            subject=user.subject,
+            applicant=user,
+            contact_name="张伟",
+            contact_phone="13800000000",
+            contact_email="",
+            statement="税款滞纳金已缴清",
             materials=[("commitment", pdf_file("承诺书.pdf")), ("fulfilment", png_file("缴款凭证.png"))],
-        )  # fmt: skip
+        )
         repair_application_accept(application=application, actor=center)
         repair_application_verify(application=application, actor=reviewer, agrees=True, opinion="已缴清")
         repair_application_approve(application=application, reviewer=center, reason="准予修复")
@@ -220,9 +231,15 @@ def test_repairability_is_staff_edited_data_with_a_required_reason(recogniser, o
     list_type = ListType.objects.get(name=TAX)
     url = reverse("lists:type_edit", args=[list_type.pk])
     form = {
-        "legal_basis": list_type.legal_basis, "recognisers": [recogniser.pk], "recogniser_note": "税务部门",
-        "validity_months": "36", "triggers_measures": "on", "is_public": "on", "is_active": "on", "sort_order": "2",
-    }  # fmt: skip
+        "legal_basis": list_type.legal_basis,
+        "recognisers": [recogniser.pk],
+        "recogniser_note": "税务部门",
+        "validity_months": "36",
+        "triggers_measures": "on",
+        "is_public": "on",
+        "is_active": "on",
+        "sort_order": "2",
+    }
     client = client_for(center)
     response = client.post(url, form)  # repairable unticked, no reason given
     assert response.status_code == 200 and "repair_note" in response.context["form"].errors

@@ -177,9 +177,16 @@ def test_detail_shows_entry_record_history_and_interviews(black, clerk_b, client
 def test_staff_pages_show_a_person_only_masked(recogniser, clerk_b, center, client_for):
     ListType.objects.get(code="dishonest_judgment_debtor").recognisers.add(recogniser)
     person = entry(
-        40, recogniser, list_type="失信被执行人", MD_XDR_MC="王某", MD_XDR_LB="自然人", MD_XDR_SHXYM=None,
-        MD_FRDB=None, MD_XDR_ZJLX="身份证", MD_XDR_ZJHM=PERSON_ID,
-    )  # fmt: skip
+        40,
+        recogniser,
+        list_type="失信被执行人",
+        MD_XDR_MC="王某",
+        MD_XDR_LB="自然人",
+        MD_XDR_SHXYM=None,
+        MD_FRDB=None,
+        MD_XDR_ZJLX="身份证",
+        MD_XDR_ZJHM=PERSON_ID,
+    )
     for user in (clerk_b, center):
         client = client_for(user)
         for url in (reverse("lists:entries"), detail_url(person)):

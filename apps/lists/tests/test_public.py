@@ -50,11 +50,16 @@ def entry(dept, n, **overrides):
 
 def person_entry(dept, n=50, **overrides):
     fields = dict(
-        list_type="失信被执行人", MD_XDR_MC=f"王某{n}", MD_XDR_LB="自然人", MD_XDR_SHXYM=None,
-        MD_FRDB=None, MD_XDR_ZJLX="身份证", MD_XDR_ZJHM=PERSON_ID,
+        list_type="失信被执行人",
+        MD_XDR_MC=f"王某{n}",
+        MD_XDR_LB="自然人",
+        MD_XDR_SHXYM=None,
+        MD_FRDB=None,
+        MD_XDR_ZJLX="身份证",
+        MD_XDR_ZJHM=PERSON_ID,
         MD_RDYJ="《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
         MD_LRSY=f"有履行能力而拒不履行生效法律文书确定义务（被执行人身份证号{PERSON_ID}）",
-    )  # fmt: skip
+    )
     return entry(dept, n, **(fields | overrides))
 
 
@@ -76,8 +81,17 @@ def test_anonymous_visitors_see_the_three_lists(recogniser):
     assert response.status_code == 200
     assert set(listed(response)) == {black.pk, red.pk, watch.pk}
     html = response.content.decode()
-    for text in ("乳山市测试建材有限公司1", black.record.subject_code, "重大税收违法失信主体", recogniser.name,
-                 "2024-09-27", "2027-09-27", "A级纳税人", "守信激励名单", "重点关注名单"):  # fmt: skip
+    for text in (
+        "乳山市测试建材有限公司1",
+        black.record.subject_code,
+        "重大税收违法失信主体",
+        recogniser.name,
+        "2024-09-27",
+        "2027-09-27",
+        "A级纳税人",
+        "守信激励名单",
+        "重点关注名单",
+    ):
         assert text in html, text
     assert set(listed(client.get(LIST_URL, {"color": "black"}))) == {black.pk}
     assert set(listed(client.get(LIST_URL, {"color": "red"}))) == {red.pk}

@@ -42,12 +42,16 @@ def test_a_revision_shows_the_day_it_takes_effect_and_not_before():
     measure_revise(
         current=current,
         fields={
-            "name": "限制参与招标投标（修订）", "kind": current.kind, "content": current.content,
-            "legal_basis": current.legal_basis, "implementing_department": current.implementing_department,
+            "name": "限制参与招标投标（修订）",
+            "kind": current.kind,
+            "content": current.content,
+            "legal_basis": current.legal_basis,
+            "implementing_department": current.implementing_department,
         },
-        list_types=list(current.list_types.all()), matters=list(current.matters.all()),
+        list_types=list(current.list_types.all()),
+        matters=list(current.matters.all()),
         effective_from=datetime.date(2024, 11, 1),
-    )  # fmt: skip
+    )
     html = page(q="招标投标")
     assert "限制参与招标投标" in html and "（修订）" not in html
     with time_machine.travel(datetime.datetime(2024, 11, 1, 2, 0, tzinfo=datetime.UTC), tick=False):
@@ -73,9 +77,13 @@ def test_kind_filter_search_and_pages():
     assert "没有符合条件的现行措施" in page(q="不存在的措施名称")
     for i in range(25):
         Measure.objects.create(
-            code=f"ZZ-{i:02d}", name=f"测试措施{i:02d}", kind="punishment", legal_basis="测试依据",
-            implementing_department="测试部门", effective_from=datetime.date(2024, 1, 1),
-        )  # fmt: skip
+            code=f"ZZ-{i:02d}",
+            name=f"测试措施{i:02d}",
+            kind="punishment",
+            legal_basis="测试依据",
+            implementing_department="测试部门",
+            effective_from=datetime.date(2024, 1, 1),
+        )
     first, second = page(q="测试措施"), page(q="测试措施", page=2)
     assert first.count("测试依据") == 20 and second.count("测试依据") == 5
     assert "page=2" in first and "q=" in first
@@ -83,9 +91,14 @@ def test_kind_filter_search_and_pages():
 
 def test_hostile_text_in_a_measure_is_masked():
     Measure.objects.create(
-        code="ZZ-99", name="测试措施", kind="punishment", content="联系人 13800138000，身份证 371083199001011235",
-        legal_basis="依据", implementing_department="部门", effective_from=datetime.date(2024, 1, 1),
-    )  # fmt: skip
+        code="ZZ-99",
+        name="测试措施",
+        kind="punishment",
+        content="联系人 13800138000，身份证 371083199001011235",
+        legal_basis="依据",
+        implementing_department="部门",
+        effective_from=datetime.date(2024, 1, 1),
+    )
     html = page(q="测试措施")
     assert "13800138000" not in html and "371083199001011235" not in html
 

@@ -66,10 +66,16 @@ def batch_figures():
 
 def legacy(dept, rtype, when, outcome, *, upload=None, source=Source.UPLOAD, user=None):
     s = Submission.objects.create(
-        department=dept, record_type=rtype, source=source, upload=upload, raw={"n": 1} if outcome == "rejected" else {},
-        compliant=outcome != Outcome.REJECTED, outcome=outcome, created_by=user,
+        department=dept,
+        record_type=rtype,
+        source=source,
+        upload=upload,
+        raw={"n": 1} if outcome == "rejected" else {},
+        compliant=outcome != Outcome.REJECTED,
+        outcome=outcome,
+        created_by=user,
         problems=["x"] if outcome == "rejected" else [],
-    )  # fmt: skip
+    )
     Submission.objects.filter(pk=s.pk).update(created_at=datetime.datetime(*when, tzinfo=SHANGHAI))
     return s
 
@@ -96,9 +102,21 @@ def test_old_per_row_submissions_convert_to_batches_with_the_same_rates_and_back
     assert not Submission.objects.filter(batch__isnull=True).exists()  # every kept row linked
     assert set(Submission.objects.values_list("outcome", flat=True)) == {Outcome.REJECTED}
     october = SubmissionBatch.objects.get(department=dept_a, record_type=penalty, month=OCTOBER.first)
-    assert (october.rows, october.compliant, october.accepted, october.updated, october.duplicates, october.rejected) == (
-        12, 9, 7, 1, 1, 3,
-    )  # fmt: skip
+    assert (
+        october.rows,
+        october.compliant,
+        october.accepted,
+        october.updated,
+        october.duplicates,
+        october.rejected,
+    ) == (
+        12,
+        9,
+        7,
+        1,
+        1,
+        3,
+    )
     assert october.submissions.count() == 3 and october.created_by == clerk_a
 
     conversion.backwards(django_apps, _Editor())
@@ -112,9 +130,13 @@ def test_every_intake_path_counts_in_its_batch_what_it_used_to_store_row_by_row(
 
     def run(rows, *, source, keep_rejected=True, **kw):
         summary = records_ingest(
-            record_type="penalty", department=dept_a, rows=list(enumerate(rows, start=2)), source=source,
-            keep_rejected=keep_rejected, **kw,
-        )  # fmt: skip
+            record_type="penalty",
+            department=dept_a,
+            rows=list(enumerate(rows, start=2)),
+            source=source,
+            keep_rejected=keep_rejected,
+            **kw,
+        )
         # What the old code stored: one submission per row, a refused form attempt excepted.
         stored = [o for o in summary.outcomes if keep_rejected or o.outcome != Outcome.REJECTED]
         per_row["submitted"] += len(stored)

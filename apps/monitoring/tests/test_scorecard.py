@@ -70,9 +70,16 @@ def test_the_other_rule_shapes():
 def test_a_revision_is_a_new_version_and_the_old_one_still_explains_the_past():
     old = indicator("check_ratio")
     Indicator.objects.create(
-        code="check_ratio", name=old.name, group=old.group, measure=old.measure, points=Decimal("5"),
-        rule=ScoreRule.ABOVE, params={"above": "1"}, target=old.target, effective_from=datetime.date(2026, 1, 1),
-    )  # fmt: skip
+        code="check_ratio",
+        name=old.name,
+        group=old.group,
+        measure=old.measure,
+        points=Decimal("5"),
+        rule=ScoreRule.ABOVE,
+        params={"above": "1"},
+        target=old.target,
+        effective_from=datetime.date(2026, 1, 1),
+    )
     by_code = {i.code: i for i in Indicator.objects.in_force(on=datetime.date(2025, 12, 31))}
     assert by_code["check_ratio"].points == Decimal("4")
     by_code = {i.code: i for i in Indicator.objects.in_force(on=datetime.date(2026, 1, 1))}
@@ -81,9 +88,16 @@ def test_a_revision_is_a_new_version_and_the_old_one_still_explains_the_past():
 
 def test_an_indicator_with_missing_parameters_or_an_unknown_measure_is_refused():
     bad = Indicator(
-        code="x", name="x", group="x", measure="no_such_figure", points=Decimal("1"), rule=ScoreRule.LINEAR,
-        params={"zero_at": 0}, target="x", effective_from=datetime.date(2024, 1, 1),
-    )  # fmt: skip
+        code="x",
+        name="x",
+        group="x",
+        measure="no_such_figure",
+        points=Decimal("1"),
+        rule=ScoreRule.LINEAR,
+        params={"zero_at": 0},
+        target="x",
+        effective_from=datetime.date(2024, 1, 1),
+    )
     with pytest.raises(ValidationError) as caught:
         bad.full_clean()
     assert "full_at" in str(caught.value.message_dict["params"])

@@ -96,11 +96,24 @@ EXPECTED = {
 }
 # The seed table: every line and its points, 100 in all (扣分事项 has none of its own).
 SEED_POINTS = {
-    "city_ranking": "20", "deductions": "0", "public_body_debtors": "10", "serious_share": "4",
-    "code_error_rate": "2.4", "check_ratio": "4", "double_publicity": "4.8", "data_volume": "10",
-    "specific_categories": "4", "xinyi_fields": "4", "xinyidai_share": "6", "xinyidai_amount": "6",
-    "commitment_coverage": "6", "graded_fields": "4", "mechanism": "2.8", "innovation": "2", "risk_prevention": "10",
-}  # fmt: skip
+    "city_ranking": "20",
+    "deductions": "0",
+    "public_body_debtors": "10",
+    "serious_share": "4",
+    "code_error_rate": "2.4",
+    "check_ratio": "4",
+    "double_publicity": "4.8",
+    "data_volume": "10",
+    "specific_categories": "4",
+    "xinyi_fields": "4",
+    "xinyidai_share": "6",
+    "xinyidai_amount": "6",
+    "commitment_coverage": "6",
+    "graded_fields": "4",
+    "mechanism": "2.8",
+    "innovation": "2",
+    "risk_prevention": "10",
+}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _n = itertools.count(1)
 
@@ -116,11 +129,22 @@ def org(prefix, name, kind="legal", status="operating", uscc=None, **fields):
 
 def record(subject, dept, type_code, *, reported, status="published", **fields):
     return Record.objects.create(
-        record_type=RecordType.objects.get(code=type_code), catalog_version=1, department=dept, data={},
-        subject=subject, subject_name=subject.name, subject_kind="法人及非法人组织", subject_code=subject.uscc,
-        decision_number=f"H-{next(_n)}", decision_date=reported.date(), status=status, source="form",
-        content_hash=f"h{next(_n)}", reported_at=reported, **fields,
-    )  # fmt: skip
+        record_type=RecordType.objects.get(code=type_code),
+        catalog_version=1,
+        department=dept,
+        data={},
+        subject=subject,
+        subject_name=subject.name,
+        subject_kind="法人及非法人组织",
+        subject_code=subject.uscc,
+        decision_number=f"H-{next(_n)}",
+        decision_date=reported.date(),
+        status=status,
+        source="form",
+        content_hash=f"h{next(_n)}",
+        reported_at=reported,
+        **fields,
+    )
 
 
 def moment(day, hour=10):
@@ -130,9 +154,14 @@ def moment(day, hour=10):
 def listed(subject, dept, recognised, *, removed=None):
     entry_record = record(subject, dept, "list_entry", reported=moment(recognised))
     return ListEntry.objects.create(
-        record=entry_record, list_type=ListType.objects.get(code="dishonest_judgment_debtor"), subject=subject,
-        department=dept, recognised_on=recognised, state="removed" if removed else "listed", removed_on=removed,
-    )  # fmt: skip
+        record=entry_record,
+        list_type=ListType.objects.get(code="dishonest_judgment_debtor"),
+        subject=subject,
+        department=dept,
+        recognised_on=recognised,
+        state="removed" if removed else "listed",
+        removed_on=removed,
+    )
 
 
 @pytest.fixture
@@ -192,7 +221,7 @@ def constructed(dept_a, center):
                 channel="online",
                 supervising_department=dept_a,
                 fulfilment_deadline=datetime.date(2022, 7, 10),
-            )  # fmt: skip
+            )
             for i in range(320)
         )
         Fulfilment.objects.bulk_create(
@@ -216,9 +245,13 @@ def constructed(dept_a, center):
         fields = list(SupervisionField.objects.order_by("code")[:3])
         for field, drawn in ((fields[0], True), (fields[0], True), (fields[1], True), (fields[2], False)):
             InspectionTask.objects.create(
-                name="测试抽查", department=dept_a, field=field, basis="size", size=1,
+                name="测试抽查",
+                department=dept_a,
+                field=field,
+                basis="size",
+                size=1,
                 drawn_at=timezone.now() if drawn else None,
-            )  # fmt: skip
+            )
 
         CreditCheck.objects.bulk_create(
             CreditCheck(channel="web", query=f"q{i}", found=False, result={}) for i in range(450)
@@ -231,33 +264,58 @@ def constructed(dept_a, center):
         )
         LoanOffer.objects.create(need=needs[2], bank=bank2, status="granted", granted_amount=50000)
         manual_entry_record(
-            user=center, indicator=_line("city_ranking"), month=Month(datetime.date(2021, 5, 1)),
-            note="上一创建期", uploaded=evidence(), points=20,
-        )  # fmt: skip
+            user=center,
+            indicator=_line("city_ranking"),
+            month=Month(datetime.date(2021, 5, 1)),
+            note="上一创建期",
+            uploaded=evidence(),
+            points=20,
+        )
         manual_entry_record(
-            user=center, indicator=_line("deductions"), month=Month(datetime.date(2021, 5, 1)),
-            note="上一创建期弄虚作假", uploaded=evidence(), item="false_material",
-        )  # fmt: skip
+            user=center,
+            indicator=_line("deductions"),
+            month=Month(datetime.date(2021, 5, 1)),
+            note="上一创建期弄虚作假",
+            uploaded=evidence(),
+            item="false_material",
+        )
 
     with at(2022, 10, 31, 10, 0):
         manual_entry_record(
-            user=center, indicator=_line("city_ranking"), month=Month(datetime.date(2022, 10, 1)),
-            note="月均第35名", uploaded=evidence(), points=14,
-        )  # fmt: skip
+            user=center,
+            indicator=_line("city_ranking"),
+            month=Month(datetime.date(2022, 10, 1)),
+            note="月均第35名",
+            uploaded=evidence(),
+            points=14,
+        )
     with at(2022, 11, 30, 10, 0):
         for code, points in (("city_ranking", 16), ("mechanism", "2.1"), ("innovation", 1), ("risk_prevention", 9)):
             manual_entry_record(
-                user=center, indicator=_line(code), month=Month(datetime.date(2022, 11, 1)),
-                note=f"{code} 评分依据", uploaded=evidence(), points=points,
-            )  # fmt: skip
+                user=center,
+                indicator=_line(code),
+                month=Month(datetime.date(2022, 11, 1)),
+                note=f"{code} 评分依据",
+                uploaded=evidence(),
+                points=points,
+            )
         manual_entry_record(
-            user=center, indicator=_line("deductions"), month=Month(datetime.date(2022, 6, 1)),
-            note="网站宣传事故", uploaded=evidence(), item="ideology",
-        )  # fmt: skip
+            user=center,
+            indicator=_line("deductions"),
+            month=Month(datetime.date(2022, 6, 1)),
+            note="网站宣传事故",
+            uploaded=evidence(),
+            item="ideology",
+        )
         manual_entry_record(
-            user=center, indicator=_line("deductions"), month=Month(datetime.date(2022, 9, 1)),
-            note="涉医疗负面舆情 1 起", uploaded=evidence(), item="medical", points="1.5",
-        )  # fmt: skip
+            user=center,
+            indicator=_line("deductions"),
+            month=Month(datetime.date(2022, 9, 1)),
+            note="涉医疗负面舆情 1 起",
+            uploaded=evidence(),
+            item="medical",
+            points="1.5",
+        )
 
 
 def _line(code):
@@ -326,8 +384,14 @@ def test_a_manual_entry_needs_evidence_a_note_and_a_score_in_range(center, clerk
     line = _line("risk_prevention")
     with at(2022, 11, 30, 10, 0):
         with pytest.raises(ValidationError) as caught:
-            manual_entry_record(user=center, indicator=line, month=Month(datetime.date(2022, 11, 1)), note=" ",
-                                uploaded=SimpleUploadedFile("x.pdf", b"not a pdf"), points=11)  # fmt: skip
+            manual_entry_record(
+                user=center,
+                indicator=line,
+                month=Month(datetime.date(2022, 11, 1)),
+                note=" ",
+                uploaded=SimpleUploadedFile("x.pdf", b"not a pdf"),
+                points=11,
+            )
         problems = " ".join(caught.value.messages)
         assert (
             "请填写说明" in problems
@@ -335,19 +399,50 @@ def test_a_manual_entry_needs_evidence_a_note_and_a_score_in_range(center, clerk
             and "不是 PDF、JPG、PNG 文件" in problems
         )
         with pytest.raises(ValidationError, match="所属月份应在本创建期内"):
-            manual_entry_record(user=center, indicator=line, month=Month(datetime.date(2021, 11, 1)), note="x",
-                                uploaded=evidence(), points=5)  # fmt: skip
+            manual_entry_record(
+                user=center,
+                indicator=line,
+                month=Month(datetime.date(2021, 11, 1)),
+                note="x",
+                uploaded=evidence(),
+                points=5,
+            )
         with pytest.raises(ValidationError, match="由数据计算，不能人工录入"):
-            manual_entry_record(user=center, indicator=_line("check_ratio"), month=Month(datetime.date(2022, 11, 1)),
-                                note="x", uploaded=evidence(), points=4)  # fmt: skip
+            manual_entry_record(
+                user=center,
+                indicator=_line("check_ratio"),
+                month=Month(datetime.date(2022, 11, 1)),
+                note="x",
+                uploaded=evidence(),
+                points=4,
+            )
         with pytest.raises(ValidationError, match="最多|不超过 5"):
-            manual_entry_record(user=center, indicator=_line("deductions"), month=Month(datetime.date(2022, 11, 1)),
-                                note="x", uploaded=evidence(), item="medical", points=6)  # fmt: skip
+            manual_entry_record(
+                user=center,
+                indicator=_line("deductions"),
+                month=Month(datetime.date(2022, 11, 1)),
+                note="x",
+                uploaded=evidence(),
+                item="medical",
+                points=6,
+            )
         with pytest.raises(PermissionDenied):
-            manual_entry_record(user=clerk_a, indicator=line, month=Month(datetime.date(2022, 11, 1)), note="x",
-                                uploaded=evidence(), points=5)  # fmt: skip
-        entry = manual_entry_record(user=center, indicator=_line("deductions"), month=Month(datetime.date(2022, 11, 1)),
-                                    note="弄虚作假", uploaded=evidence(), item="false_material")  # fmt: skip
+            manual_entry_record(
+                user=clerk_a,
+                indicator=line,
+                month=Month(datetime.date(2022, 11, 1)),
+                note="x",
+                uploaded=evidence(),
+                points=5,
+            )
+        entry = manual_entry_record(
+            user=center,
+            indicator=_line("deductions"),
+            month=Month(datetime.date(2022, 11, 1)),
+            note="弄虚作假",
+            uploaded=evidence(),
+            item="false_material",
+        )
     assert entry.points == Decimal("6")  # 3 months × 2
     assert ManualEntry.objects.count() == 1  # nothing written by the refused attempts
     with pytest.raises(ValidationError):

@@ -21,9 +21,12 @@ def test_active_users_get_one_notification_each_and_one_mail_each(
     reviewer_a.save()
     with django_capture_on_commit_callbacks(execute=True):
         rows = notification_send(
-            users=[clerk_a, clerk_a, reviewer_a, None], title="信用修复申请待核实", body="请核实", url="/repair/1/",
+            users=[clerk_a, clerk_a, reviewer_a, None],
+            title="信用修复申请待核实",
+            body="请核实",
+            url="/repair/1/",
             emails=["public@example.com"],
-        )  # fmt: skip
+        )
     assert [n.user for n in rows] == [clerk_a]  # once, and never to an inactive account
     assert sorted(m.to[0] for m in mail.outbox) == ["clerk@example.gov.cn", "public@example.com"]  # one mail each
     assert all("详情：https://xy.example.gov.cn/repair/1/" in m.body for m in mail.outbox)

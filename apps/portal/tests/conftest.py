@@ -46,10 +46,17 @@ def company(dept, n, name, uscc, **overrides):
 
 def person(dept, n, name, id_number, **overrides):
     return penalty_row(
-        dept, n, CF_XDR_MC=name, CF_XDR_LB="自然人", CF_XDR_SHXYM=None, CF_FRDB=None,
-        CF_XDR_ZJLX="身份证", CF_XDR_ZJHM=id_number,
-        CF_SY=f"经查，当事人（身份证号{id_number}）无证经营。", **overrides,
-    )  # fmt: skip
+        dept,
+        n,
+        CF_XDR_MC=name,
+        CF_XDR_LB="自然人",
+        CF_XDR_SHXYM=None,
+        CF_FRDB=None,
+        CF_XDR_ZJLX="身份证",
+        CF_XDR_ZJHM=id_number,
+        CF_SY=f"经查，当事人（身份证号{id_number}）无证经营。",
+        **overrides,
+    )
 
 
 @pytest.fixture

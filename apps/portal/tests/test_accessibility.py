@@ -59,8 +59,9 @@ class FieldAudit(HTMLParser):
 
 
 def public_urls():
-    article = Article.objects.create(title="信用动态一则", category="news", body="正文", is_published=True,
-                                     published_on="2024-10-01")  # fmt: skip
+    article = Article.objects.create(
+        title="信用动态一则", category="news", body="正文", is_published=True, published_on="2024-10-01"
+    )
     return [
         reverse("portal:home"),
         reverse("portal:search") + "?q=鑫源",

@@ -15,8 +15,14 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"> & "quotes"'
 
 
 def form(**overrides):
-    return {"title": "关于印发《信用修复管理办法》的通知", "category": "policy",
-            "body": "第一段。\n第二行。\n\n第二段。", "is_published": "on", "published_on": "", **overrides}  # fmt: skip
+    return {
+        "title": "关于印发《信用修复管理办法》的通知",
+        "category": "policy",
+        "body": "第一段。\n第二行。\n\n第二段。",
+        "is_published": "on",
+        "published_on": "",
+        **overrides,
+    }
 
 
 def test_center_creates_publishes_edits_and_unpublishes(client_for, center):
@@ -54,9 +60,12 @@ def test_center_creates_publishes_edits_and_unpublishes(client_for, center):
 def test_unpublished_and_future_articles_are_not_public(center):
     draft = Article.objects.create(title="草稿", category="news", body="x")
     future = Article.objects.create(
-        title="明日发布", category="news", body="x", is_published=True,
+        title="明日发布",
+        category="news",
+        body="x",
+        is_published=True,
         published_on=datetime.date.today() + datetime.timedelta(days=1),
-    )  # fmt: skip
+    )
     public = Client()
     for a in (draft, future):
         assert public.get(reverse("portal:article", args=[a.pk])).status_code == 404
@@ -87,8 +96,9 @@ def test_every_problem_reported_at_once_in_chinese(client_for, center):
 
 @pytest.mark.parametrize("who", ["clerk_a", "reviewer_a", "subject_user"])
 def test_clerks_reviewers_and_subjects_cannot_edit(who, request, client_for):
-    article = Article.objects.create(title="原标题", category="news", body="x", is_published=True,
-                                     published_on=datetime.date.today())  # fmt: skip
+    article = Article.objects.create(
+        title="原标题", category="news", body="x", is_published=True, published_on=datetime.date.today()
+    )
     client = client_for(request.getfixturevalue(who))
     assert client.get(reverse("portal:article_manage")).status_code == 403
     assert client.post(reverse("portal:article_create"), form()).status_code == 403
@@ -100,8 +110,9 @@ def test_clerks_reviewers_and_subjects_cannot_edit(who, request, client_for):
 
 
 def test_anonymous_cannot_edit():
-    article = Article.objects.create(title="原标题", category="news", body="x", is_published=True,
-                                     published_on=datetime.date.today())  # fmt: skip
+    article = Article.objects.create(
+        title="原标题", category="news", body="x", is_published=True, published_on=datetime.date.today()
+    )
     anon = Client()
     login = reverse("accounts:login")
     for url in (reverse("portal:article_manage"), reverse("portal:article_create")):
@@ -115,8 +126,9 @@ def test_anonymous_cannot_edit():
 
 
 def test_unpublish_is_post_only(client_for, center):
-    article = Article.objects.create(title="t", category="news", body="x", is_published=True,
-                                     published_on=datetime.date.today())  # fmt: skip
+    article = Article.objects.create(
+        title="t", category="news", body="x", is_published=True, published_on=datetime.date.today()
+    )
     assert client_for(center).get(reverse("portal:article_unpublish", args=[article.pk])).status_code == 405
     article.refresh_from_db()
     assert article.is_published

@@ -37,9 +37,14 @@ def profile_html(name):
 def grade(s, value="A"):
     model = ScoringModel.objects.get(version=1)
     return SubjectGrade.objects.create(
-        subject=s, model=model, score=95, computed_grade=value, grade=value, source="model",
+        subject=s,
+        model=model,
+        score=95,
+        computed_grade=value,
+        grade=value,
+        source="model",
         changed_at=timezone.now(),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -129,11 +134,17 @@ def test_a_persons_commitment_shows_no_id_number(county, template, clerk_a):
 
 def approved_repair(record, number="XF2024100001"):
     return RepairApplication.objects.create(
-        number=number, record=record, department=record.department, subject=record.subject,
-        contact_name="张三", contact_phone="13800000000", step_started_on=datetime.date(2024, 9, 1),
-        statement="已缴纳罚款并整改。", state=RepairState.APPROVED,
+        number=number,
+        record=record,
+        department=record.department,
+        subject=record.subject,
+        contact_name="张三",
+        contact_phone="13800000000",
+        step_started_on=datetime.date(2024, 9, 1),
+        statement="已缴纳罚款并整改。",
+        state=RepairState.APPROVED,
         decided_at=datetime.datetime(2024, 9, 30, 9, tzinfo=datetime.UTC),
-    )  # fmt: skip
+    )
 
 
 def test_report_snapshot_holds_the_repair_history(county):
@@ -142,15 +153,25 @@ def test_report_snapshot_holds_the_repair_history(county):
     approved_repair(repaired)
     # A rejected or open case is not repair history.
     RepairApplication.objects.create(
-        number="XF2024100002", record=Record.objects.get(decision_number="乳市监罚〔2024〕3号"),
-        department=repaired.department, subject=s, contact_name="张三", contact_phone="13800000000",
-        step_started_on=datetime.date(2024, 9, 1), statement="…", state=RepairState.CENTER_REVIEW,
-    )  # fmt: skip
+        number="XF2024100002",
+        record=Record.objects.get(decision_number="乳市监罚〔2024〕3号"),
+        department=repaired.department,
+        subject=s,
+        contact_name="张三",
+        contact_phone="13800000000",
+        step_started_on=datetime.date(2024, 9, 1),
+        statement="…",
+        state=RepairState.CENTER_REVIEW,
+    )
     report = report_issue(subject=s, purpose="bidding")
     assert report.snapshot["repairs"] == [
-        {"number": "XF2024100001", "record_type": "行政处罚", "department": repaired.department.name,
-         "approved_on": "2024-09-30"}
-    ]  # fmt: skip
+        {
+            "number": "XF2024100001",
+            "record_type": "行政处罚",
+            "department": repaired.department.name,
+            "approved_on": "2024-09-30",
+        }
+    ]
     # The record still under repair stays struck through in the report.
     under_repair = [r for r in report.snapshot["records"] if r["under_repair"]]
     assert [r["decision_number"] for r in under_repair] == ["乳市监罚〔2024〕3号"]
@@ -174,8 +195,15 @@ def test_report_without_repairs_says_so(county):
 def test_columns_list_commitments_and_scenarios(county):
     Scenario.objects.update(is_active=True)
     names = list(Scenario.objects.filter(is_active=True).values_list("name", flat=True))
-    Scenario.objects.create(code="hidden-one", name="停用场景甲", category=Scenario.objects.first().category,
-                            owner="x", benefits="x", rule={"all": []}, is_active=False)  # fmt: skip
+    Scenario.objects.create(
+        code="hidden-one",
+        name="停用场景甲",
+        category=Scenario.objects.first().category,
+        owner="x",
+        benefits="x",
+        rule={"all": []},
+        is_active=False,
+    )
     html = Client().get(reverse("portal:columns")).content.decode()
     assert reverse("commitments:public") in html and "信用承诺公示" in html
     assert reverse("scenarios:catalog") in html

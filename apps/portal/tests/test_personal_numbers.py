@@ -53,16 +53,28 @@ def numbers(dept_a):
         dept_a,
         [
             penalty_row(
-                dept_a, 88, CF_XDR_MC=ZHAO_NAME, CF_XDR_LB="自然人", CF_XDR_SHXYM=None, CF_FRDB=None,
-                CF_XDR_ZJLX="身份证", CF_XDR_ZJHM=ZHAO_ID, CF_WSH=ZHAO_NUMBER,
+                dept_a,
+                88,
+                CF_XDR_MC=ZHAO_NAME,
+                CF_XDR_LB="自然人",
+                CF_XDR_SHXYM=None,
+                CF_FRDB=None,
+                CF_XDR_ZJLX="身份证",
+                CF_XDR_ZJHM=ZHAO_ID,
+                CF_WSH=ZHAO_NUMBER,
                 CF_SY="经查，当事人ID371083198808088888（手机+86 138 1234 5678）无证经营。",
             ),
             company(
-                dept_a, 89, SHOP, SHOP_USCC, CF_WSH=SHOP_NUMBER, CF_FRDB="赵六１３９１２３４５６７８",
+                dept_a,
+                89,
+                SHOP,
+                SHOP_USCC,
+                CF_WSH=SHOP_NUMBER,
+                CF_FRDB="赵六１３９１２３４５６７８",
                 CF_NR="罚款人民币5000元，联系人电话139 1234 5678。",
             ),
         ],
-    )  # fmt: skip
+    )
     zhao = Subject.objects.get(kind="person")
     shop = Subject.objects.get(uscc=SHOP_USCC)
     # Staff see what was typed: the record keeps it as written.
@@ -211,11 +223,18 @@ def test_commitments_public_page_masks_matter_and_name_and_cannot_be_probed(numb
     _zhao, shop = numbers
     template = CommitmentTemplate.objects.get(type="tolerance", matter="市场主体登记容缺受理")
     Commitment.objects.create(
-        code="37108320241010000001", template=template, type=template.type, subject=shop,
-        matter="容缺受理（联系人电话13812345678）", text="……", signed_on=datetime.date(2024, 10, 9),
-        due_on=datetime.date(2024, 12, 9), channel="paper", supervising_department=dept_a,
+        code="37108320241010000001",
+        template=template,
+        type=template.type,
+        subject=shop,
+        matter="容缺受理（联系人电话13812345678）",
+        text="……",
+        signed_on=datetime.date(2024, 10, 9),
+        due_on=datetime.date(2024, 12, 9),
+        channel="paper",
+        supervising_department=dept_a,
         fulfilment_deadline=datetime.date(2024, 12, 18),
-    )  # fmt: skip
+    )
     client = Client()
     page = client.get(reverse("commitments:public")).content.decode()
     assert not _leaks(page)

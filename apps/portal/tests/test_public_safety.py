@@ -139,6 +139,7 @@ def test_no_seeded_id_number_appears_unmasked_on_any_public_page_or_api(county):
     everything = "\n".join(bodies.values())
     assert "110105********002X" in everything and "371083********0013" in everything
     # And no other 18-character ID-looking number slipped through on those pages.
-    assert not re.search(r"(?<![0-9A-Z])[1-9][0-9]{16}[0-9X](?![0-9A-Z])", "\n".join(
-        body for url, body in bodies.items() if "profile" in url or "pdf" in url
-    ))  # fmt: skip
+    assert not re.search(
+        r"(?<![0-9A-Z])[1-9][0-9]{16}[0-9X](?![0-9A-Z])",
+        "\n".join(body for url, body in bodies.items() if "profile" in url or "pdf" in url),
+    )

@@ -85,9 +85,13 @@ def test_search_results_are_paged(client, settings):
     from apps.subjects.models import Subject
 
     Subject.objects.bulk_create(
-        [Subject(kind="legal", name=f"乳山市鑫源分店{n:02d}有限公司", uscc=build_uscc("91", "371083", f"MA3P{n:04d}"))
-         for n in range(45)]
-    )  # fmt: skip
+        [
+            Subject(
+                kind="legal", name=f"乳山市鑫源分店{n:02d}有限公司", uscc=build_uscc("91", "371083", f"MA3P{n:04d}")
+            )
+            for n in range(45)
+        ]
+    )
     first = client.get(reverse("portal:search"), {"q": "鑫源"})
     assert len(first.context["page_obj"]) == 20 and "第 1 / 3 页" in first.content.decode()
     third = client.get(reverse("portal:search"), {"q": "鑫源", "page": "3"})

@@ -636,15 +636,19 @@ class StagedImport:
                 "legal_representative": (f"CASE WHEN {person} THEN '' ELSE coalesce(b.legal_rep, '') END", None),
                 "code_valid": ("true", None),
                 "code_warnings": ("'[]'::jsonb", None),
-                "region_code": (f"CASE WHEN {person} THEN substr(s.{person_id}, 1, 6) ELSE substr(b.uscc, 3, 6) END"
-                                if person_id else "substr(b.uscc, 3, 6)", None),
+                "region_code": (
+                    f"CASE WHEN {person} THEN substr(s.{person_id}, 1, 6) ELSE substr(b.uscc, 3, 6) END"
+                    if person_id
+                    else "substr(b.uscc, 3, 6)",
+                    None,
+                ),
                 "status": ("%s", OperatingStatus.OPERATING),
                 "id_number_hash": (f"CASE WHEN {person} THEN b.id_hash ELSE '' END", None),
                 "id_number_masked": (f"CASE WHEN {person} THEN {masked} ELSE '' END", None),
                 "id_number_encrypted": (f"CASE WHEN {person} THEN {enc} ELSE '' END", None),
             },
             self.now,
-        )  # fmt: skip
+        )
         cursor.execute(
             f"""WITH ins AS (
                     INSERT INTO subjects_subject ({cols})

@@ -82,7 +82,7 @@ def forwards(apps, schema_editor):
             key=uuid.uuid4(), month=key[-1], **dict(zip(GROUP, key[:-1], strict=True)),
             rows=len(rows), compliant=sum(s.compliant for s in rows), accepted=outcomes["accepted"],
             updated=outcomes["updated"], duplicates=outcomes["duplicate"], rejected=outcomes["rejected"],
-        )  # fmt: skip
+        )
         SubmissionBatch.objects.filter(pk=batch.pk).update(created_at=min(s.created_at for s in rows))
         Submission.objects.filter(pk__in=[s.pk for s in rows if s.outcome == "rejected"]).update(batch=batch)
         Submission.objects.filter(pk__in=[s.pk for s in rows if s.outcome != "rejected"]).delete()
@@ -104,7 +104,7 @@ def backwards(apps, schema_editor):
                     department_id=b.department_id, record_type_id=b.record_type_id, source=b.source,
                     upload_id=b.upload_id, raw={}, compliant=True, problems=[], outcome=outcome,
                     created_by_id=b.created_by_id,
-                )  # fmt: skip
+                )
                 for _ in range(n)
             )
     Submission.objects.update(batch=None)

@@ -20,9 +20,12 @@ def test_history_shows_labels_not_codes(client_for, dept_a, clerk_a, reviewer_a)
     record = Record.objects.get()
     record_approve(record=record, reviewer=reviewer_a)
     records_ingest(
-        record_type="penalty", department=dept_a, actor=clerk_a, reason="金额录入错误",
+        record_type="penalty",
+        department=dept_a,
+        actor=clerk_a,
+        reason="金额录入错误",
         rows=[(None, penalty_row(dept_a, CF_NR="罚款人民币8000元。"))],
-    )  # fmt: skip
+    )
     html = client_for(clerk_a).get(reverse("records:detail", args=[record.pk])).content.decode()
     history = html[html.index("<tbody>", html.index("历史")) :]
     assert "状态：待部门审核 → 已报送" in history

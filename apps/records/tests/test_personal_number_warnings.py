@@ -65,9 +65,15 @@ def test_only_names_and_free_text_with_a_number_are_warned_about(dept_a):
 def test_web_form_saves_and_warns(client_for, clerk_a, dept_a):
     client = client_for(clerk_a)
     row = penalty_row(
-        dept_a, 1, CF_XDR_MC=ZHAO_NAME, CF_XDR_LB="自然人", CF_XDR_SHXYM=None, CF_FRDB=None,
-        CF_XDR_ZJLX="身份证", CF_XDR_ZJHM="371083198808088888",
-    )  # fmt: skip
+        dept_a,
+        1,
+        CF_XDR_MC=ZHAO_NAME,
+        CF_XDR_LB="自然人",
+        CF_XDR_SHXYM=None,
+        CF_FRDB=None,
+        CF_XDR_ZJLX="身份证",
+        CF_XDR_ZJHM="371083198808088888",
+    )
     response = client.post(reverse("records:create", args=["penalty"]), _post_data(row, submit=""), follow=True)
     record = Record.objects.get(subject_name=ZHAO_NAME)
     assert response.redirect_chain[-1][0] == reverse("records:detail", args=[record.pk])

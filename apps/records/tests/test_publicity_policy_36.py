@@ -111,9 +111,12 @@ def test_decisions_on_both_sides_of_2026_04_01(dept_a):
 def test_where_a_row_says_轻微_must_be_published_it_is_for_at_most_that_long_and_repairable_at_once(dept_a):
     penalty = RecordType.objects.get(code="penalty")
     Policy.objects.create(
-        key=PolicyKey.PUBLICITY_MINOR_MAX_MONTHS, record_type=penalty, value=3, effective_from=D(2026, 5, 1),
+        key=PolicyKey.PUBLICITY_MINOR_MAX_MONTHS,
+        record_type=penalty,
+        value=3,
+        effective_from=D(2026, 5, 1),
         basis="测试：本地规定轻微失信公示3个月",
-    )  # fmt: skip
+    )
     ingest(dept_a, penalty_row(dept_a, 1, CF_JDRQ="2026-05-11", **WARNING_ONLY))
     assert stored("乳市监罚〔2024〕1号") == ("minor", True, D(2026, 5, 11), D(2026, 8, 11))
 
@@ -121,9 +124,12 @@ def test_where_a_row_says_轻微_must_be_published_it_is_for_at_most_that_long_a
 def test_a_staff_edited_rule_row_changes_the_derivation():
     penalty = RecordType.objects.get(code="penalty")
     Policy.objects.create(
-        key=PolicyKey.SEVERITY_MINOR_PENALTY_KINDS, record_type=penalty, value=["警告", "通报批评", "罚款"],
-        effective_from=D(2026, 5, 1), basis="测试：小额罚款按轻微",
-    )  # fmt: skip
+        key=PolicyKey.SEVERITY_MINOR_PENALTY_KINDS,
+        record_type=penalty,
+        value=["警告", "通报批评", "罚款"],
+        effective_from=D(2026, 5, 1),
+        basis="测试：小额罚款按轻微",
+    )
     from apps.accounts.models import Department
 
     dept = Department.objects.create(code="t", name="测试局", uscc="11371083MB1234562X", region_code="371083")
@@ -214,8 +220,11 @@ def test_repair_materials_follow_the_rule_in_force_and_the_severity(dept_a):
     serious = Record.objects.get(decision_number="乳市监罚〔2024〕1号")
     minor = Record.objects.get(decision_number="乳市监罚〔2024〕2号")
     assert required_materials(record=serious, on=D(2026, 3, 31)) == [
-        "commitment", "fulfilment", "training", "credit_report",
-    ]  # fmt: skip
+        "commitment",
+        "fulfilment",
+        "training",
+        "credit_report",
+    ]
     assert required_materials(record=serious, on=D(2027, 4, 2)) == ["commitment", "fulfilment"]
     assert required_materials(record=minor, on=D(2026, 3, 31)) == ["commitment", "fulfilment"]
 
@@ -240,9 +249,13 @@ def test_evaluation_models_may_score_轻微():
     from apps.evaluation.scoring import validate_indicators
 
     indicator = {
-        "code": "penalty_minor", "name": "轻微失信", "source": "records",
-        "filter": {"record_type": ["penalty"], "severity": "minor", "in_publicity": True}, "points": -1, "cap": -3,
-    }  # fmt: skip
+        "code": "penalty_minor",
+        "name": "轻微失信",
+        "source": "records",
+        "filter": {"record_type": ["penalty"], "severity": "minor", "in_publicity": True},
+        "points": -1,
+        "cap": -3,
+    }
     assert not [p for p in validate_indicators([indicator]) if "失信程度" in p]
 
 

@@ -155,18 +155,34 @@ def hostile_rows(dept, other):
 def _on_file(dept):
     """Two records already stored through the form: one the file repeats, one it corrects."""
     records_ingest(
-        record_type="penalty", department=dept, source=Source.FORM, actor_label="表单",
-        rows=[(None, penalty_row(dept, 1000, CF_WSH="乳市监罚〔2024〕1000号")),
-              (None, penalty_row(dept, 1001, CF_WSH="乳市监罚〔2024〕1001号", CF_WFXW="旧的违法行为"))],
-    )  # fmt: skip
+        record_type="penalty",
+        department=dept,
+        source=Source.FORM,
+        actor_label="表单",
+        rows=[
+            (None, penalty_row(dept, 1000, CF_WSH="乳市监罚〔2024〕1000号")),
+            (None, penalty_row(dept, 1001, CF_WSH="乳市监罚〔2024〕1001号", CF_WFXW="旧的违法行为")),
+        ],
+    )
 
 
 def _snapshot(dept):
     def subject(s):
         if s is None:
             return None
-        return (s.kind, s.name, s.uscc, s.code_valid, tuple(s.code_warnings), s.legal_representative, s.region_code,
-                s.status, s.id_number_hash, s.id_number_masked, decrypt(s.id_number_encrypted) if s.id_number_encrypted else "")  # fmt: skip
+        return (
+            s.kind,
+            s.name,
+            s.uscc,
+            s.code_valid,
+            tuple(s.code_warnings),
+            s.legal_representative,
+            s.region_code,
+            s.status,
+            s.id_number_hash,
+            s.id_number_masked,
+            decrypt(s.id_number_encrypted) if s.id_number_encrypted else "",
+        )
 
     skip = {"id", "created_at", "updated_at", "upload", "subject", "private_data"}
     records = {}
@@ -192,10 +208,17 @@ def _snapshot(dept):
         return "*" if text and set(text) == {"*"} else text
 
     submissions = [
-        (s.row_number, s.source, s.outcome, s.compliant, s.problems, {k: kept(v) for k, v in s.raw.items() if kept(v) not in ("", "*")},
-         s.record.decision_number if s.record else None)
+        (
+            s.row_number,
+            s.source,
+            s.outcome,
+            s.compliant,
+            s.problems,
+            {k: kept(v) for k, v in s.raw.items() if kept(v) not in ("", "*")},
+            s.record.decision_number if s.record else None,
+        )
         for s in Submission.objects.filter(department=dept).select_related("record").order_by("row_number", "pk")
-    ]  # fmt: skip
+    ]
     # Accepted rows keep no submission: the run's batch counts every row (合规率 reads these counts).
     batches = sorted(
         SubmissionBatch.objects.filter(department=dept).values_list(
@@ -205,14 +228,25 @@ def _snapshot(dept):
     subjects = sorted(map(subject, Subject.objects.all()), key=repr)
     # A list entry's overlay row (written by the type's after_write hook, on either path).
     entries = sorted(
-        (e.record.decision_number, e.list_type.name, subject(e.subject), e.recognised_on, e.valid_until, e.state,
-         e.legal_representative)
+        (
+            e.record.decision_number,
+            e.list_type.name,
+            subject(e.subject),
+            e.recognised_on,
+            e.valid_until,
+            e.state,
+            e.legal_representative,
+        )
         for e in ListEntry.objects.filter(department=dept).select_related("record", "list_type", "subject")
-    )  # fmt: skip
+    )
     return {
-        "records": records, "events": events, "submissions": submissions, "batches": batches, "subjects": subjects,
+        "records": records,
+        "events": events,
+        "submissions": submissions,
+        "batches": batches,
+        "subjects": subjects,
         "entries": entries,
-    }  # fmt: skip
+    }
 
 
 def _import(data, name, dept, type_code="penalty"):
@@ -306,11 +340,35 @@ def _generic_row(spec, dept, n, rng):
     """A valid-looking row of any catalog type, then one field (sometimes two) given a hostile value."""
     row = _valid_row(spec, dept, n)
     hostile = [
-        None, "", "  ", " 带空格 ", "全角１２３", "ＡＢＣ", "2024/9/27", "2024年9月27日", "20240927", "45562",
-        "2024-02-30", "长期", "2099/12/31", "-1", "0.50", "1万元", "1e3", "x" * 300, "<b>粗体</b>", "=1+1",
-        "法人及非法人组织", "自然人", "个体工商户", "身份证", _id_number(n), dept.uscc,
-        build_uscc("91", "371083", f"MB{n:06d}").lower(), "2030-01-01",
-    ]  # fmt: skip
+        None,
+        "",
+        "  ",
+        " 带空格 ",
+        "全角１２３",
+        "ＡＢＣ",
+        "2024/9/27",
+        "2024年9月27日",
+        "20240927",
+        "45562",
+        "2024-02-30",
+        "长期",
+        "2099/12/31",
+        "-1",
+        "0.50",
+        "1万元",
+        "1e3",
+        "x" * 300,
+        "<b>粗体</b>",
+        "=1+1",
+        "法人及非法人组织",
+        "自然人",
+        "个体工商户",
+        "身份证",
+        _id_number(n),
+        dept.uscc,
+        build_uscc("91", "371083", f"MB{n:06d}").lower(),
+        "2030-01-01",
+    ]
     for _ in range(rng.choice([0, 1, 1, 2])):
         field = rng.choice(spec.fields)
         value = rng.choice(hostile)
@@ -383,9 +441,13 @@ def _cells_for(f, dept, other) -> st.SearchStrategy:
     if kind in (FieldType.ENUM, FieldType.MULTI_ENUM):
         choices = list(f.choices or ["—"])
         one = st.sampled_from(choices)
-        valid = one if kind == FieldType.ENUM else st.lists(one, min_size=1, max_size=3).flatmap(
-            lambda parts: st.sampled_from(["；", "、", ";", ",", "，"]).map(lambda sep: sep.join(parts))
-        )  # fmt: skip
+        valid = (
+            one
+            if kind == FieldType.ENUM
+            else st.lists(one, min_size=1, max_size=3).flatmap(
+                lambda parts: st.sampled_from(["；", "、", ";", ",", "，"]).map(lambda sep: sep.join(parts))
+            )
+        )
         broken = st.sampled_from(["企业", "其他", "罚款；拘役", ";罚款", "严重失信", "serious", "轻微", "ＡＢＣ"])
         cell = st.one_of(valid, valid, st.tuples(noisy, one).map(lambda t: t[0].format(t[1])), broken)
     elif kind in (FieldType.DATE, FieldType.OPEN_DATE):
@@ -420,12 +482,17 @@ def _cells_for(f, dept, other) -> st.SearchStrategy:
         serial = st.integers(0, 999)
         cell = st.one_of(
             serial.map(_id_number),
-            serial.map(lambda n: _id_number(n, birth="19900101").lower() if _id_number(n, "19900101")[-1] == "X"
-                       else _id_number(n, "19900101")),
+            serial.map(
+                lambda n: (
+                    _id_number(n, birth="19900101").lower()
+                    if _id_number(n, "19900101")[-1] == "X"
+                    else _id_number(n, "19900101")
+                )
+            ),
             serial.map(lambda n: _id_number(n, check=False)),
             serial.map(lambda n: _id_number(n, birth="20300101")),
             st.sampled_from(["E12345678", "371083198503120"]),
-        )  # fmt: skip
+        )
     else:
         limit = f.max_length or 200
         word = st.text(st.characters(codec="utf-8", categories=("Lo", "Nd", "Lu", "Ll", "Po", "Zs")), max_size=12)
@@ -473,9 +540,13 @@ def _staged_stored(caplog) -> int:
 
 @pytest.mark.django_db
 @hypothesis_settings(
-    max_examples=3, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)  # fmt: skip
+)
 @given(data=st.data())
 def test_every_catalog_type_stores_alike_both_ways(settings, dept_a, dept_b, caplog, data):
     """Every record type of the catalog (read from it, list entries included), hand-made and generated

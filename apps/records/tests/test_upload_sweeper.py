@@ -45,9 +45,13 @@ def lost_upload(clock, dept_a, clerk_a):
     """Stored as the upload form stores it, but its queue message never reached a worker."""
     rows = [labels()] + [penalty_cells(dept_a, n) for n in range(1, ROWS + 1)]
     return Upload.objects.create(
-        department=dept_a, record_type=RecordType.objects.get(code="penalty"), original_name="处罚.csv",
-        sha256="c" * 64, created_by=clerk_a, file=ContentFile(csv_bytes(rows), name="lost.csv"),
-    )  # fmt: skip
+        department=dept_a,
+        record_type=RecordType.objects.get(code="penalty"),
+        original_name="处罚.csv",
+        sha256="c" * 64,
+        created_by=clerk_a,
+        file=ContentFile(csv_bytes(rows), name="lost.csv"),
+    )
 
 
 @pytest.fixture

@@ -155,9 +155,13 @@ def test_the_upload_page_answers_a_bomb_in_chinese_and_stores_nothing(bomb_files
 def test_a_stored_bomb_fails_its_upload_visibly_and_stores_nothing(bomb_files, clerk_a, dept_a):
     """A file that reached the worker without the form (a stored file, the import command): the worker refuses it."""
     upload = Upload.objects.create(
-        department=dept_a, record_type=RecordType.objects.get(code="penalty"), original_name="处罚.xlsx",
-        sha256="b" * 64, created_by=clerk_a, file=ContentFile(bomb_files["shared_strings"].read_bytes(), name="b.xlsx"),
-    )  # fmt: skip
+        department=dept_a,
+        record_type=RecordType.objects.get(code="penalty"),
+        original_name="处罚.xlsx",
+        sha256="b" * 64,
+        created_by=clerk_a,
+        file=ContentFile(bomb_files["shared_strings"].read_bytes(), name="b.xlsx"),
+    )
     upload_process(upload.pk)
     upload.refresh_from_db()
     assert upload.status == UploadStatus.FAILED

@@ -19,10 +19,23 @@ class _CaseSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="平台办理页面地址（须登录）")
 
     CASE_FIELDS = (
-        "number", "state", "state_display", "department", "record_id", "record_type", "decision_number",
-        "decision_date", "subject_name", "subject_code", "created_at", "step_started_on", "due_on", "due_flag",
-        "due_flag_display", "url",
-    )  # fmt: skip
+        "number",
+        "state",
+        "state_display",
+        "department",
+        "record_id",
+        "record_type",
+        "decision_number",
+        "decision_date",
+        "subject_name",
+        "subject_code",
+        "created_at",
+        "step_started_on",
+        "due_on",
+        "due_flag",
+        "due_flag_display",
+        "url",
+    )
 
     @extend_schema_field(serializers.CharField())
     def get_subject_code(self, obj) -> str:

@@ -228,10 +228,13 @@ class NoticeServiceAPIView(APIView):
         user = request.user
         try:
             notices.notice_service_record(
-                records=[record], served_on=d["served_on"], method=d["method"], note=d.get("note", ""),
+                records=[record],
+                served_on=d["served_on"],
+                method=d["method"],
+                note=d.get("note", ""),
                 user=None if isinstance(user, SystemPrincipal) else user,
                 actor_label=str(user) if isinstance(user, SystemPrincipal) else "",
-            )  # fmt: skip
+            )
         except DjangoValidationError as exc:
             raise ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

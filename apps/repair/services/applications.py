@@ -219,21 +219,30 @@ def repair_application_submit(
                 raise ValidationError({"records": [f"{record.decision_number}：已有正在办理的信用修复申请。"]})
             application = RepairApplication(
                 number=f"t{uuid.uuid4().hex[:16]}",
-                record=record, department_id=record.department_id, subject=subject,
+                record=record,
+                department_id=record.department_id,
+                subject=subject,
                 applicant=applicant if getattr(applicant, "pk", None) else None,
                 entered_by=entered_by if getattr(entered_by, "pk", None) else None,
-                contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
-                contact_email=contact_email.strip(), statement=statement.strip(),
-                state=RepairState.SUBMITTED, step_started_on=on,
-            )  # fmt: skip
+                contact_name=contact_name.strip(),
+                contact_phone=contact_phone.strip(),
+                contact_email=contact_email.strip(),
+                statement=statement.strip(),
+                state=RepairState.SUBMITTED,
+                step_started_on=on,
+            )
             REPAIR_FLOW.start_step(application, today=on)
             application.save()
             application.number = f"XF{on:%Y}{application.pk:06d}"
             application.save(update_fields=["number"])
             REPAIR_FLOW.write(
-                application, RepairAction.SUBMIT, to=RepairState.SUBMITTED, actor=entered_by or applicant,
-                reason="窗口代为录入" if entered_by else "", opening=True,
-            )  # fmt: skip
+                application,
+                RepairAction.SUBMIT,
+                to=RepairState.SUBMITTED,
+                actor=entered_by or applicant,
+                reason="窗口代为录入" if entered_by else "",
+                opening=True,
+            )
             for kind, file in checked:
                 material_store(checked=file, kind=kind, user=entered_by or applicant, application=application)
             # The 信用修复承诺书 tells the signer it is recorded and published as a commitment: it is, in
@@ -243,10 +252,11 @@ def repair_application_submit(
             created.append(application)
         numbers = "、".join(a.number for a in created)
         notification_send(
-            users=center_staff(), title=f"新的信用修复申请待受理：{numbers}",
+            users=center_staff(),
+            title=f"新的信用修复申请待受理：{numbers}",
             body=f"{created[0].record.subject_name} 申请修复 {len(created)} 条信息，请在受理时限内受理。",
             url=application_url(created[0]),
-        )  # fmt: skip
+        )
     return created
 
 
@@ -260,10 +270,12 @@ def repair_application_accept(*, application, actor, note: str = "") -> RepairAp
     REPAIR_FLOW.start_step(application, today=today, start=today)
     application.save()
     notification_send(
-        users=department_reviewers(application.department), title=f"信用修复申请待核实：{application.number}",
+        users=department_reviewers(application.department),
+        title=f"信用修复申请待核实：{application.number}",
         body=f"{application.record.subject_name} 的 {application.record.decision_number} 申请信用修复，"
-        f"请于 {application.due_on:%Y-%m-%d} 前核实。", url=application_url(application),
-    )  # fmt: skip
+        f"请于 {application.due_on:%Y-%m-%d} 前核实。",
+        url=application_url(application),
+    )
     _notify_applicant(application, f"您的信用修复申请已受理：{application.number}", "已转信息提供部门核实。")
     return application
 
@@ -315,9 +327,11 @@ def repair_application_verify(*, application, actor, agrees: bool, opinion: str)
     REPAIR_FLOW.start_step(application, today=timezone.localdate(), start=application.accepted_on)
     application.save()
     notification_send(
-        users=center_staff(), title=f"信用修复申请待决定：{application.number}",
-        body=f"{application.department.name}核实意见：{verdict}。", url=application_url(application),
-    )  # fmt: skip
+        users=center_staff(),
+        title=f"信用修复申请待决定：{application.number}",
+        body=f"{application.department.name}核实意见：{verdict}。",
+        url=application_url(application),
+    )
     return application
 
 
@@ -391,18 +405,25 @@ def repair_application_approve(*, application, reviewer, reason: str = "") -> Re
     record.save(update_fields=["repaired", "under_repair", "updated_at"])
     _list_entry_leave(record, actor=reviewer, reason=f"信用修复（{application.number}）准予修复")
     RecordEvent.objects.create(
-        record=record, action=Action.UPDATE, actor=reviewer, actor_label=actor_label(reviewer),
+        record=record,
+        action=Action.UPDATE,
+        actor=reviewer,
+        actor_label=actor_label(reviewer),
         reason=f"信用修复（{application.number}）准予修复：停止公示，不再作为联合惩戒依据（平台内保留）。{reason}".strip(),
-        before={"repaired": False}, after={"repaired": True},
-    )  # fmt: skip
+        before={"repaired": False},
+        after={"repaired": True},
+    )
     _notify_applicant(
-        application, f"信用修复已完成：{application.number}",
+        application,
+        f"信用修复已完成：{application.number}",
         f"{record.record_type.name} {record.decision_number} 已准予修复，自即日起停止公示。{reason}".strip(),
-    )  # fmt: skip
+    )
     notification_send(
-        users=department_reviewers(application.department), title=f"信用修复准予修复：{application.number}",
-        body=f"{record.decision_number} 已停止公示。", url=application_url(application),
-    )  # fmt: skip
+        users=department_reviewers(application.department),
+        title=f"信用修复准予修复：{application.number}",
+        body=f"{record.decision_number} 已停止公示。",
+        url=application_url(application),
+    )
     return application
 
 

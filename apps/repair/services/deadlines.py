@@ -51,7 +51,7 @@ def cases_flag_due(*, today: datetime.date | None = None) -> dict:
                             to_state=case.state,
                             actor_label="系统（超期督办）",
                             reason=f"本环节办理期限 {case.due_on:%Y-%m-%d} 已过，已提请信用中心督办。",
-                        )  # fmt: skip
+                        )
                         for case in new
                     ]
                 )
@@ -65,16 +65,20 @@ def cases_flag_due(*, today: datetime.date | None = None) -> dict:
                 for case, _ in escalated
             )
             notification_send(
-                users=center_staff(), title=f"超期督办：{len(escalated)} 件信用修复/异议案件已超过办理期限",
-                body=lines, url=reverse("repair:list") + "?flag=overdue",
-            )  # fmt: skip
+                users=center_staff(),
+                title=f"超期督办：{len(escalated)} 件信用修复/异议案件已超过办理期限",
+                body=lines,
+                url=reverse("repair:list") + "?flag=overdue",
+            )
             by_department = {}
             for case, url in escalated:
                 if case.state in (RepairState.DEPARTMENT_REVIEW, ObjectionState.VERIFYING):
                     by_department.setdefault(case.department, []).append((case, url))
             for department, cases in by_department.items():
                 notification_send(
-                    users=department_reviewers(department), title=f"{len(cases)} 件核实案件已超期，请尽快办理",
-                    body="、".join(case.number for case, _ in cases), url=cases[0][1],
-                )  # fmt: skip
+                    users=department_reviewers(department),
+                    title=f"{len(cases)} 件核实案件已超期，请尽快办理",
+                    body="、".join(case.number for case, _ in cases),
+                    url=cases[0][1],
+                )
     return summary

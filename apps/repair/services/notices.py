@@ -111,9 +111,12 @@ def notice_batch_request(*, user, date_from: datetime.date, date_to: datetime.da
     if count > limit:
         raise ValidationError(f"本次共 {count} 份，超过每次 {limit} 份上限，请缩短日期范围。")
     return NoticeBatch.objects.create(
-        requested_by=user, department=None if is_center(user) else user.department,
-        date_from=date_from, date_to=date_to, total=count,
-    )  # fmt: skip
+        requested_by=user,
+        department=None if is_center(user) else user.department,
+        date_from=date_from,
+        date_to=date_to,
+        total=count,
+    )
 
 
 def notice_batch_build(*, batch_id: int) -> NoticeBatch:
@@ -147,7 +150,8 @@ def notice_batch_build(*, batch_id: int) -> NoticeBatch:
     batch.state, batch.done, batch.total, batch.finished_at = BatchState.DONE, written, written, timezone.now()
     batch.save(update_fields=["file", "state", "done", "total", "finished_at"])
     notification_send(
-        users=[batch.requested_by], title=f"信用修复告知书已生成（{written} 份），可以下载",
+        users=[batch.requested_by],
+        title=f"信用修复告知书已生成（{written} 份），可以下载",
         url=reverse("repair:notice_batch", args=[batch.pk]),
-    )  # fmt: skip
+    )
     return batch

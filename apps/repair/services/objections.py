@@ -98,12 +98,20 @@ def objection_submit(
         raise ValidationError(errors)
     with materials_atomic():
         objection = Objection(
-            number=f"t{uuid.uuid4().hex[:16]}", record=record, department_id=record.department_id,
-            filer=filer if getattr(filer, "pk", None) else None, contact_name=contact_name.strip(),
-            contact_phone=contact_phone.strip(), contact_email=(contact_email or "").strip(),
-            contact_id_masked=masked, relation=relation.strip(), grounds=grounds.strip(),
-            requested_change=(requested_change or "").strip(), state=ObjectionState.SUBMITTED, step_started_on=on,
-        )  # fmt: skip
+            number=f"t{uuid.uuid4().hex[:16]}",
+            record=record,
+            department_id=record.department_id,
+            filer=filer if getattr(filer, "pk", None) else None,
+            contact_name=contact_name.strip(),
+            contact_phone=contact_phone.strip(),
+            contact_email=(contact_email or "").strip(),
+            contact_id_masked=masked,
+            relation=relation.strip(),
+            grounds=grounds.strip(),
+            requested_change=(requested_change or "").strip(),
+            state=ObjectionState.SUBMITTED,
+            step_started_on=on,
+        )
         OBJECTION_FLOW.start_step(objection, today=on)
         objection.save()
         objection.number = f"YY{on:%Y}{objection.pk:06d}"
@@ -112,16 +120,22 @@ def objection_submit(
             objection.lookup_code_hash = _code_hash(objection.lookup_code)
         objection.save(update_fields=["number", "lookup_code_hash"])
         OBJECTION_FLOW.write(
-            objection, ObjectionAction.SUBMIT, to=ObjectionState.SUBMITTED, actor=objection.filer,
-            label=None if objection.filer else f"公众：{objection.contact_name}", opening=True,
-        )  # fmt: skip
+            objection,
+            ObjectionAction.SUBMIT,
+            to=ObjectionState.SUBMITTED,
+            actor=objection.filer,
+            label=None if objection.filer else f"公众：{objection.contact_name}",
+            opening=True,
+        )
         if checked is not None:
             material_store(checked=checked, kind=MaterialKind.EVIDENCE, user=filer, objection=objection)
         _sync_under_objection(record.pk)
         notification_send(
-            users=center_staff(), title=f"新的异议申请待受理：{objection.number}",
-            body=f"{record.subject_name} {record.decision_number}", url=objection_url(objection),
-        )  # fmt: skip
+            users=center_staff(),
+            title=f"新的异议申请待受理：{objection.number}",
+            body=f"{record.subject_name} {record.decision_number}",
+            url=objection_url(objection),
+        )
     return objection
 
 
@@ -170,10 +184,11 @@ def objection_accept(*, objection, actor, note: str = "") -> Objection:
     OBJECTION_FLOW.start_step(objection, today=today)
     objection.save()
     notification_send(
-        users=department_reviewers(objection.department), title=f"异议申请待核实：{objection.number}",
+        users=department_reviewers(objection.department),
+        title=f"异议申请待核实：{objection.number}",
         body=f"{objection.record.decision_number}，请于 {objection.due_on:%Y-%m-%d} 前核实并答复。",
         url=objection_url(objection),
-    )  # fmt: skip
+    )
     return objection
 
 
@@ -240,13 +255,16 @@ def objection_correct(*, objection, actor, changes: dict, reply: str) -> Objecti
         raise ValidationError(errors)
     row = _record_row(record) | {code: value for code, value in changes.items()}
     summary = records_ingest(
-        record_type=spec, department=record.department, rows=[(None, row)], actor=actor,
+        record_type=spec,
+        department=record.department,
+        rows=[(None, row)],
+        actor=actor,
         reason=f"异议更正（{objection.number}）：{reply}",
         # A severity the department stated outside the row (before the column existed) is kept;
         # a derived one is derived again from the corrected row.
         severity=record.severity if record.severity_source != "derived" else None,
         submit=record.status != Status.DRAFT,
-    )  # fmt: skip
+    )
     outcome = summary.outcomes[0]
     if outcome.outcome == "rejected":
         raise ValidationError([f"更正后的信息未通过校验：{p}" for p in outcome.problems])

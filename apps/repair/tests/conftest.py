@@ -35,9 +35,11 @@ def private_media(settings, tmp_path):
 
 def ingest_penalty(department, n=1, today=None, **overrides):
     summary = records_ingest(
-        record_type="penalty", department=department, rows=[(2, penalty_row(department, n, **overrides))],
+        record_type="penalty",
+        department=department,
+        rows=[(2, penalty_row(department, n, **overrides))],
         today=today,
-    )  # fmt: skip
+    )
     outcome = summary.outcomes[0]
     assert outcome.outcome == "accepted", outcome.problems
     return Record.objects.select_related("record_type", "department", "subject").get(pk=outcome.record_id)

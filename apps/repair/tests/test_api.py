@@ -32,13 +32,23 @@ def key(department, scopes=("repair:read",)):
 @pytest.fixture
 def cases(owner, penalty, dept_a):
     (application,) = repair_application_submit(
-        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
-        statement="罚款已缴清。", materials=materials(),
-    )  # fmt: skip
+        records=[penalty],
+        subject=owner.subject,
+        applicant=owner,
+        contact_name="张伟",
+        contact_phone="13800000000",
+        statement="罚款已缴清。",
+        materials=materials(),
+    )
     objection = objection_submit(
-        record=penalty, contact_name="李明", contact_phone="13900000000", contact_email="liming@example.com",
-        relation="利害关系人", grounds="违法行为类型有误。", requested_change="应为虚假宣传",
-    )  # fmt: skip
+        record=penalty,
+        contact_name="李明",
+        contact_phone="13900000000",
+        contact_email="liming@example.com",
+        relation="利害关系人",
+        grounds="违法行为类型有误。",
+        requested_change="应为虚假宣传",
+    )
     return application, objection
 
 
@@ -70,9 +80,13 @@ def test_another_departments_key_sees_nothing_and_closed_cases_drop_out(cases, d
     # A department B record's case is B's alone.
     b_record = ingest_penalty(dept_b, 7)
     objection_submit(
-        record=b_record, contact_name="王五", contact_phone="1", contact_email="w@example.com", relation="本人",
+        record=b_record,
+        contact_name="王五",
+        contact_phone="1",
+        contact_email="w@example.com",
+        relation="本人",
         grounds="有误",
-    )  # fmt: skip
+    )
     assert other.get(OBJECTIONS).json()["count"] == 1 and api(key(dept_a)).get(OBJECTIONS).json()["count"] == 1
     repair_application_withdraw(application=application, actor=owner, reason="不再申请")
     assert api(key(dept_a)).get(CASES).json()["count"] == 0

@@ -27,9 +27,14 @@ def at(day):
 
 def submit(owner, penalty):
     (application,) = repair_application_submit(
-        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
-        statement="已缴清", materials=materials(),
-    )  # fmt: skip
+        records=[penalty],
+        subject=owner.subject,
+        applicant=owner,
+        contact_name="张伟",
+        contact_phone="13800000000",
+        statement="已缴清",
+        materials=materials(),
+    )
     return application
 
 
@@ -80,9 +85,13 @@ def test_deadlines_count_official_working_days(owner, penalty, center):
 def test_objection_deadlines_follow_policy(penalty, center):
     with at(datetime.date(2025, 3, 3)):
         objection = objection_submit(
-            record=penalty, contact_name="李明", contact_phone="1", contact_email="a@example.com", relation="本人",
+            record=penalty,
+            contact_name="李明",
+            contact_phone="1",
+            contact_email="a@example.com",
+            relation="本人",
             grounds="有误",
-        )  # fmt: skip
+        )
         assert objection.due_on == datetime.date(2025, 3, 5)
         objection_accept(objection=objection, actor=center)
     objection.refresh_from_db()

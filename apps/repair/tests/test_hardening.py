@@ -20,9 +20,13 @@ def frozen():
 
 def objection_post(**extra):
     return {
-        "contact_name": "李明", "contact_phone": "13900000000", "contact_email": "liming@example.com",
-        "relation": "利害关系人", "grounds": "处罚对象弄错了。", **extra,
-    }  # fmt: skip
+        "contact_name": "李明",
+        "contact_phone": "13900000000",
+        "contact_email": "liming@example.com",
+        "relation": "利害关系人",
+        "grounds": "处罚对象弄错了。",
+        **extra,
+    }
 
 
 def stored_files(root):
@@ -74,9 +78,14 @@ def test_failed_repair_submission_leaves_no_file(owner, penalty, private_media, 
     monkeypatch.setattr(applications, "notification_send", _fail)  # fails after the materials were written
     with pytest.raises(RuntimeError):
         applications.repair_application_submit(
-            records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟",
-            contact_phone="13800000000", statement="罚款已缴清。", materials=materials(),
-        )  # fmt: skip
+            records=[penalty],
+            subject=owner.subject,
+            applicant=owner,
+            contact_name="张伟",
+            contact_phone="13800000000",
+            statement="罚款已缴清。",
+            materials=materials(),
+        )
     assert not RepairApplication.objects.exists() and not Material.objects.exists()
     assert stored_files(private_media) == []
 
@@ -85,17 +94,27 @@ def test_failed_objection_submission_leaves_no_file(penalty, private_media, monk
     monkeypatch.setattr(objections, "notification_send", _fail)
     with pytest.raises(RuntimeError):
         objections.objection_submit(
-            record=penalty, contact_name="李明", contact_phone="13900000000", contact_email="liming@example.com",
-            relation="利害关系人", grounds="处罚对象弄错了。", evidence=pdf_file("证据.pdf"),
-        )  # fmt: skip
+            record=penalty,
+            contact_name="李明",
+            contact_phone="13900000000",
+            contact_email="liming@example.com",
+            relation="利害关系人",
+            grounds="处罚对象弄错了。",
+            evidence=pdf_file("证据.pdf"),
+        )
     assert not Objection.objects.exists() and stored_files(private_media) == []
 
 
 def test_failed_supplement_leaves_no_file_but_keeps_earlier_ones(owner, center, penalty, private_media, monkeypatch):
     (application,) = applications.repair_application_submit(
-        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
-        statement="罚款已缴清。", materials=materials(),
-    )  # fmt: skip
+        records=[penalty],
+        subject=owner.subject,
+        applicant=owner,
+        contact_name="张伟",
+        contact_phone="13800000000",
+        statement="罚款已缴清。",
+        materials=materials(),
+    )
     applications.repair_application_request_supplement(application=application, actor=center, request="请补充缴款凭证")
     before = sorted(stored_files(private_media))
     assert len(before) == 2
@@ -109,9 +128,14 @@ def test_failed_supplement_leaves_no_file_but_keeps_earlier_ones(owner, center, 
 
 def test_successful_submission_keeps_its_files(owner, penalty, private_media):
     applications.repair_application_submit(
-        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
-        statement="罚款已缴清。", materials=materials(),
-    )  # fmt: skip
+        records=[penalty],
+        subject=owner.subject,
+        applicant=owner,
+        contact_name="张伟",
+        contact_phone="13800000000",
+        statement="罚款已缴清。",
+        materials=materials(),
+    )
     assert len(stored_files(private_media)) == Material.objects.count() == 2
 
 
@@ -155,7 +179,7 @@ def test_hall_staff_find_a_person_by_id_number_masked_and_logged(person_penalty,
             "statement": "罚款已缴清",
             "commitment": pdf_file(),
             "fulfilment": pdf_file("凭证.pdf"),
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     application = RepairApplication.objects.get()
@@ -208,8 +232,13 @@ def test_bulk_notices_are_queued_with_progress_scoped_to_the_department(
     assert "正在生成" in page and "js/upload-progress.js" in page and "<script>" not in page
     progress = reverse("repair:notice_batch_progress", args=[batch.pk])
     assert client.get(progress).json() == {
-        "state": "queued", "state_display": "排队中", "done": 0, "total": 1, "percent": 0, "finished": False
-    }  # fmt: skip
+        "state": "queued",
+        "state_display": "排队中",
+        "done": 0,
+        "total": 1,
+        "percent": 0,
+        "finished": False,
+    }
     assert client.get(reverse("repair:notice_batch_download", args=[batch.pk])).status_code == 404  # not yet
     for callback in callbacks:
         callback()  # the worker picks the task up

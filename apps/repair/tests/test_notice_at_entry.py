@@ -53,9 +53,11 @@ def form_data(row, **extra):
 
 def stored(department, n, *, submit=True, **overrides):
     summary = records_ingest(
-        record_type="penalty", department=department, rows=[(2, penalty_row(department, n, **overrides))],
+        record_type="penalty",
+        department=department,
+        rows=[(2, penalty_row(department, n, **overrides))],
         submit=submit,
-    )  # fmt: skip
+    )
     outcome = summary.outcomes[0]
     assert outcome.record_id, outcome.problems
     return Record.objects.select_related("record_type", "department").get(pk=outcome.record_id)
@@ -126,8 +128,9 @@ def test_an_uploads_penalties_in_one_zip(client_for, clerk_a, clerk_b, dept_a, d
     )
     assert response.status_code == 302
     assert {s.record_id: s.served_with_decision for s in NoticeService.objects.all()} == {
-        first.pk: True, second.pk: True,
-    }  # fmt: skip
+        first.pk: True,
+        second.pk: True,
+    }
     outsider = stored(dept_a, 10)  # not of this upload: refused, nothing saved
     response = client.post(
         notices_url, {"action": "serve", "records": [outsider.pk], "served_on": "2024-09-28", "method": "post"}

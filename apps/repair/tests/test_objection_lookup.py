@@ -23,9 +23,14 @@ def frozen():
 def test_the_code_is_shown_once_and_finds_the_case(penalty):
     response = Client().post(
         reverse("repair:objection_create", args=[penalty.pk]),
-        {"contact_name": "李明", "contact_phone": "13900000000", "contact_email": "liming@example.com",
-         "relation": "该企业员工", "grounds": "违法行为类型填写有误。"},
-    )  # fmt: skip
+        {
+            "contact_name": "李明",
+            "contact_phone": "13900000000",
+            "contact_email": "liming@example.com",
+            "relation": "该企业员工",
+            "grounds": "违法行为类型填写有误。",
+        },
+    )
     html = response.content.decode()
     objection = Objection.objects.get()
     code = re.search(r"查询码：<strong>([2-9A-Z]{8})</strong>", html).group(1)
@@ -39,9 +44,13 @@ def test_the_code_is_shown_once_and_finds_the_case(penalty):
 
 def test_a_wrong_code_or_number_gets_the_same_answer(penalty):
     objection = objection_submit(
-        record=penalty, contact_name="李明", contact_phone="13900000000", contact_email="liming@example.com",
-        relation="该企业员工", grounds="有误。",
-    )  # fmt: skip
+        record=penalty,
+        contact_name="李明",
+        contact_phone="13900000000",
+        contact_email="liming@example.com",
+        relation="该企业员工",
+        grounds="有误。",
+    )
     assert objection_lookup(number=objection.number, code=objection.lookup_code) == objection
     assert objection_lookup(number=objection.number, code="AAAAAAAA") is None
     assert objection_lookup(number="YY2025999999", code=objection.lookup_code) is None

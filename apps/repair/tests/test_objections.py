@@ -35,9 +35,13 @@ def frozen():
 
 def file(record, **kwargs):
     values = dict(
-        record=record, contact_name="李明", contact_phone="13900000000", contact_email="liming@example.com",
-        relation="该企业员工", grounds="违法行为类型填写有误，应为“虚假宣传”。",
-    )  # fmt: skip
+        record=record,
+        contact_name="李明",
+        contact_phone="13900000000",
+        contact_email="liming@example.com",
+        relation="该企业员工",
+        grounds="违法行为类型填写有误，应为“虚假宣传”。",
+    )
     values.update(kwargs)
     return objection_submit(**values)
 
@@ -52,7 +56,7 @@ def test_public_objection_marks_the_record_publicly_until_answered(penalty, cent
             "contact_email": "liming@example.com",
             "relation": "利害关系人",
             "grounds": "处罚对象弄错了。",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 200 and "异议申请已提交" in response.content.decode()
     objection = Objection.objects.get()

@@ -37,9 +37,15 @@ def frozen():
 def apply(owner, records, **kwargs):
     kwargs.setdefault("materials", materials())
     return repair_application_submit(
-        records=records, subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
-        contact_email="", statement="罚款已于2024年10月8日缴清，问题产品已全部下架。", **kwargs,
-    )  # fmt: skip
+        records=records,
+        subject=owner.subject,
+        applicant=owner,
+        contact_name="张伟",
+        contact_phone="13800000000",
+        contact_email="",
+        statement="罚款已于2024年10月8日缴清，问题产品已全部下架。",
+        **kwargs,
+    )
 
 
 def test_eligible_application_is_submitted_with_history_and_working_day_deadline(owner, penalty, center):
@@ -58,8 +64,9 @@ def test_eligible_application_is_submitted_with_history_and_working_day_deadline
 
 def test_minimum_period_not_passed_is_refused_with_the_date(owner, dept_a):
     with travel(datetime.datetime(2025, 1, 2, 2, 0, tzinfo=datetime.UTC)):
-        recent = ingest_penalty(dept_a, 2, CF_XDR_MC=owner.subject.name, CF_XDR_SHXYM=owner.subject.uscc,
-                                CF_JDRQ="2024-12-20")  # fmt: skip
+        recent = ingest_penalty(
+            dept_a, 2, CF_XDR_MC=owner.subject.name, CF_XDR_SHXYM=owner.subject.uscc, CF_JDRQ="2024-12-20"
+        )
     with pytest.raises(ValidationError) as exc:
         apply(owner, [recent])
     (message,) = exc.value.message_dict["records"]
@@ -100,8 +107,14 @@ def test_serious_penalty_needs_training_and_credit_report(owner, dept_a):
     from apps.records.tests.factories import penalty_row
 
     with travel(datetime.datetime(2023, 9, 27, 2, 0, tzinfo=datetime.UTC)):
-        row = penalty_row(dept_a, 5, CF_XDR_MC=owner.subject.name, CF_XDR_SHXYM=owner.subject.uscc,
-                          CF_JDRQ="2023-09-27", CF_WSH="乳市监罚〔2023〕5号")  # fmt: skip
+        row = penalty_row(
+            dept_a,
+            5,
+            CF_XDR_MC=owner.subject.name,
+            CF_XDR_SHXYM=owner.subject.uscc,
+            CF_JDRQ="2023-09-27",
+            CF_WSH="乳市监罚〔2023〕5号",
+        )
         records_ingest(record_type="penalty", department=dept_a, rows=[(2, row)], severity="serious")
     serious = Record.objects.get(decision_number="乳市监罚〔2023〕5号")
     with pytest.raises(ValidationError) as exc:

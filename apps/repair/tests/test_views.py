@@ -27,9 +27,14 @@ def frozen():
 @pytest.fixture
 def application(owner, penalty):
     (application,) = repair_application_submit(
-        records=[penalty], subject=owner.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
-        statement="罚款已缴清。", materials=materials(),
-    )  # fmt: skip
+        records=[penalty],
+        subject=owner.subject,
+        applicant=owner,
+        contact_name="张伟",
+        contact_phone="13800000000",
+        statement="罚款已缴清。",
+        materials=materials(),
+    )
     return application
 
 
@@ -48,7 +53,7 @@ def test_subject_applies_through_the_page(owner, penalty, client_for):
             "statement": "罚款已缴清",
             "commitment": pdf_file("承诺书.pdf"),
             "fulfilment": png_file(),
-        },  # fmt: skip
+        },
     )
     application = RepairApplication.objects.get()
     assert response.status_code == 302 and response.url == reverse("repair:detail", args=[application.pk])
@@ -84,7 +89,7 @@ def test_oversized_and_truncated_files_are_refused(owner, penalty, client_for, s
                 "statement": "已缴清",
                 "commitment": big,
                 "fulfilment": cut,
-            },  # fmt: skip
+            },
         )
         .content.decode()
     )
@@ -216,7 +221,7 @@ def test_hall_staff_enter_an_application_on_the_subjects_behalf(owner, penalty, 
             "statement": "罚款已缴清",
             "commitment": pdf_file(),
             "fulfilment": pdf_file("凭证.pdf"),
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     application = RepairApplication.objects.get()

@@ -21,9 +21,14 @@ def test_worker_flags_and_escalates_overdue_cases(worker, owner, penalty, dept_a
     with travel():  # filed on 2025-03-03: long overdue by the worker's (real) today
         second = ingest_penalty(dept_a, 2, CF_XDR_MC=owner.subject.name, CF_XDR_SHXYM=owner.subject.uscc)
         overdue, soon = repair_application_submit(
-            records=[penalty, second], subject=owner.subject, applicant=owner, contact_name="张伟",
-            contact_phone="13800000000", statement="已缴清", materials=materials(),
-        )  # fmt: skip
+            records=[penalty, second],
+            subject=owner.subject,
+            applicant=owner,
+            contact_name="张伟",
+            contact_phone="13800000000",
+            statement="已缴清",
+            materials=materials(),
+        )
     RepairApplication.objects.filter(pk=soon.pk).update(due_on=timezone.localdate())
 
     client = Celery(broker=BROKER, backend=BROKER)

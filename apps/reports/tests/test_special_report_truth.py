@@ -117,8 +117,12 @@ def test_every_penalty_decided_in_the_period_appears_with_its_status(haiyun, dep
     }
     # Newest decision first, each with its date, department and kind.
     assert [p["decision_date"] for p in content["penalties"]] == [
-        "2024-09-20", "2024-09-02", "2024-08-01", "2024-03-01", "2023-06-01",
-    ]  # fmt: skip
+        "2024-09-20",
+        "2024-09-02",
+        "2024-08-01",
+        "2024-03-01",
+        "2023-06-01",
+    ]
     warning = next(p for p in content["penalties"] if p["decision_number"] == number(11))
     assert warning["kind"] == "警告" and warning["department"] == dept_a.name
 
@@ -145,8 +149,9 @@ def test_the_pdf_shows_each_penalty_and_its_status(haiyun, dept_a, center):
 
 def test_a_report_with_truly_none_says_none(haiyun, dept_a, dept_b, center):
     # Only the revoked decision (2024-08-15) falls in this period: nothing to report.
-    only_revoked = special(haiyun, center, [dept_a], period_from=datetime.date(2024, 8, 10),
-                           period_to=datetime.date(2024, 8, 20))  # fmt: skip
+    only_revoked = special(
+        haiyun, center, [dept_a], period_from=datetime.date(2024, 8, 10), period_to=datetime.date(2024, 8, 20)
+    )
     assert only_revoked.snapshot["special"]["has_penalties"] is False
     assert only_revoked.snapshot["special"]["penalties"] == []
     assert "无行政处罚信息" in only_revoked.snapshot["special"]["statement"]
@@ -168,8 +173,13 @@ def test_the_standard_report_still_shows_records_in_publicity_only(haiyun):
 
 def test_only_the_subject_or_the_credit_center_may_have_a_special_report(haiyun, dept_a, subject_user, client_for):
     url = reverse("reports:issue", args=[haiyun.pk])
-    body = {"kind": "special", "purpose": "bidding", "departments": [dept_a.pk],
-            "period_from": "2023-03-01", "period_to": "2024-10-09"}  # fmt: skip
+    body = {
+        "kind": "special",
+        "purpose": "bidding",
+        "departments": [dept_a.pk],
+        "period_from": "2023-03-01",
+        "period_to": "2024-10-09",
+    }
     # A visitor could otherwise read the penalties the public pages may not show.
     refused = Client().post(url, body)
     assert refused.status_code == 403 and "仅限主体本人" in refused.content.decode()
@@ -195,10 +205,19 @@ def test_verify_shows_what_the_holder_got_with_personal_numbers_masked(dept_a, c
         dept_a,
         [
             person(dept_a, 23, "王某甲", PERSON_IDS[0], CF_JDRQ="2024-09-06"),
-            person(dept_a, 21, "王某甲", PERSON_IDS[0], CF_CFLB="警告", CF_NR_FK=None, CF_NR_WFFF=None,
-                   CF_NR=f"对当事人（身份证号{PERSON_IDS[0]}）予以警告。", CF_JDRQ="2024-09-05"),
+            person(
+                dept_a,
+                21,
+                "王某甲",
+                PERSON_IDS[0],
+                CF_CFLB="警告",
+                CF_NR_FK=None,
+                CF_NR_WFFF=None,
+                CF_NR=f"对当事人（身份证号{PERSON_IDS[0]}）予以警告。",
+                CF_JDRQ="2024-09-05",
+            ),
         ],
-    )  # fmt: skip
+    )
     subject = Subject.objects.get(name="王某甲")
     report = special(subject, center, [dept_a])
     statuses = {p["decision_number"]: p["status"] for p in report.snapshot["special"]["penalties"]}

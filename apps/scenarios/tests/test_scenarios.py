@@ -25,8 +25,14 @@ def test_fixture_catalog_has_thirty_scenarios_with_owners():
 
 
 def test_rule_with_unknown_field_is_rejected_on_save():
-    s = Scenario(code="bad", name="坏规则", category="other", owner="某单位", benefits="…",
-                 rule={"all": [{"field": "shoe_size", "op": "eq", "value": 42}, {"field": "grade", "op": "gte", "value": 1}]})  # fmt: skip
+    s = Scenario(
+        code="bad",
+        name="坏规则",
+        category="other",
+        owner="某单位",
+        benefits="…",
+        rule={"all": [{"field": "shoe_size", "op": "eq", "value": 42}, {"field": "grade", "op": "gte", "value": 1}]},
+    )
     with pytest.raises(ValidationError) as exc:
         s.save()
     text = str(exc.value)
