@@ -58,6 +58,22 @@ def matter_resolve(value) -> Matter:
     return Matter.objects.get(code=value)
 
 
+# What an answer shows of a list entry: its list type, the recognising department, dates, the decision.
+_ENTRY_COLUMNS = (
+    "pk", "subject_id", "list_type_id", "list_type__code", "list_type__name", "list_type__color",
+    "list_type__legal_basis", "list_type__triggers_measures", "department__name", "recognised_on", "valid_until",
+    "legal_representative", "record__decision_number",
+)  # fmt: skip
+
+
+def _entry_texts() -> dict:
+    """The entry's 认定依据 and 列入事由, read from its record's data."""
+    return {
+        "basis": KeyTextTransform(ENTRY_BASIS_FIELD, "record__data"),
+        "reason": KeyTextTransform(ENTRY_REASON_FIELD, "record__data"),
+    }
+
+
 def entries_by_subject(subject_ids: list[int], on: datetime.date) -> dict[int, list[dict]]:
     """Active list entries of the subjects, list type and department included (one query per chunk)."""
     found = defaultdict(list)
@@ -67,23 +83,7 @@ def entries_by_subject(subject_ids: list[int], on: datetime.date) -> dict[int, l
             ListEntry.objects.active(on=on)
             .filter(subject_id__in=chunk)
             .order_by("-recognised_on", "-pk")
-            .values(
-                "pk",
-                "subject_id",
-                "list_type_id",
-                "list_type__code",
-                "list_type__name",
-                "list_type__color",
-                "list_type__legal_basis",
-                "list_type__triggers_measures",
-                "department__name",
-                "recognised_on",
-                "valid_until",
-                "legal_representative",
-                "record__decision_number",
-                basis=KeyTextTransform(ENTRY_BASIS_FIELD, "record__data"),
-                reason=KeyTextTransform(ENTRY_REASON_FIELD, "record__data"),
-            )
+            .values(*_ENTRY_COLUMNS, **_entry_texts())
         )
         for row in rows:
             found[row["subject_id"]].append(row)
@@ -309,24 +309,7 @@ def legal_rep_liability_add(answered: list[tuple[Subject | None, dict]], on: dat
             .filter(legal_rep_id_hash__in=list(by_hash))
             .order_by("-recognised_on", "-pk")
             .values(
-                "pk",
-                "subject_id",
-                "list_type_id",
-                "list_type__code",
-                "list_type__name",
-                "list_type__color",
-                "list_type__legal_basis",
-                "list_type__triggers_measures",
-                "department__name",
-                "recognised_on",
-                "valid_until",
-                "legal_representative",
-                "record__decision_number",
-                "legal_rep_id_hash",
-                "record__subject_name",
-                "record__subject_code",
-                basis=KeyTextTransform(ENTRY_BASIS_FIELD, "record__data"),
-                reason=KeyTextTransform(ENTRY_REASON_FIELD, "record__data"),
+                *_ENTRY_COLUMNS, "legal_rep_id_hash", "record__subject_name", "record__subject_code", **_entry_texts()
             )
         )
         for row in rows:
