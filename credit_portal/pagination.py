@@ -23,6 +23,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, LimitOffsetPagination
@@ -222,3 +223,13 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "string"},
             },
         ]
+
+
+def status_page(request, queryset: QuerySet, choices, *, default: str = "", per_page: int = 50) -> tuple[Page, str]:
+    """A staff list filtered by ``?status=`` (one of ``choices``' values; anything else means all) and paged."""
+    status = request.GET.get("status", default)
+    if status in choices.values:
+        queryset = queryset.filter(status=status)
+    else:
+        status = ""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page")), status

@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin, StaffRequiredMixin
+from credit_portal.pagination import status_page
 
 from .choices import DeclarationStatus
 from .forms import DeclarationForm, ReviewForm
@@ -47,13 +47,8 @@ class MyDeclarationsView(RoleRequiredMixin, View):
 
 class ReviewListView(StaffRequiredMixin, View):
     def get(self, request):
-        status = request.GET.get("status", DeclarationStatus.PENDING)
-        qs = staff_declarations(user=request.user)
-        if status in DeclarationStatus.values:
-            qs = qs.filter(status=status)
-        else:
-            status = ""
-        page = Paginator(qs.order_by("created_at", "pk"), 50).get_page(request.GET.get("page"))
+        qs = staff_declarations(user=request.user).order_by("created_at", "pk")
+        page, status = status_page(request, qs, DeclarationStatus, default=DeclarationStatus.PENDING)
         return render(
             request,
             "declarations/review_list.html",

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from apps.accounts.choices import Role
 from apps.accounts.permissions import CENTER_ROLES, CenterRequiredMixin, RoleRequiredMixin, StaffRequiredMixin, has_role
 from apps.records.export import XLSX_CONTENT_TYPE
 from apps.subjects.models import Subject
+from credit_portal.pagination import status_page
 
 from .choices import IndicatorSource, InterviewStatus
 from .export import sample_xlsx
@@ -42,13 +42,7 @@ class InterviewListView(StaffRequiredMixin, View):
     """分级监管约谈: the interviews grade 差 opened, the department's own (all for the credit center)."""
 
     def get(self, request):
-        status = request.GET.get("status", "")
-        qs = staff_interviews(user=request.user)
-        if status in InterviewStatus.values:
-            qs = qs.filter(status=status)
-        else:
-            status = ""
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        page, status = status_page(request, staff_interviews(user=request.user), InterviewStatus)
         return render(
             request,
             "evaluation/interview_list.html",
