@@ -98,3 +98,11 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+def owner_files(owner, record) -> dict:
+    """The arguments of ``owner``'s ordinary, complete repair application for ``record``."""
+    return {
+        "records": [record], "subject": owner.subject, "applicant": owner, "contact_name": "张伟",
+        "contact_phone": "13800000000", "statement": "罚款已缴清。", "materials": materials(),
+    }  # fmt: skip

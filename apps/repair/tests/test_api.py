@@ -9,7 +9,7 @@ from apps.accounts.models import ApiKey
 from apps.repair.services.applications import repair_application_submit, repair_application_withdraw
 from apps.repair.services.objections import objection_submit
 
-from .conftest import ingest_penalty, materials, travel
+from .conftest import ingest_penalty, owner_files, travel
 
 pytestmark = pytest.mark.django_db
 CASES, OBJECTIONS = "/api/v1/repair/cases/", "/api/v1/repair/objections/"
@@ -31,15 +31,7 @@ def key(department, scopes=("repair:read",)):
 
 @pytest.fixture
 def cases(owner, penalty, dept_a):
-    (application,) = repair_application_submit(
-        records=[penalty],
-        subject=owner.subject,
-        applicant=owner,
-        contact_name="张伟",
-        contact_phone="13800000000",
-        statement="罚款已缴清。",
-        materials=materials(),
-    )
+    (application,) = repair_application_submit(**owner_files(owner, penalty))
     objection = objection_submit(
         record=penalty,
         contact_name="李明",

@@ -7,7 +7,7 @@ from django.urls import reverse
 from apps.repair.models import Material, Objection, RepairApplication
 from apps.repair.services import applications, notices, objections
 
-from .conftest import materials, pdf_file, travel
+from .conftest import owner_files, pdf_file, travel
 
 pytestmark = pytest.mark.django_db
 
@@ -77,15 +77,7 @@ def _fail(*args, **kwargs):
 def test_failed_repair_submission_leaves_no_file(owner, penalty, private_media, monkeypatch):
     monkeypatch.setattr(applications, "notification_send", _fail)  # fails after the materials were written
     with pytest.raises(RuntimeError):
-        applications.repair_application_submit(
-            records=[penalty],
-            subject=owner.subject,
-            applicant=owner,
-            contact_name="张伟",
-            contact_phone="13800000000",
-            statement="罚款已缴清。",
-            materials=materials(),
-        )
+        applications.repair_application_submit(**owner_files(owner, penalty))
     assert not RepairApplication.objects.exists() and not Material.objects.exists()
     assert stored_files(private_media) == []
 
@@ -106,15 +98,7 @@ def test_failed_objection_submission_leaves_no_file(penalty, private_media, monk
 
 
 def test_failed_supplement_leaves_no_file_but_keeps_earlier_ones(owner, center, penalty, private_media, monkeypatch):
-    (application,) = applications.repair_application_submit(
-        records=[penalty],
-        subject=owner.subject,
-        applicant=owner,
-        contact_name="张伟",
-        contact_phone="13800000000",
-        statement="罚款已缴清。",
-        materials=materials(),
-    )
+    (application,) = applications.repair_application_submit(**owner_files(owner, penalty))
     applications.repair_application_request_supplement(application=application, actor=center, request="请补充缴款凭证")
     before = sorted(stored_files(private_media))
     assert len(before) == 2
@@ -127,15 +111,7 @@ def test_failed_supplement_leaves_no_file_but_keeps_earlier_ones(owner, center, 
 
 
 def test_successful_submission_keeps_its_files(owner, penalty, private_media):
-    applications.repair_application_submit(
-        records=[penalty],
-        subject=owner.subject,
-        applicant=owner,
-        contact_name="张伟",
-        contact_phone="13800000000",
-        statement="罚款已缴清。",
-        materials=materials(),
-    )
+    applications.repair_application_submit(**owner_files(owner, penalty))
     assert len(stored_files(private_media)) == Material.objects.count() == 2
 
 

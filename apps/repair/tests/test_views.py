@@ -13,7 +13,7 @@ from apps.repair.models import Material, NoticeBatch, RepairApplication
 from apps.repair.services.applications import repair_application_accept, repair_application_submit
 from credit_portal import pdf as pdf_helper
 
-from .conftest import ingest_penalty, materials, pdf_file, png_file, travel
+from .conftest import ingest_penalty, owner_files, pdf_file, png_file, travel
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,7 @@ def frozen():
 
 @pytest.fixture
 def application(owner, penalty):
-    (application,) = repair_application_submit(
-        records=[penalty],
-        subject=owner.subject,
-        applicant=owner,
-        contact_name="张伟",
-        contact_phone="13800000000",
-        statement="罚款已缴清。",
-        materials=materials(),
-    )
+    (application,) = repair_application_submit(**owner_files(owner, penalty))
     return application
 
 
