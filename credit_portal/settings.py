@@ -377,6 +377,8 @@ PORTAL_RATE_REPORT = env_str("PORTAL_RATE_REPORT") or "10/h"
 PORTAL_RATE_VERIFY = env_str("PORTAL_RATE_VERIFY") or "60/m"
 PORTAL_RATE_OBJECTION = env_str("PORTAL_RATE_OBJECTION") or "10/h"  # anonymous objections filed (apps.repair)
 PORTAL_RATE_PASSWORD_RESET = env_str("PORTAL_RATE_PASSWORD_RESET") or "5/h"  # reset e-mails asked for (apps.accounts)
+# Declarations one subject account may file (apps.declarations): each waits in a department's review queue.
+DECLARATION_RATE_ACCOUNT = env_str("DECLARATION_RATE_ACCOUNT") or "20/d"
 SCENARIO_CHECK_RATE = env_str("SCENARIO_CHECK_RATE") or "600/h"  # 信易+ partner checks per API key (apps.scenarios)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # The CJK TrueType font embedded in generated PDFs (credit_portal.pdf.cjk_font_name).

@@ -8,6 +8,7 @@ from django.views import View
 from apps.accounts.choices import Role
 from apps.accounts.permissions import RoleRequiredMixin, StaffRequiredMixin
 from credit_portal.pagination import status_page
+from credit_portal.ratelimits import LIMIT_MESSAGE, account_key, over_limit
 
 from .choices import DeclarationStatus
 from .forms import DeclarationForm, ReviewForm
@@ -30,6 +31,11 @@ class MyDeclarationsView(RoleRequiredMixin, View):
     def post(self, request):
         form = DeclarationForm(request.POST)
         subject = request.user.subject
+        # Each declaration lands in a department's review queue: one account may not flood it. The form
+        # comes back with what was typed, so nothing is lost while the account waits.
+        if over_limit(request, "DECLARATION_RATE_ACCOUNT", key=account_key):
+            form.add_error(None, LIMIT_MESSAGE)
+            return self.render_page(request, form, status=429)
         if subject is None:
             form.add_error(None, "您的账号尚未认领信用主体，认领通过后可申报信息。")
         if form.is_valid():

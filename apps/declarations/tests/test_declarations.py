@@ -175,3 +175,17 @@ def test_credit_report_carries_verified_declarations_only(company, subject_user,
     assert [d["title"] for d in report.snapshot["declarations"]] == ["ISO9001质量管理体系认证"]
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(report))).pages)
     assert "自主申报信息（已核实）" in text and "ISO9001" in text and "尚未核实的荣誉" not in text
+
+
+def test_one_account_cannot_flood_the_review_queue_and_keeps_what_it_typed(
+    company, subject_user, dept_a, client_for, settings
+):
+    settings.DECLARATION_RATE_ACCOUNT = "2/d"
+    client = client_for(subject_user)
+    for n in (1, 2):
+        assert client.post(reverse("declarations:my"), form(dept_a, title=f"荣誉{n}")).status_code == 302
+    response = client.post(reverse("declarations:my"), form(dept_a, title="第三条荣誉"))
+    html = response.content.decode()
+    assert response.status_code == 429 and "访问过于频繁" in html
+    assert "第三条荣誉" in html  # the form keeps what was typed
+    assert Declaration.objects.count() == 2
