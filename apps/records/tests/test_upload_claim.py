@@ -2,6 +2,7 @@
 live worker elsewhere (the two-process race is tests/test_workers_scaled_out.py). Tasks run eagerly."""
 
 import datetime
+import time
 
 import psycopg
 import pytest
@@ -55,6 +56,14 @@ def other_worker():
         yield session
 
 
+def _wait_released(upload_id):
+    """The server ends a closed session's backend (and its locks) a moment after the client hung up."""
+    deadline = time.monotonic() + 10
+    while uploads_claimed([upload_id]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert uploads_claimed([upload_id]) == set()
+
+
 def test_an_upload_another_worker_holds_is_left_to_it(upload, other_worker):
     other_worker.execute("SELECT pg_advisory_lock(%s, %s)", [UPLOAD_LOCK_SPACE, upload.pk])
     Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.RUNNING, processed_rows=1)
@@ -70,7 +79,7 @@ def test_an_upload_another_worker_holds_is_left_to_it(upload, other_worker):
 
     # The holder's session ends (its worker was killed): the claim goes with it, and the upload is taken over.
     other_worker.close()
-    assert uploads_claimed([upload.pk]) == set()
+    _wait_released(upload.pk)
     with time_machine.travel(FROZEN, tick=False):
         assert upload_process(upload.pk) == {"accepted": ROWS, "rejected": 0, "duplicates": 0}
     assert Upload.objects.filter(pk=upload.pk, status=UploadStatus.DONE).exists()
