@@ -204,8 +204,9 @@ def uploads_sweep(*, now=None) -> dict:
     UPLOAD_MAX_REQUEUES times.
 
     Running one twice is safe: ``upload_process`` returns at once for a finished upload or one another worker
-    is importing, and a second run of an abandoned one finds the rows already stored as duplicates. Each change is a conditional update,
-    so an upload that showed a sign of life meanwhile (or that another sweep took) is left alone.
+    is importing, and a second run of an abandoned one finds the rows already stored as duplicates. Each
+    change is a conditional update, so an upload that showed a sign of life meanwhile (or that another sweep
+    took) is left alone.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=settings.UPLOAD_STUCK_MINUTES)
