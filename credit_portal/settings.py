@@ -197,6 +197,9 @@ CELERY_TASK_ROUTES = {
     "*.import_*": {"queue": "bulk"},
     "*.nightly_*": {"queue": "bulk"},
 }
+# Beat claims each scheduled run in Redis before sending it (credit_portal/beat.py): a second beat started
+# by mistake sends nothing twice. Deploy one beat all the same (README "Scaling workers").
+CELERY_BEAT_SCHEDULER = "credit_portal.beat:SingletonScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Partitions of records_record for this year and the next ones, before the nightly jobs run.
     "records-partitions-ensure": {

@@ -27,8 +27,9 @@ def _database_url():
     return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def start_worker(*, stdout=subprocess.PIPE, **extra_env) -> subprocess.Popen:
-    """A real worker (solo pool, both queues) against the test database and the test broker."""
+def start_worker(*, stdout=subprocess.PIPE, args=(), **extra_env) -> subprocess.Popen:
+    """A real worker (solo pool, both queues) against the test database and the test broker; ``args`` are
+    more command-line options (``-n`` a node name of its own when several run at once)."""
     if connection.vendor != "postgresql":
         pytest.fail("the worker test needs PostgreSQL (set DATABASE_URL, as bin/test does)")
     env = dict(
@@ -56,6 +57,7 @@ def start_worker(*, stdout=subprocess.PIPE, **extra_env) -> subprocess.Popen:
             "--without-mingle",
             "-l",
             "INFO",
+            *args,
         ],
         cwd=ROOT,
         env=env,

@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 def import_upload(upload_id: int) -> dict:
     """Read a stored spreadsheet upload and run it through the intake pipeline (routed to the "bulk" queue)."""
     result = upload_process(upload_id)
+    if result.get("skipped"):
+        return result  # another worker is importing it (upload_process's claim)
     logger.info("上传批次 %s 导入完成：%s", upload_id, result)
     # After the import's rows are committed and the upload shows done: its new subjects into the name
     # search's side table (they were findable meanwhile through the queue).

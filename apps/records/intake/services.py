@@ -18,6 +18,7 @@ from apps.catalog.spec import TypeSpec
 from ..choices import Source, Status, UploadStatus
 from ..models import Record, Submission, SubmissionBatch, Upload
 from ..review import review_queue_notify
+from .claim import upload_claim, uploads_claimed
 from .guards import (
     UploadError,
 )
@@ -44,20 +45,36 @@ def upload_queryset_for(user):
 
 
 def upload_process(upload_id: int) -> dict:
-    """Read a stored upload and run it through the pipeline, recording progress on the Upload row."""
+    """Read a stored upload and run it through the pipeline, recording progress on the Upload row.
+
+    Any number of workers may be handed the same upload at once; the one that claims it (``claim.py``)
+    imports it, the others return ``{"skipped": True}`` at once and change nothing.
+    """
+    with upload_claim(upload_id) as claimed:
+        if not claimed:
+            logger.info("上传批次 %s 正由另一个工作进程处理，本次投递跳过", upload_id)
+            return {"skipped": True}
+        return _upload_process_claimed(upload_id)
+
+
+def _upload_process_claimed(upload_id: int) -> dict:
     upload = Upload.objects.select_related("department", "record_type", "created_by").filter(pk=upload_id).first()
     if upload is None:
         logger.warning("上传批次 %s 不存在", upload_id)
         return {}
-    if upload.status == UploadStatus.DONE:
+    if upload.status not in (UploadStatus.QUEUED, UploadStatus.RUNNING):
+        # Done (a late second delivery), or failed for good (by the sweeper, or its message never queued):
+        # nothing to do, and a failed upload is not revived behind the clerk's back.
         return {"accepted": upload.accepted, "rejected": upload.rejected, "duplicates": upload.duplicates}
     if upload.status == UploadStatus.RUNNING:
-        # Redelivered after a worker died (acks_late): start over. Rows already stored come back as
-        # duplicates; the first attempt's batch counts and rejected rows are replaced by this attempt's.
+        # We hold the claim, so the worker that set 处理中 is gone (killed, time limit, lost power) and its
+        # message came back (acks_late) or the sweeper queued it again: start over. Rows already stored
+        # come back as duplicates; the first attempt's batch counts and rejected rows are replaced.
         logger.warning("上传批次 %s 在处理中被重新投递，重新处理", upload.pk)
         Submission.objects.filter(upload=upload).delete()
         SubmissionBatch.objects.filter(upload=upload).delete()
-    Upload.objects.filter(pk=upload.pk).update(
+    # Conditional: the sweeper may have failed it between the read above and here.
+    started = Upload.objects.filter(pk=upload.pk, status__in=(UploadStatus.QUEUED, UploadStatus.RUNNING)).update(
         status=UploadStatus.RUNNING,
         processed_rows=0,
         accepted=0,
@@ -68,6 +85,8 @@ def upload_process(upload_id: int) -> dict:
         active_at=timezone.now(),
         warnings={},
     )
+    if not started:
+        return {}
     progress = Progress()
     notes: list[str] = []
     try:
@@ -184,16 +203,22 @@ def uploads_sweep(*, now=None) -> dict:
     """Mark for queueing again every upload stuck 排队中/处理中 (a lost queue message, a stalled worker), failing it after
     UPLOAD_MAX_REQUEUES times.
 
-    Running one twice is safe: ``upload_process`` returns at once for a finished upload, and a second run
-    of an unfinished one finds the rows already stored as duplicates. Each change is a conditional update,
-    so an upload that showed a sign of life meanwhile (or that another sweep took) is left alone.
+    Running one twice is safe: ``upload_process`` returns at once for a finished upload or one another worker
+    is importing, and a second run of an abandoned one finds the rows already stored as duplicates. Each
+    change is a conditional update, so an upload that showed a sign of life meanwhile (or that another sweep
+    took) is left alone.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=settings.UPLOAD_STUCK_MINUTES)
     most = settings.UPLOAD_MAX_REQUEUES
     requeued, failed = [], []
-    stuck = Upload.objects.filter(_no_sign_of_life_since(cutoff)).values_list("pk", "attempts", "processed_rows")
+    stuck = list(Upload.objects.filter(_no_sign_of_life_since(cutoff)).values_list("pk", "attempts", "processed_rows"))
+    # A worker holding the upload's claim is alive (its database session is): a message sent now would only
+    # be skipped. A worker hung for good is ended by CELERY_TASK_TIME_LIMIT, which releases the claim.
+    busy = uploads_claimed(pk for pk, _, _ in stuck)
     for pk, attempts, processed in stuck:
+        if pk in busy:
+            continue
         still_stuck = Upload.objects.filter(_no_sign_of_life_since(cutoff), pk=pk, attempts=attempts)
         if attempts >= most:
             if still_stuck.update(

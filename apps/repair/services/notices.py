@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.notifications.services import notification_send
 from apps.records.choices import Status
 from apps.records.models import Record
+from credit_portal.claims import session_claim
 
 from ..choices import BatchState, NoticeServiceMethod
 from ..documents import repair_notices_zip
@@ -24,6 +25,8 @@ from ..permissions import is_center
 from ..selectors import notice_records, upload_notice_records
 
 logger = logging.getLogger(__name__)
+# credit_portal/claims.py: one worker builds a notice batch at a time ("NOTB", batch id).
+NOTICE_BATCH_LOCK_SPACE = 0x4E4F5442
 
 
 NOTICE_BATCH_PROGRESS_EVERY = 10  # notices between two progress writes
@@ -120,7 +123,19 @@ def notice_batch_request(*, user, date_from: datetime.date, date_to: datetime.da
 
 
 def notice_batch_build(*, batch_id: int) -> NoticeBatch:
-    """The Celery task's work: render the notices into a zip in private storage, recording progress."""
+    """The Celery task's work: render the notices into a zip in private storage, recording progress.
+
+    Two deliveries at once (two bulk workers): the one holding the batch's claim builds it, the other
+    returns the batch as it is — one zip, one notification.
+    """
+    with session_claim(NOTICE_BATCH_LOCK_SPACE, batch_id) as claimed:
+        if not claimed:
+            logger.info("notice batch %s is being built by another worker; this delivery skipped", batch_id)
+            return NoticeBatch.objects.get(pk=batch_id)
+        return _notice_batch_build(batch_id)
+
+
+def _notice_batch_build(batch_id: int) -> NoticeBatch:
     batch = NoticeBatch.objects.select_related("requested_by").get(pk=batch_id)
     if batch.state == BatchState.DONE:
         return batch  # a redelivered task: already built
