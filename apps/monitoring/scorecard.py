@@ -22,15 +22,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .choices import ScoreRule
-from .measures import (
-    LiveFigures,
-    Measured,
-    Period,
-    deduction_items,
-    deduction_measured,
-    manual_measured,
-    month_end_readings,
-)
+from .manual import deduction_items, deduction_measured, manual_measured
+from .measuring import LiveFigures, Measured, Period, month_end_readings
 from .models import MEASURES, Indicator, IndicatorReading
 from .rules import score_for, to_decimal
 from .selectors import Month
