@@ -8,7 +8,10 @@ from functools import cached_property
 
 from django.utils import timezone
 
+from apps.catalog.choices import PolicyKey
+from apps.catalog.models import Policy
 from apps.lists.figures import credit_check_figures
+from apps.records.policy import PolicyMissing
 from apps.subjects.choices import OperatingStatus
 from apps.subjects.models import Subject
 
@@ -16,7 +19,16 @@ from .models import MEASURES, IndicatorReading
 from .selectors import Month, last_months
 
 TREND_MONTHS = 12
-PERIOD_MONTHS = 12  # see scorecard's docstring: the table's own arithmetic fixes it at a year
+
+
+def period_months(on: datetime.date) -> int:
+    """The length of the assessment period (创建期) in calendar months, as the policy row in force on ``on`` says
+    (``scorecard_period_months``, seed 001: a year). A day before the first row is judged by the first row."""
+    rows = Policy.objects.filter(key=PolicyKey.SCORECARD_PERIOD_MONTHS, record_type__isnull=True)
+    row = rows.in_force(PolicyKey.SCORECARD_PERIOD_MONTHS, on=on) or rows.order_by("effective_from", "pk").first()
+    if row is None or not isinstance(row.value, int) or row.value < 1:
+        raise PolicyMissing(f"缺少有效的政策参数“{PolicyKey.SCORECARD_PERIOD_MONTHS.label}”，无法确定考核创建期")
+    return row.value
 
 
 @dataclass(frozen=True)
@@ -28,11 +40,12 @@ class Period:
 
     @classmethod
     def ending(cls, on: datetime.date) -> "Period":
-        return cls(last_months(PERIOD_MONTHS, until=Month.of(on))[0].first, on)
+        return cls(last_months(period_months(on), until=Month.of(on))[0].first, on)
 
     @property
     def months(self) -> list[Month]:
-        return last_months(PERIOD_MONTHS, until=Month.of(self.last))
+        count = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+        return last_months(count, until=Month.of(self.last))
 
     @property
     def start(self) -> datetime.datetime:
