@@ -115,7 +115,11 @@ def _serious_share(live, indicator):
     text = f"{_percent(share, 4)}（{figures.serious_subjects} / {figures.market_subjects}）"
     inputs = [
         Input("列入严重失信主体名单的在营市场主体", figures.serious_subjects, _href("lists:entries", color="black")),
-        Input("在营市场主体（法人及非法人组织、个体工商户）", figures.market_subjects, _href("subjects:list")),
+        Input(
+            "在营市场主体（法人及非法人组织、个体工商户，不含机关、事业单位）",
+            figures.market_subjects,
+            _href("subjects:list"),
+        ),
     ]
     return Measured(
         share,
