@@ -26,7 +26,6 @@ from .checks_support import (
     company_name,
     entry,
     ingest,
-    make_recogniser,
     penalty,
     person_entry,
     travel,
@@ -39,12 +38,6 @@ pytestmark = pytest.mark.django_db
 def frozen():
     with travel():
         yield
-
-
-@pytest.fixture
-def recogniser(dept_b):
-    make_recogniser(dept_b)
-    return dept_b
 
 
 def run(query, matter="bidding", **kwargs):

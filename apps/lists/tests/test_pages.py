@@ -23,14 +23,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def recogniser(dept_b):
-    """dept_b (the tax bureau, holding the "list" power) recognises a black, a red and a watch list."""
-    for code in ("major_tax_violation", "a_grade_taxpayer", "key_attention"):
-        ListType.objects.get(code=code).recognisers.add(dept_b)
-    return dept_b
-
-
 def entry(n=1, dept=None, **overrides):
     ingest_rows(dept, [list_entry_row(dept, n, **overrides)], type_code="list_entry", today=TODAY)
     return ListEntry.objects.get(record__decision_number=overrides.get("MD_RDWSH", f"乳税稽罚〔2024〕{n}号"))

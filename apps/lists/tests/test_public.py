@@ -27,13 +27,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def recogniser(dept_b):
-    for code in ("dishonest_judgment_debtor", "major_tax_violation", "a_grade_taxpayer", "key_attention"):
-        ListType.objects.get(code=code).recognisers.add(dept_b)
-    return dept_b
-
-
 def entry(dept, n, **overrides):
     ingest_rows(dept, [list_entry_row(dept, n, **overrides)], type_code="list_entry", today=TODAY)
     return ListEntry.objects.get(record__decision_number=overrides.get("MD_RDWSH", f"乳税稽罚〔2024〕{n}号"))
