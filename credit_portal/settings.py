@@ -198,6 +198,11 @@ CELERY_TASK_ROUTES = {
     "*.nightly_*": {"queue": "bulk"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Partitions of records_record for this year and the next ones, before the nightly jobs run.
+    "records-partitions-ensure": {
+        "task": "apps.records.tasks.records_partitions_ensure",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "records-nightly-expire": {
         "task": "apps.monitoring.tasks.nightly_records_expire",
         "schedule": crontab(hour=0, minute=10),
@@ -319,6 +324,9 @@ RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreads
 IMPORT_STAGED = env_bool("IMPORT_STAGED", True)
 # Rows per segment: one transaction each, and the file's reader runs one segment ahead in a thread.
 IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1)
+# records_record is partitioned by decision year: the daily task keeps partitions made this many years
+# ahead of today (apps/records/partitions.py), so no new year's records ever land in DEFAULT.
+RECORD_PARTITION_YEARS_AHEAD = env_int("RECORD_PARTITION_YEARS_AHEAD", 1, minimum=0)
 # An upload queued or running with no sign of life (started, a batch stored) for this long is queued again
 # by the sweeper (records-sweep-stuck-uploads); after this many times it is failed with a message to the
 # clerk. Longer than the bulk queue's usual wait and than one batch of the slowest import.

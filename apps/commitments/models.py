@@ -94,6 +94,7 @@ class Commitment(models.Model):
         on_delete=models.SET_NULL,
         related_name="repair_commitments",
         verbose_name="修复的失信信息",
+        db_constraint=False,  # records_record is partitioned (apps/records/partitions.py)
         help_text="信用修复型承诺：提出修复申请时作出的承诺所针对的信息",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,7 +130,13 @@ class Fulfilment(models.Model):
     recorded_on = models.DateField("录入日期")
     timely = models.BooleanField("按时录入")
     breach_record = models.ForeignKey(
-        "records.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="失信记录"
+        "records.Record",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="失信记录",
+        db_constraint=False,  # records_record is partitioned (apps/records/partitions.py)
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

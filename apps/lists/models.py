@@ -63,7 +63,11 @@ class ListEntryQuerySet(models.QuerySet):
 class ListEntry(models.Model):
     """A subject on a list: the overlay of a ``list_entry`` record (the record keeps fields and history)."""
 
-    record = models.OneToOneField("records.Record", on_delete=models.CASCADE, related_name="list_entry")
+    # No database constraint: records_record is partitioned by decision year and has no unique key on id
+    # alone to point at (apps/records/partitions.py). The ORM's on_delete still applies.
+    record = models.OneToOneField(
+        "records.Record", on_delete=models.CASCADE, related_name="list_entry", db_constraint=False
+    )
     list_type = models.ForeignKey(ListType, on_delete=models.PROTECT, related_name="entries", verbose_name="名单类型")
     subject = models.ForeignKey(
         "subjects.Subject", null=True, blank=True, on_delete=models.SET_NULL, related_name="list_entries"

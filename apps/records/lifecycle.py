@@ -2,7 +2,10 @@
 
 Both functions touch any number of records with a bounded number of
 statements (no Python loop over records), and both are idempotent: running
-them again on the same day changes nothing.
+them again on the same day changes nothing. On PostgreSQL both work one
+partition of records_record (one decision year) at a time, each in its own
+transaction, so a night's run locks and rewrites one year's rows at a time
+(apps/records/partitions.py).
 
 - :func:`records_expire` withdraws published records whose publicity window has
   ended (DOMAIN.md §4: "shown publicly … until its maximum period ends, then
@@ -26,6 +29,7 @@ from apps.workdays.services import DeadlineTable
 
 from .choices import Action, Status
 from .models import Record, RecordEvent
+from .partitions import Partition, partition_of, record_partitions
 from .policy import PolicyCache, PolicyMissing
 
 EVENT_CHUNK = 1000
@@ -45,14 +49,18 @@ def _chunks(iterable, size):
 def records_expire(*, today: datetime.date) -> int:
     """Withdraw every published record whose publicity ended before ``today``.
 
-    One ``UPDATE … RETURNING`` flips the status of all of them (PostgreSQL, and
-    SQLite ≥ 3.35); their history rows are then inserted in chunks of ids.
-    Returns the number of records withdrawn (0 on a second run).
+    Per partition, one ``UPDATE … RETURNING`` flips the status of all of them
+    (PostgreSQL, and SQLite ≥ 3.35); their history rows are then inserted in
+    chunks of ids, in the same transaction. Returns the number of records
+    withdrawn (0 on a second run).
     """
-    table = connection.ops.quote_name(Record._meta.db_table)
+    return sum(_expire_in(partition, today) for partition in record_partitions())
+
+
+def _expire_in(partition: Partition, today: datetime.date) -> int:
     q = connection.ops.quote_name
     sql = (
-        f"UPDATE {table} SET {q('status')} = %s, {q('updated_at')} = %s "  # noqa: S608 — names from _meta
+        f"UPDATE {q(partition.name)} SET {q('status')} = %s, {q('updated_at')} = %s "  # noqa: S608 — names from the catalog
         f"WHERE {q('status')} = %s AND {q('publicity_end')} < %s "
         f"RETURNING {q('id')}, {q('publicity_end')}"
     )
@@ -124,9 +132,22 @@ def _deadline_groups(scope) -> tuple[list[tuple[int, datetime.date, datetime.dat
 
 
 def _apply_postgresql(groups) -> int:
-    """One ``UPDATE … FROM (VALUES …)`` per chunk of date groups; unchanged rows are not written."""
+    """Per partition, in a transaction of its own: one ``UPDATE … FROM (VALUES …)`` per chunk of its
+    date groups; unchanged rows are not written."""
+    partitions = record_partitions()
+    by_partition: dict[Partition, list] = {}
+    for group in groups:
+        by_partition.setdefault(partition_of(partitions, group[1]), []).append(group)
+    updated = 0
+    for partition, its_groups in by_partition.items():
+        with transaction.atomic():
+            updated += _apply_to(partition, its_groups)
+    return updated
+
+
+def _apply_to(partition: Partition, groups) -> int:
     q = connection.ops.quote_name
-    table = q(Record._meta.db_table)
+    table = q(partition.name)
     updated = 0
     for chunk in _chunks(groups, VALUES_CHUNK):
         values = ", ".join(["(%s::bigint, %s::date, %s::date, %s::varchar)"] * len(chunk))
@@ -194,12 +215,12 @@ def records_recompute_deadlines(*, since: datetime.date | None = None) -> Recomp
     scope = Record.objects.all()
     if since is not None:
         scope = scope.filter(decision_date__gte=since)
-    with transaction.atomic():
-        groups, skipped = _deadline_groups(scope)
-        result = RecomputeResult(groups=len(groups) + skipped, skipped=skipped)
-        if groups:
-            if connection.vendor == "postgresql":
-                result.updated = _apply_postgresql(groups)
-            else:
+    groups, skipped = _deadline_groups(scope)
+    result = RecomputeResult(groups=len(groups) + skipped, skipped=skipped)
+    if groups:
+        if connection.vendor == "postgresql":
+            result.updated = _apply_postgresql(groups)
+        else:
+            with transaction.atomic():
                 result.updated = _apply_portable(scope, groups)
     return result

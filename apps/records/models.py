@@ -141,9 +141,15 @@ class Record(models.Model):
         ordering = ["-decision_date", "-pk"]
         constraints = [
             # The idempotency key of every intake path (form, upload, API): Ingest._batch's and the staged
-            # store's look-up of (department, type, decision_number IN …) — Index Scan using record_natural_key;
-            # also every department's staff list (it leads with department).
-            models.UniqueConstraint(fields=["department", "record_type", "decision_number"], name="record_natural_key"),
+            # store's look-up of (department, type, decision_number IN …) — Index Scan using record_natural_key
+            # in each partition; also every department's staff list (it leads with department).
+            # The table is partitioned by decision year (apps/records/partitions.py) and PostgreSQL's unique
+            # keys on a partitioned table must hold the partition key, so the database checks the key with
+            # the decision date; that a number is not used twice under another date is the intake's check,
+            # made under services.intake_lock (one department's type at a time), as it always was.
+            models.UniqueConstraint(
+                fields=["department", "record_type", "decision_number", "decision_date"], name="record_natural_key"
+            ),
         ]
         indexes = [
             # A department's reports of a type in a month: monitoring.selectors.reported_in_month and
@@ -175,7 +181,9 @@ class RecordEvent(models.Model):
     stored before that still have their "create" event, which is shown instead of the synthesised one.
     """
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
+    # No database constraint: records_record is partitioned by decision year and has no unique key on id
+    # alone to point at (apps/records/partitions.py). The ORM's on_delete still applies.
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -319,7 +327,14 @@ class Submission(models.Model):
     compliant = models.BooleanField("合规")
     problems = models.JSONField("问题", default=list, blank=True)
     outcome = models.CharField("结果", max_length=10)
-    record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions")
+    record = models.ForeignKey(
+        Record,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+        db_constraint=False,  # records_record is partitioned (apps/records/partitions.py)
+    )
     fixed = models.BooleanField("已整改", default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -4,10 +4,12 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from apps.subjects.name_index import name_index_refresh
 
 from .intake.services import upload_create, upload_not_queued, upload_process, uploads_sweep
+from .partitions import ensure_partitions
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,15 @@ def import_upload(upload_id: int) -> dict:
     # search's side table (they were findable meanwhile through the queue).
     name_index_refresh()
     return result
+
+
+@shared_task
+def records_partitions_ensure() -> dict:
+    """Partitions of records_record for this year and the years ahead, and for any year found in DEFAULT."""
+    made = ensure_partitions(today=timezone.localdate())
+    if made:
+        logger.info("信用信息记录分区：新建 %s", "、".join(made))
+    return {"created": made}
 
 
 @shared_task

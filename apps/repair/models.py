@@ -26,7 +26,11 @@ class CaseFields(models.Model):
     """What repair applications and objections share: the record, the step deadline and its flag."""
 
     number = models.CharField("编号", max_length=20, unique=True)
-    record = models.ForeignKey("records.Record", on_delete=models.PROTECT, related_name="+", verbose_name="信用信息")
+    # No database constraint: records_record is partitioned by decision year and has no unique key on id
+    # alone to point at (apps/records/partitions.py). The ORM's on_delete still applies.
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.PROTECT, related_name="+", verbose_name="信用信息", db_constraint=False
+    )
     department = models.ForeignKey(
         "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name="信息提供部门"
     )
@@ -289,8 +293,14 @@ class NoticeService(models.Model):
     decision — and is derived from the dates, not ticked, so the department page's coverage is checkable.
     """
 
+    # No database constraint: records_record is partitioned by decision year and has no unique key on id
+    # alone to point at (apps/records/partitions.py). The ORM's on_delete still applies.
     record = models.OneToOneField(
-        "records.Record", on_delete=models.CASCADE, related_name="notice_service", verbose_name="行政处罚"
+        "records.Record",
+        on_delete=models.CASCADE,
+        related_name="notice_service",
+        verbose_name="行政处罚",
+        db_constraint=False,
     )
     served_on = models.DateField("送达日期")
     method = models.CharField("送达方式", max_length=10, choices=NoticeServiceMethod.choices)
