@@ -1,7 +1,8 @@
 """Shared fixtures: named users so permission tests read like sentences.
 
-``clerk_a`` and ``clerk_b`` are clerks of two different departments,
-``reviewer_a`` reviews for department A, ``center`` is credit-center staff,
+``dept_a`` (市场监管, licences and penalties), ``dept_b`` (税务, penalties and lists) and ``dept_c``
+(应急管理, penalties only) are departments; ``clerk_a`` and ``clerk_b`` are clerks of the first two,
+``reviewer_a`` and ``reviewer_b`` review for them, ``center`` is credit-center staff,
 ``admin_user`` the platform administrator, ``subject_user`` an enterprise's
 account. ``client_for(user)`` returns a logged-in test client.
 """
@@ -46,6 +47,15 @@ def dept_b(db, powers):
     return dept
 
 
+@pytest.fixture
+def dept_c(db, powers):
+    dept = Department.objects.create(
+        code="yjj", name="乳山市应急管理局", uscc="11371083MB3456789A", region_code="371083"
+    )
+    dept.powers.set([powers["penalty"]])
+    return dept
+
+
 def _user(username, role, department=None, **extra):
     user = User(username=username, role=role, department=department, full_name=username, **extra)
     user.set_password(PASSWORD)
@@ -66,6 +76,11 @@ def clerk_b(dept_b):
 @pytest.fixture
 def reviewer_a(dept_a):
     return _user("reviewer_a", Role.REVIEWER, dept_a)
+
+
+@pytest.fixture
+def reviewer_b(dept_b):
+    return _user("reviewer_b", Role.REVIEWER, dept_b)
 
 
 @pytest.fixture

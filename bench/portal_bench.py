@@ -310,7 +310,7 @@ def explain(query: str):
     from django.db import connection
     from django.utils import timezone
 
-    from apps.portal.selectors import name_candidates
+    from apps.portal.search import name_candidates
 
     for persons in (False, True):
         qs = name_candidates(terms=[query], on=timezone.localdate(), persons=persons)[:201]
@@ -326,7 +326,7 @@ def measure_search(args, rng):
     from django.test import Client
     from django.utils import timezone
 
-    from apps.portal.selectors import public_subject_search
+    from apps.portal.search import public_subject_search
 
     fragments = two_char_fragments(rng, args.searches)
     today = timezone.localdate()

@@ -83,3 +83,5 @@ class PolicyKey(models.TextChoices):
     # Targets shown next to figures (apps.commitments, apps.scenarios)
     COMMITMENT_COVERAGE_TARGET = "commitment_coverage_target", "信用承诺覆盖率目标（比例，不低于）"
     XYD_REGISTRATION_TARGET = "xyd_registration_target", "信易贷注册企业占在营企业比例目标（比例，高于）"
+    # The credit center's scorecard (apps.monitoring)
+    SCORECARD_PERIOD_MONTHS = "scorecard_period_months", "考核创建期（月，截至评估日所在月的连续自然月数）"

@@ -1,10 +1,8 @@
 """The scorecard's measures: what each line of the seed-001 table reads from the platform (``@measure``, one
-function per data source, registered in ``models.MEASURES``), and the lines staff enter with evidence."""
+function per data source, registered in ``models.MEASURES``). The figures they share are in ``measuring.py``."""
 
 import datetime
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
@@ -16,123 +14,21 @@ from apps.catalog.models import RecordType
 from apps.commitments.models import Commitment, Fulfilment
 from apps.evaluation.models import SupervisionField
 from apps.lists.choices import COUNTING_RECORD_STATUSES
-from apps.lists.figures import credit_check_figures
 from apps.lists.models import ListEntry, ListType
 from apps.records.models import Record
 from apps.records.selectors import EXPORT_STATUSES
 from apps.repair.selectors import case_figures
 from apps.scenarios.choices import Category, OfferStatus
 from apps.scenarios.models import FinancingNeed, LoanOffer, Scenario
-from apps.subjects.choices import OperatingStatus
 from apps.subjects.models import Subject
 from apps.subjects.selectors import code_quality_summary
 
-from .models import MEASURES, Indicator, IndicatorReading, ManualEntry
-from .selectors import Month, last_months, month_figures
-
-TREND_MONTHS = 12
-PERIOD_MONTHS = 12  # see the module docstring: the table's own arithmetic fixes it at a year
-
-
-@dataclass(frozen=True)
-class Period:
-    """The assessment period: from the first day of its first month to the day assessed (inclusive)."""
-
-    first: datetime.date
-    last: datetime.date
-
-    @classmethod
-    def ending(cls, on: datetime.date) -> "Period":
-        return cls(last_months(PERIOD_MONTHS, until=Month.of(on))[0].first, on)
-
-    @property
-    def months(self) -> list[Month]:
-        return last_months(PERIOD_MONTHS, until=Month.of(self.last))
-
-    @property
-    def start(self) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(self.first, datetime.time.min))
-
-    @property
-    def end(self) -> datetime.datetime:
-        """The instant after the last day (exclusive bound)."""
-        return timezone.make_aware(datetime.datetime.combine(self.last + datetime.timedelta(days=1), datetime.time.min))
-
-    @property
-    def label(self) -> str:
-        return f"{self.first:%Y年%-m月%-d日}至{self.last:%Y年%-m月%-d日}"
-
-
-@dataclass
-class Input:
-    """One figure a line is computed from, with the page listing the rows behind it."""
-
-    label: str
-    value: object
-    href: str = ""
-
-
-@dataclass
-class Measured:
-    """A live figure: what the rule scores (``value``), the number drawn in the trend, and how it reads."""
-
-    value: object
-    number: float | None
-    text: str
-    detail: dict = field(default_factory=dict)
-    inputs: list[Input] = field(default_factory=list)
-    # How the value is computed from the inputs, and over which span ("创建期内" / "截至某日").
-    formula: str = ""
-    span: str = ""
-
-
-class LiveFigures:
-    """What the measures of one card read, each figure computed once however many lines use it."""
-
-    def __init__(self, on: datetime.date):
-        self.on = on
-        self.period = Period.ending(on)
-
-    @property
-    def at_end(self) -> str:
-        return f"截至{self.on:%Y年%-m月%-d日}（创建期末）"
-
-    @property
-    def within(self) -> str:
-        return f"创建期内（{self.period.label}）"
-
-    @cached_property
-    def check_figures(self):
-        # 核查次数 count within the period (seed 001: "在创建期内超过100"); the lists as of the day.
-        return credit_check_figures(on=self.on, date_from=self.period.first, date_to=self.on)
-
-    @cached_property
-    def operating_enterprises(self):
-
-        return Subject.objects.enterprises().filter(status=OperatingStatus.OPERATING)
-
-    @cached_property
-    def enterprises_total(self):
-
-        # 辖区内企业总数: every enterprise that still exists here — a cancelled (注销) enterprise no longer
-        # exists and one that moved out (迁出) is no longer in the jurisdiction; revoked ones still exist.
-        return Subject.objects.enterprises().exclude(status__in=[OperatingStatus.CANCELLED, OperatingStatus.MOVED_OUT])
-
-
-def measure(code: str, label: str):
-    def register(function):
-        MEASURES[code] = (label, function)
-        return function
-
-    return register
+from .measuring import Input, Measured, measure, month_end_readings
+from .selectors import Month, month_figures
 
 
 def _percent(value: float | None, places: int = 2) -> str:
     return "—" if value is None else f"{value * 100:.{places}f}%"
-
-
-def months_until(on: datetime.date) -> list[Month]:
-    return last_months(TREND_MONTHS, until=Month.of(on))
 
 
 def _href(name: str, **query) -> str:
@@ -219,7 +115,11 @@ def _serious_share(live, indicator):
     text = f"{_percent(share, 4)}（{figures.serious_subjects} / {figures.market_subjects}）"
     inputs = [
         Input("列入严重失信主体名单的在营市场主体", figures.serious_subjects, _href("lists:entries", color="black")),
-        Input("在营市场主体（法人及非法人组织、个体工商户）", figures.market_subjects, _href("subjects:list")),
+        Input(
+            "在营市场主体（法人及非法人组织、个体工商户，不含机关、事业单位）",
+            figures.market_subjects,
+            _href("subjects:list"),
+        ),
     ]
     return Measured(
         share,
@@ -496,87 +396,6 @@ def _repair_overdue(live, indicator):
         formula="近一年受理的修复、异议案件中逾期未办结的件数",
         span="近一年",
     )
-
-
-# --- entered by staff -----------------------------------------------------------------------
-
-
-def _entries_in_period(code: str, period: Period):
-    return (
-        ManualEntry.objects.filter(code=code, month__gte=period.first, month__lte=period.last)
-        .filter(entered_at__lt=period.end)
-        .select_related("entered_by")
-        .order_by("-entered_at", "-pk")
-    )
-
-
-def _entry_input(entry: ManualEntry, label: str) -> Input:
-    who = entry.entered_by.get_full_name() or entry.entered_by.get_username()
-    when = timezone.localtime(entry.entered_at)
-    return Input(
-        f"{label}：{entry.note}（{who} {when:%Y-%m-%d %H:%M} 录入，佐证：{entry.original_name}）",
-        entry.points,
-        reverse("monitoring:evidence", args=[entry.pk]),
-    )
-
-
-def manual_measured(indicator: Indicator, live: LiveFigures) -> Measured:
-    """The latest score the credit center entered for the period; earlier entries stay as its history."""
-    entries = list(_entries_in_period(indicator.code, live.period))
-    inputs = [
-        _entry_input(e, f"{e.month:%Y年%-m月}评分" + ("（现行）" if i == 0 else "（已被更正）"))
-        for i, e in enumerate(entries)
-    ]
-    if not entries:
-        return Measured(
-            None,
-            None,
-            "尚未录入人工评分",
-            {},
-            [],
-            formula="信用中心按评分标准评分，并上传佐证材料",
-            span=live.within,
-        )
-    latest = entries[0]
-    return Measured(
-        latest.points,
-        float(latest.points),
-        f"人工评分 {latest.points} 分：{latest.note}",
-        {"entry": latest.pk},
-        inputs,
-        formula="信用中心按评分标准评分，并上传佐证材料（以最近一次录入为准）",
-        span=live.within,
-    )
-
-
-def deduction_items(indicator: Indicator) -> dict[str, dict]:
-    return {item["code"]: item for item in (indicator.params or {}).get("items", [])}
-
-
-def deduction_measured(indicator: Indicator, live: LiveFigures) -> Measured:
-    items = deduction_items(indicator)
-    entries = list(_entries_in_period(indicator.code, live.period))
-    total = sum((e.points for e in entries), Decimal(0))
-    inputs = [_entry_input(e, f"{e.month:%Y年%-m月} {items.get(e.item, {}).get('name', e.item)}") for e in entries]
-    text = f"扣 {total} 分（{len(entries)} 项）" if entries else "创建期内无扣分事项"
-    return Measured(
-        total,
-        float(total),
-        text,
-        {"entries": [e.pk for e in entries]},
-        inputs,
-        formula="创建期内登记的扣分事项合计：" + "；".join(f"{i['name']}：{i.get('note', '')}" for i in items.values()),
-        span=live.within,
-    )
-
-
-def month_end_readings(codes: list[str], on: datetime.date) -> dict[str, dict[str, IndicatorReading]]:
-    """The last reading of each month (of the trend window) per indicator code."""
-    first = months_until(on)[0].first
-    readings: dict[str, dict[str, IndicatorReading]] = {}
-    for reading in IndicatorReading.objects.filter(code__in=codes, day__gte=first, day__lte=on).order_by("day"):
-        readings.setdefault(reading.code, {})[Month.of(reading.day).param] = reading
-    return readings
 
 
 def _monthly_flags_from_readings(code: str, on: datetime.date, *, current: bool) -> list[bool]:

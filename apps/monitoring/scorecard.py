@@ -8,8 +8,9 @@ monthly figures; every figure's trend comes from them too. Lines whose facts
 the platform cannot measure (人工评分, 扣分事项) read what the credit center
 entered with its evidence (``ManualEntry``).
 
-The assessment period (创建期) is the twelve calendar months ending with the
-day assessed: seed 001 judges "最近一年（2021年12月至2022年11月）", its monthly
+The assessment period (创建期) is the calendar months ending with the day assessed, as many as the policy
+row ``scorecard_period_months`` in force says (``measuring.period_months``): twelve for seed 001, which
+judges "最近一年（2021年12月至2022年11月）", its monthly
 lines are worth 12 × 0.2 (重错码率 2.4) and 24 × 0.2 (双公示 4.8), and its
 "创建期内" lines (信用核查, 授信放款, 机构失信被执行, deductions) count over
 that same year. "创建期末" lines are the position on the day assessed.
@@ -22,15 +23,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .choices import ScoreRule
-from .measures import (
-    LiveFigures,
-    Measured,
-    Period,
-    deduction_items,
-    deduction_measured,
-    manual_measured,
-    month_end_readings,
-)
+from .manual import deduction_items, deduction_measured, manual_measured
+from .measuring import LiveFigures, Measured, Period, month_end_readings
 from .models import MEASURES, Indicator, IndicatorReading
 from .rules import score_for, to_decimal
 from .selectors import Month

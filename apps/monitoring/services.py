@@ -16,7 +16,8 @@ from apps.repair.materials import material_check
 
 from . import selectors
 from .choices import ScoreRule
-from .measures import Period, deduction_items
+from .manual import deduction_items
+from .measuring import Period
 from .models import ManualEntry, RankingSnapshot
 from .scorecard import scorecard_rows_for_export
 from .selectors import SCORE_FORMULA, Cells, Figures, Month

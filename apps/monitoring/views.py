@@ -25,7 +25,7 @@ from apps.workdays.services import workdays_add
 
 from . import selectors, services
 from .forms import ManualEntryForm, ZeroReportForm
-from .measures import deduction_items
+from .manual import deduction_items
 from .models import Indicator, ManualEntry
 from .scorecard import scorecard_build
 from .selectors import SCORE_FORMULA, Month

@@ -22,7 +22,8 @@ from .choices import ArticleCategory
 from .forms import ArticleForm
 from .home import home_page
 from .models import Article
-from .selectors import public_subject_search, subject_profile
+from .search import public_subject_search
+from .selectors import subject_profile
 from .services import article_save, article_unpublish
 
 

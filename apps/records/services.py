@@ -2,41 +2,34 @@
 
 ``records_ingest`` takes rows keyed by catalog field code, validates each
 against its catalog type, links subjects, decides accepted / updated /
-duplicate / rejected, computes deadlines and publicity, and writes everything
-of a batch in one transaction. Re-sending the same rows changes nothing.
+duplicate / rejected, computes deadlines and publicity (``building.RecordBuilder``), and writes
+everything of a batch in one transaction. Re-sending the same rows changes nothing.
 """
 
-import datetime
-import hashlib
-import json
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.catalog.choices import FieldType, PolicyKey, Role
-from apps.catalog.rules import INTAKE, Context, run_rules
-from apps.catalog.spec import LEGAL_KIND, PERSON_KIND, Problem, TypeSpec
+from apps.catalog.rules import run_rules
+from apps.catalog.spec import LEGAL_KIND, PERSON_KIND, Problem
 from apps.subjects.choices import SubjectKind
-from apps.subjects.codes import mask_id_number
 from apps.subjects.models import Subject
-from apps.subjects.pii import encrypt, id_number_hash
 from apps.subjects.services import subject_prepare
-from apps.workdays.services import DeadlineTable
 from credit_portal.bulk import bulk_insert
 
-from .choices import SEVERITY_BY_WORD, Action, Outcome, Severity, SeveritySource, Source, Status
+from .building import UPDATABLE, RecordBuilder
+from .choices import Action, Outcome, Source, Status
 from .hooks import hooks_for
 from .models import Record, RecordEvent, Submission, SubmissionBatch
-from .policy import PolicyCache, PolicyMissing, publicity_for
+from .outcomes import IngestSummary, RowOutcome
+from .policy import PolicyMissing
 from .review import review_queue_notify
-from .workflow import intake_status, timely_on
+from .workflow import intake_status
 
 BATCH_SIZE = 1000
 User = get_user_model()
@@ -47,119 +40,18 @@ KIND_MAP = {
 }
 
 
-@dataclass
-class RowOutcome:
-    row_number: int | None
-    outcome: str
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    record_id: int | None = None
-    decision_number: str = ""
-
-    def as_dict(self):
-        return {
-            "row": self.row_number,
-            "outcome": self.outcome,
-            "decision_number": self.decision_number,
-            "record_id": self.record_id,
-            "problems": [{"field": p.field, "label": p.label, "message": p.message} for p in self.problems],
-            "warnings": [{"field": p.field, "label": p.label, "message": p.message} for p in self.warnings],
-        }
-
-
-@dataclass
-class IngestSummary:
-    """Counts of a run; the per-row outcomes too unless the caller streams them (``keep_outcomes=False``)."""
-
-    outcomes: list[RowOutcome] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
-    keep_outcomes: bool = True
-
-    def add(self, outcomes: list[RowOutcome]) -> None:
-        self.counts.update(o.outcome for o in outcomes)
-        if self.keep_outcomes:
-            self.outcomes.extend(outcomes)
-
-    def count(self, outcome):
-        return self.counts[outcome]
-
-    def as_dict(self):
-        return {
-            "accepted": self.count(Outcome.ACCEPTED) + self.count(Outcome.UPDATED),
-            "rejected": self.count(Outcome.REJECTED),
-            "duplicates": self.count(Outcome.DUPLICATE),
-        }
-
-
-def _jsonable(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
-
-
-def _content_hash(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-class Ingest:
+class Ingest(RecordBuilder):
     """One intake run for a department and a record type (the pieces shared across batches)."""
 
-    def __init__(
-        self,
-        *,
-        record_type,
-        department,
-        source: str,
-        actor=None,
-        actor_label="",
-        upload=None,
-        today=None,
-        submit=True,
-        reason="",
-        keep_rejected=True,
-    ):
-        self.spec = record_type if isinstance(record_type, TypeSpec) else TypeSpec.load(record_type)
-        self.record_type = self.spec.record_type
-        self.department = department
-        self.source = source
-        self.actor = actor if getattr(actor, "pk", None) else None
-        self.actor_label = actor_label or (str(actor) if actor else "")
-        self.upload = upload
-        self.submit = submit
-        self.reason = reason
+    def __init__(self, *, keep_rejected=True, **options):
+        super().__init__(**options)
         # A web form's refused attempt is shown back to the clerk to correct, not stored: it was never
         # submitted, so it neither waits in 待整改 nor counts against the department's 合规率.
         self.keep_rejected = keep_rejected
         # This run's submission batch (one row per local month it stores rows in, see SubmissionBatch).
         self.batch_key = uuid.uuid4()
-        self.today = today or timezone.localdate()
-        self.policies = PolicyCache(self.record_type)
         self.hooks = hooks_for(self.record_type.code)
-        # Decisions from long ago still get a deadline; the table spans what a
-        # realistic file holds and falls back to the exact walk outside it.
-        self.deadlines = DeadlineTable(
-            first=self.today - datetime.timedelta(days=3 * 366), last=self.today + datetime.timedelta(days=60)
-        )
         self.seen_keys: dict[str, int | None] = {}
-        code = self.spec.field_code
-        self.f_name, self.f_kind = code(Role.SUBJECT_NAME), code(Role.SUBJECT_KIND)
-        self.f_uscc, self.f_person_id = code(Role.SUBJECT_USCC), code(Role.PERSON_ID)
-        self.f_number, self.f_date = code(Role.DECISION_NUMBER), code(Role.DECISION_DATE)
-        self.f_valid_to, self.f_legal_rep = code(Role.VALID_TO), code(Role.LEGAL_REP)
-        self.f_kinds, self.f_fine, self.f_end = (
-            code(Role.PENALTY_KINDS),
-            code(Role.FINE_AMOUNT),
-            code(Role.PUBLICITY_END),
-        )
-        self.f_source_uscc = code(Role.SOURCE_USCC)
-        self.f_severity = code(Role.SEVERITY)
-        self.id_fields = [f.code for f in self.spec.fields if f.field_type == FieldType.ID_NUMBER]
-        # The type's rules that need the reporting department (apps.catalog.rules: 数据来源单位 is the
-        # department itself, a list entry's recogniser…), run after the catalog's own in TypeSpec.validate.
-        self.rule_context = Context(today=self.today, department=department)
-        self.intake_rules = [rule for rule in self.spec.rules if rule.stage == INTAKE]
 
     # --- public ------------------------------------------------------------------
 
@@ -294,7 +186,7 @@ class Ingest:
             # are its creation entry (history.record_events); events are written for changes only.
             bulk_insert(Record, new_records)
             if changed:
-                Record.objects.bulk_update(changed, _UPDATABLE)
+                Record.objects.bulk_update(changed, UPDATABLE)
             if changed_reported:
                 Record.objects.bulk_update(
                     changed_reported, ["reported_at", "published_at", "timely", "publicity_start"]
@@ -313,121 +205,7 @@ class Ingest:
                 self.hooks.after_write(records=new_records + changed)
         return outcomes
 
-    def resolve_severity(self, *, stated, penalty_kinds, decision_date, fallback=None) -> tuple[str, str]:
-        """(severity, severity_source) of one row: as the department stated it, else by the rule table.
-
-        The rules are policy rows in force on the decision date (``severity_minor_penalty_kinds``,
-        ``severity_default``); a type without a severity column keeps the caller's value.
-        """
-        if self.f_severity is None:
-            # A type without the column (a 违诺 breach): the caller's value is the one staff stated.
-            return (fallback, SeveritySource.STATED) if fallback else (Severity.GENERAL, "")
-        if stated in SEVERITY_BY_WORD:
-            return SEVERITY_BY_WORD[stated], SeveritySource.STATED
-        if fallback:
-            return fallback, SeveritySource.STATED
-        minor_kinds = self.policies.get(PolicyKey.SEVERITY_MINOR_PENALTY_KINDS, decision_date, default=None)
-        if minor_kinds and penalty_kinds and set(penalty_kinds) <= set(minor_kinds):
-            return Severity.MINOR, SeveritySource.DERIVED
-        default = self.policies.get(PolicyKey.SEVERITY_DEFAULT, decision_date, default=Severity.GENERAL)
-        return (default if default in Severity.values else Severity.GENERAL), SeveritySource.DERIVED
-
-    def _raw_for_fixing(self, raw) -> dict:
-        """The row as sent, JSON-ready, with ID numbers masked (the clerk re-enters them when fixing)."""
-        kept = {k: v if isinstance(v, str) else _jsonable(v) for k, v in raw.items() if k not in self.id_fields}
-        return kept | {k: mask_id_number(str(raw[k])) for k in self.id_fields if raw.get(k)}
-
-    def _event(self, record, action, before, after):
-        return RecordEvent(
-            record=record,
-            action=action,
-            actor=self.actor,
-            actor_label=self.actor_label,
-            reason=self.reason if action == Action.CORRECT else "",
-            before=before,
-            after=after,
-        )
-
-    def _copy_into(self, old: Record, new: Record):
-        for name in _UPDATABLE:
-            setattr(old, name, getattr(new, name))
-
-    def _build(self, result, subjects, severity, now) -> Record:
-        values = result.values
-        decision_date = values[self.f_date]
-        data = {code: _jsonable(value) for code, value in values.items()}
-        private = {}
-        for code in self.id_fields:
-            if values.get(code):
-                private[code] = encrypt(values[code])
-                data[code] = mask_id_number(values[code])
-        deadline = self.deadlines.add(
-            start=decision_date, days=self.policies.get("report_deadline_days", decision_date)
-        )
-        penalty_kinds = values.get(self.f_kinds) if self.f_kinds else None
-        severity, severity_source = self.resolve_severity(
-            stated=values.get(self.f_severity) if self.f_severity else None,
-            penalty_kinds=penalty_kinds,
-            decision_date=decision_date,
-            fallback=severity,
-        )
-        publicity = publicity_for(
-            policies=self.policies,
-            decision_date=decision_date,
-            severity=severity,
-            penalty_kinds=penalty_kinds,
-            fine=values.get(self.f_fine) if self.f_fine else None,
-            declared_end=values.get(self.f_end) if self.f_end else None,
-        )
-        if publicity.warning:
-            result.warnings.append(Problem(self.f_end, self.spec.by_code[self.f_end].label, publicity.warning))
-        subject = subjects.get(self._subject_key(values))
-        status, reported_at = (
-            intake_status(department=self.department, submit=self.submit),
-            now if self.submit else None,
-        )
-        published_at = now if status == Status.PUBLISHED else None
-        published_on = timezone.localtime(now).date() if published_at and publicity.is_publicised else None
-        return Record(
-            record_type=self.record_type,
-            catalog_version=self.record_type.version,
-            department=self.department,
-            data=data,
-            private_data=private,
-            subject=subject,
-            subject_name=values[self.f_name],
-            subject_kind=values[self.f_kind],
-            subject_code=(subject.public_code if subject else values.get(self.f_uscc, "")) or "",
-            decision_number=values[self.f_number],
-            decision_date=decision_date,
-            valid_to=values.get(self.f_valid_to) if self.f_valid_to else None,
-            severity=severity,
-            severity_source=severity_source,
-            status=status,
-            report_deadline=deadline.deadline,
-            deadline_calendar=deadline.calendar,
-            reported_at=reported_at,
-            published_at=published_at,
-            timely=timely_on(published_at, deadline.deadline),
-            is_publicised=publicity.is_publicised,
-            publicity_start=published_on,
-            publicity_min_end=publicity.min_end,
-            publicity_end=publicity.end,
-            source=self.source,
-            upload=self.upload,
-            content_hash=_content_hash(data),
-            created_by=self.actor,
-            created_by_label=self.actor_label[:100],
-        )
-
     # --- subjects ------------------------------------------------------------------
-
-    def _subject_key(self, values):
-        if values.get(self.f_kind) == PERSON_KIND:
-            number = values.get(self.f_person_id) if self.f_person_id else None
-            return ("id", id_number_hash(number)) if number else None
-        uscc = values.get(self.f_uscc) if self.f_uscc else None
-        return ("uscc", uscc) if uscc else None
 
     def _link_subjects(self, results) -> dict:
         """Find each row's subject by code; register the ones the platform has not seen yet."""
@@ -465,28 +243,6 @@ class Ingest:
         bulk_insert(Subject, [s for _, s in missing])
         found |= dict(missing)
         return found
-
-
-_UPDATABLE = [
-    "catalog_version",
-    "data",
-    "private_data",
-    "subject",
-    "subject_name",
-    "subject_kind",
-    "subject_code",
-    "decision_date",
-    "valid_to",
-    "severity",
-    "severity_source",
-    "status",
-    "report_deadline",
-    "deadline_calendar",
-    "is_publicised",
-    "publicity_min_end",
-    "publicity_end",
-    "content_hash",
-]
 
 
 _BATCH_COUNTS = ("rows", "compliant", "accepted", "updated", "duplicates", "rejected")

@@ -8,21 +8,26 @@ PUBLIC_BODY_PREFIXES = {"11": PublicBody.ORGAN, "12": PublicBody.INSTITUTION}
 ENTERPRISE_PREFIX = "91"
 
 
+def _public_body_q() -> models.Q:
+    by_code = models.Q()
+    for prefix in PUBLIC_BODY_PREFIXES:
+        by_code |= models.Q(uscc__startswith=prefix)
+    return models.Q(kind=SubjectKind.LEGAL) & (~models.Q(public_body="") | by_code)
+
+
 class SubjectQuerySet(models.QuerySet):
     def operating(self):
         return self.filter(status=OperatingStatus.OPERATING)
 
     def market_subjects(self):
-        """Enterprises and 个体工商户 (the denominator of 核查率 and the serious-dishonesty share)."""
-        return self.filter(kind__in=[SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS])
+        """Enterprises and other organisations, and 个体工商户 (the denominator of 核查率 and the serious-dishonesty
+        share): not natural persons, and not 机关/事业单位 (``public_bodies``), which are no market subjects."""
+        return self.filter(kind__in=[SubjectKind.LEGAL, SubjectKind.INDIVIDUAL_BUSINESS]).exclude(_public_body_q())
 
     def public_bodies(self):
         """机关 and 事业单位: flagged by staff, or recognisable by their USCC (a subject created by intake
         before anyone flagged it still counts)."""
-        by_code = models.Q()
-        for prefix in PUBLIC_BODY_PREFIXES:
-            by_code |= models.Q(uscc__startswith=prefix)
-        return self.filter(kind=SubjectKind.LEGAL).filter(~models.Q(public_body="") | by_code)
+        return self.filter(_public_body_q())
 
     def enterprises(self):
         """企业 (seed 001's 在营企业 / 企业总数 denominators): legal persons registered as enterprises — USCC

@@ -4,7 +4,7 @@ An insert into ``subjects_subject`` only queues the new ids (a trigger); this mo
 ``portal_subject_name``, whose GIN indexes serve the search, in one set-based statement. It runs
 after an upload's import has committed (``apps.records.tasks.import_upload``) and every minute from
 beat, never inside an import's own transactions: the import no longer pays a GIN update per subject.
-The search finds a queued subject meanwhile (``apps.portal.selectors.name_filter``).
+The search finds a queued subject meanwhile (``apps.portal.search.name_filter``).
 """
 
 from django.db import connection

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
-from apps.portal.demo_subjects import DEMO_ENTERPRISE
+from apps.portal.demo_fixed import DEMO_ENTERPRISE
 from apps.portal.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -23,8 +23,7 @@ from apps.exchange.models import OutboxBatch
 from apps.exchange.push import backoff_seconds, outbox_batch_send, payload_bytes
 from apps.exchange.services import outbox_batch_create
 from apps.records.models import Record
-from apps.records.services import records_ingest
-from apps.records.tests.factories import penalty_row
+from apps.records.tests.factories import PERSON_ID, PERSON_ID_MASKED, ingest_rows, penalty_row
 from apps.repair.choices import ObjectionOutcome, ObjectionState, RepairState
 from apps.repair.models import Objection, RepairApplication
 from apps.subjects.choices import SubjectKind
@@ -32,8 +31,6 @@ from apps.subjects.choices import SubjectKind
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2024, 10, 10, 2, 0, tzinfo=datetime.UTC)  # 10:00 in Shanghai
 TODAY = datetime.date(2024, 10, 10)
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 PERIOD = {"date_from": "2024-10-01", "date_to": "2024-10-31"}
 DOWNLOAD, SHARE, PUSH, RESEND = "/exchange/download/", "/exchange/share/", "/exchange/push/", "/exchange/push/resend/"
 
@@ -42,11 +39,6 @@ DOWNLOAD, SHARE, PUSH, RESEND = "/exchange/download/", "/exchange/share/", "/exc
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def ingest(department, rows):
-    summary = records_ingest(record_type="penalty", department=department, rows=list(enumerate(rows, 2)), today=TODAY)
-    assert summary.as_dict()["rejected"] == 0, [o.problems for o in summary.outcomes]
 
 
 def _case(model, record, n, **fields):
@@ -75,8 +67,8 @@ def data(dept_a, dept_b):
         CF_XDR_ZJLX="身份证",
         CF_XDR_ZJHM=PERSON_ID,
     )
-    ingest(dept_a, [penalty_row(dept_a, 1), person_row])
-    ingest(dept_b, [penalty_row(dept_b, 3)])
+    ingest_rows(dept_a, [penalty_row(dept_a, 1), person_row], today=TODAY)
+    ingest_rows(dept_b, [penalty_row(dept_b, 3)], today=TODAY)
     company, person = Record.objects.filter(department=dept_a).order_by("pk")
     assert person.subject.kind == SubjectKind.PERSON
     _case(RepairApplication, company, 1, statement="已整改", state=RepairState.APPROVED, decision_reason="已履行")

@@ -170,7 +170,7 @@ class ChecksFigureSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     found = serializers.IntegerField()
     by_channel = serializers.DictField(child=serializers.IntegerField())
-    market_subjects = serializers.IntegerField(help_text="在营市场主体（企业及个体工商户）")
+    market_subjects = serializers.IntegerField(help_text="在营市场主体（企业等组织及个体工商户，不含机关、事业单位）")
     ratio = serializers.FloatField(allow_null=True)
     target = serializers.CharField()
     met = serializers.BooleanField()

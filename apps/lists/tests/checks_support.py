@@ -6,16 +6,13 @@ import time_machine
 
 from apps.accounts.models import ApiKey
 from apps.lists.models import ListType
-from apps.records.services import records_ingest
-from apps.records.tests.factories import penalty_row
+from apps.records.tests.factories import PERSON_ID, ingest_rows, penalty_row
 from apps.subjects.codes import build_uscc
 
 from .factories import list_entry_row
 
 TODAY = datetime.date(2024, 10, 10)
 NOW = datetime.datetime(2024, 10, 10, 10, 0, tzinfo=datetime.UTC)
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 
 TAX = "重大税收违法失信主体"  # black, triggers CJ-01…CJ-05, CJ-07, CJ-08, CJ-10
 DEBTOR = "失信被执行人"  # black, also CJ-06 and CJ-09
@@ -72,12 +69,7 @@ def person_entry(department, n: int, *, name: str, id_number: str = PERSON_ID, l
 
 
 def ingest(department, rows, record_type="list_entry"):
-    summary = records_ingest(
-        record_type=record_type, department=department, rows=list(enumerate(rows, start=2)), today=TODAY
-    )
-    rejected = [o.problems for o in summary.outcomes if o.outcome == "rejected"]
-    assert not rejected, rejected
-    return summary
+    return ingest_rows(department, rows, type_code=record_type, today=TODAY)
 
 
 def penalty(department, n: int, *, subject: int, **overrides):

@@ -10,6 +10,7 @@ from apps.lists.models import CheckFeedback, CreditCheck, ListEntry, Matter, Mea
 from apps.lists.selectors_checks import AMBIGUOUS_NAME_MESSAGE
 from apps.lists.services import list_entry_remove
 from apps.records.models import Record
+from apps.records.tests.factories import PERSON_ID_MASKED
 from apps.subjects.choices import SubjectKind
 from apps.subjects.models import Subject
 from apps.subjects.selectors import subject_resolve, subjects_resolve_bulk
@@ -18,7 +19,6 @@ from apps.subjects.services import subject_create
 from .checks_support import (
     A_GRADE,
     PERSON_ID,
-    PERSON_ID_MASKED,
     TAX,
     TODAY,
     WATCH,
@@ -26,7 +26,6 @@ from .checks_support import (
     company_name,
     entry,
     ingest,
-    make_recogniser,
     penalty,
     person_entry,
     travel,
@@ -39,12 +38,6 @@ pytestmark = pytest.mark.django_db
 def frozen():
     with travel():
         yield
-
-
-@pytest.fixture
-def recogniser(dept_b):
-    make_recogniser(dept_b)
-    return dept_b
 
 
 def run(query, matter="bidding", **kwargs):

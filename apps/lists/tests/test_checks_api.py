@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 
 from apps.lists.models import CheckFeedback, CreditCheck
+from apps.records.tests.factories import PERSON_ID_MASKED
 
 from .checks_support import (
     PERSON_ID,
-    PERSON_ID_MASKED,
     WATCH,
     company_code,
     entry,

@@ -7,11 +7,11 @@ from openpyxl import Workbook, load_workbook
 
 from apps.lists.check_files import BATCH_RESULT_HEADER, batch_max_bytes
 from apps.lists.models import CheckFeedback, CreditCheck
+from apps.records.tests.factories import PERSON_ID_MASKED
 from apps.subjects.services import subject_create
 
 from .checks_support import (
     PERSON_ID,
-    PERSON_ID_MASKED,
     WATCH,
     company_code,
     company_name,

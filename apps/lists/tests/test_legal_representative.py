@@ -28,7 +28,6 @@ from .checks_support import (
     entry,
     ingest,
     issue_key,
-    make_recogniser,
     travel,
 )
 
@@ -47,12 +46,6 @@ SEED_001_LISTS = {
 def frozen():
     with travel():
         yield
-
-
-@pytest.fixture
-def recogniser(dept_b):
-    make_recogniser(dept_b)
-    return dept_b
 
 
 def rep_entry(department, n, *, rep="王强", rep_id=PERSON_ID, **overrides):

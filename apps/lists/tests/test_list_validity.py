@@ -190,9 +190,7 @@ def test_a_repairable_black_list_entry_is_not_refused_for_its_list(recogniser, o
         assert repair_eligibility(record=record, on=TODAY, subject=user.subject) == []
 
 
-def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, center, settings, tmp_path):
-    from apps.accounts.choices import Role
-    from apps.accounts.models import User
+def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, reviewer_b, owner, center, settings, tmp_path):
     from apps.repair.services.applications import (
         repair_application_accept,
         repair_application_approve,
@@ -205,7 +203,6 @@ def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, cent
     }
     listed = recognise(recogniser, 8, list_type=TAX, on="2025-06-03")
     user = owner(listed)
-    reviewer = User.objects.create(username="reviewer_b", role=Role.REVIEWER, department=recogniser)
     record = Record.objects.select_related("record_type", "list_entry__list_type").get(pk=listed.record_id)
     with at(TODAY):
         (application,) = repair_application_submit(
@@ -219,7 +216,7 @@ def test_an_approved_repair_takes_the_entry_off_its_list(recogniser, owner, cent
             materials=[("commitment", pdf_file("承诺书.pdf")), ("fulfilment", png_file("缴款凭证.png"))],
         )
         repair_application_accept(application=application, actor=center)
-        repair_application_verify(application=application, actor=reviewer, agrees=True, opinion="已缴清")
+        repair_application_verify(application=application, actor=reviewer_b, agrees=True, opinion="已缴清")
         repair_application_approve(application=application, reviewer=center, reason="准予修复")
         listed.refresh_from_db()
         # Repaired: it no longer counts, so it no longer reads 在列 either.

@@ -9,14 +9,12 @@ from django.urls import reverse
 
 from apps.lists.choices import EntryState
 from apps.lists.models import ListEntry, ListType, WarningInterview
-from apps.records.services import records_ingest
+from apps.records.tests.factories import PERSON_ID, PERSON_ID_MASKED, ingest_rows
 
 from .factories import list_entry_row
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2024, 10, 10)
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 
 
 @pytest.fixture(autouse=True)
@@ -25,24 +23,8 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def recogniser(dept_b):
-    """dept_b (the tax bureau, holding the "list" power) recognises a black, a red and a watch list."""
-    for code in ("major_tax_violation", "a_grade_taxpayer", "key_attention"):
-        ListType.objects.get(code=code).recognisers.add(dept_b)
-    return dept_b
-
-
-def ingest(dept, rows):
-    summary = records_ingest(
-        record_type="list_entry", department=dept, rows=list(enumerate(rows, start=2)), today=TODAY
-    )
-    assert summary.as_dict()["rejected"] == 0, [o.problems for o in summary.outcomes]
-    return summary
-
-
 def entry(n=1, dept=None, **overrides):
-    ingest(dept, [list_entry_row(dept, n, **overrides)])
+    ingest_rows(dept, [list_entry_row(dept, n, **overrides)], type_code="list_entry", today=TODAY)
     return ListEntry.objects.get(record__decision_number=overrides.get("MD_RDWSH", f"乳税稽罚〔2024〕{n}号"))
 
 

@@ -11,15 +11,13 @@ from apps.lists.choices import EntryState
 from apps.lists.models import ListEntry, ListType
 from apps.records.choices import Status
 from apps.records.models import Record
-from apps.records.services import records_ingest
+from apps.records.tests.factories import PERSON_ID, PERSON_ID_MASKED, ingest_rows
 
 from .factories import list_entry_row
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2024, 10, 10)
 LIST_URL = "/lists/public/"
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 REP_ID = "370283198801011239"
 
 
@@ -29,22 +27,8 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def recogniser(dept_b):
-    for code in ("dishonest_judgment_debtor", "major_tax_violation", "a_grade_taxpayer", "key_attention"):
-        ListType.objects.get(code=code).recognisers.add(dept_b)
-    return dept_b
-
-
-def ingest(dept, rows):
-    summary = records_ingest(
-        record_type="list_entry", department=dept, rows=list(enumerate(rows, start=2)), today=TODAY
-    )
-    assert summary.as_dict()["rejected"] == 0, [o.problems for o in summary.outcomes]
-
-
 def entry(dept, n, **overrides):
-    ingest(dept, [list_entry_row(dept, n, **overrides)])
+    ingest_rows(dept, [list_entry_row(dept, n, **overrides)], type_code="list_entry", today=TODAY)
     return ListEntry.objects.get(record__decision_number=overrides.get("MD_RDWSH", f"乳税稽罚〔2024〕{n}号"))
 
 
@@ -164,7 +148,7 @@ def test_person_legal_representative_column_is_not_shown(recogniser):
 
 
 def test_pages_are_paginated(recogniser):
-    ingest(recogniser, [list_entry_row(recogniser, n) for n in range(1, 26)])
+    ingest_rows(recogniser, [list_entry_row(recogniser, n) for n in range(1, 26)], type_code="list_entry", today=TODAY)
     client = Client()
     first = client.get(LIST_URL, {"color": "black"})
     assert len(first.context["rows"]) == 20 and first.context["is_paginated"]

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from apps.accounts.models import Department
 from apps.catalog.models import RecordType
 from apps.records.models import ZeroReport
 from apps.records.services import records_ingest
@@ -28,15 +27,6 @@ def at(*args):
 
 def ingest(dept, rows, type_code="penalty"):
     return records_ingest(record_type=type_code, department=dept, rows=list(enumerate(rows, start=2)))
-
-
-@pytest.fixture
-def dept_c(db, powers):
-    dept = Department.objects.create(
-        code="yjj", name="乳山市应急管理局", uscc="11371083MB3456789A", region_code="371083"
-    )
-    dept.powers.set([powers["penalty"]])
-    return dept
 
 
 @pytest.fixture

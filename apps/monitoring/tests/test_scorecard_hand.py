@@ -8,7 +8,7 @@ Subjects (all codes valid and distinct, so 重错码率 is 0 today):
 - 2 operating 个体工商户 (92…); 1 operating social organisation (51…);
 - 3 operating public bodies: B1 (11…, a 机关 by its code, not flagged), B2 (12…, a 事业单位 by its code),
   B3 (no USCC, flagged 机关 by staff).
-在营市场主体 (法人及非法人组织 + 个体工商户, operating) = 494 + 2 + 1 + 3 = 500.
+在营市场主体 (法人及非法人组织 + 个体工商户, operating; 机关/事业单位 are no market subjects) = 494 + 2 + 1 = 497.
 在营企业 = 494.  企业总数 (not cancelled, not moved out) = 494 + E9 = 495.
 
 Line by line (points in brackets are the table's):
@@ -19,12 +19,12 @@ Line by line (points in brackets are the table's):
  2 机构失信被执行情况 [10]: on the 失信被执行人 list in the period: B1 (listed 2022-03-01, still listed) and
    B3 (listed 2021-06-01, removed 2022-01-10, i.e. inside the period); B2 left the list 2021-09-01, before
    it; E1 is listed but is an enterprise. 2 bodies → 10 − 2 × 1 = 8.00.
-   市场主体黑名单清理 [4]: black-list subjects now: B1, E1 → 2 / 500 = 0.4% → between 0.3% (4) and 0.5% (0):
-   4 × (0.5 − 0.4) / (0.5 − 0.3) = 2.00.
+   市场主体黑名单清理 [4]: black-list market subjects now: E1 (B1 is listed too, but a 机关) → 1 / 497 = 0.2012%
+   → below 0.3% → 4.00.
    信用代码重错码率 [2.4]: month-end readings Dec 2021 … Oct 2022 are 0 except February 2022; November is 0
    today → 11 months at 0, 1 not → 11 × 0.2 − 1 × 0.2 = 2.00.
-   信用核查 [4]: 450 checks in the period + 100 in June 2021 → 450 / 500 = 90%, not above 100% → 0.00
-   (all-time 550 / 500 would have given 4: the period matters).
+   信用核查 [4]: 450 checks in the period + 100 in June 2021 → 450 / 497 = 90.54%, not above 100% → 0.00
+   (all-time 550 / 497 would have given 4: the period matters).
  3 双公示 [4.8]: 24 items (12 months × 及时率, 合规率). May 2022: 2 penalties reported, 1 on time → 及时率
    50% → 1 item missed; every other month nothing or nothing missed, the 11 quiet months included →
    23 × 0.2 − 1 × 0.2 = 4.40.
@@ -45,7 +45,7 @@ Line by line (points in brackets are the table's):
  7 风险防范 [10]: entered 9.
  信用修复办理 is a monitoring line without points.
 
-Total = 16 − 3.5 + 8 + 2 + 2 + 0 + 4.4 + 0 + 0 + 0.4 + 3.07 + 3 + 4.55 + 0.4 + 2.1 + 1 + 9 = 52.42 of 100.
+Total = 16 − 3.5 + 8 + 4 + 2 + 0 + 4.4 + 0 + 0 + 0.4 + 3.07 + 3 + 4.55 + 0.4 + 2.1 + 1 + 9 = 54.42 of 100.
 """
 
 import datetime
@@ -79,7 +79,7 @@ EXPECTED = {
     "city_ranking": "16.00",
     "deductions": "-3.50",
     "public_body_debtors": "8.00",
-    "serious_share": "2.00",
+    "serious_share": "4.00",
     "code_error_rate": "2.00",
     "check_ratio": "0.00",
     "double_publicity": "4.40",
@@ -335,13 +335,13 @@ def test_every_seed_line_scores_as_worked_out_by_hand(constructed):
         k: Decimal(v) for k, v in SEED_POINTS.items()
     }
     assert card.full_points == Decimal("100")
-    assert card.total == Decimal("52.42")
+    assert card.total == Decimal("54.42")
     assert card.deducted == Decimal("3.50")
 
     # The inputs behind the hand computation, as measured.
     assert lines["public_body_debtors"].measured.value == 2
-    assert lines["serious_share"].measured.detail == {"serious": 2, "market": 500}
-    assert lines["check_ratio"].measured.detail == {"checks": 450, "market": 500}
+    assert lines["serious_share"].measured.detail == {"serious": 1, "market": 497}
+    assert lines["check_ratio"].measured.detail == {"checks": 450, "market": 497}
     assert (
         lines["double_publicity"].measured.value.count(False) == 1
         and len(lines["double_publicity"].measured.value) == 24
@@ -374,7 +374,7 @@ def test_the_page_shows_every_seed_line_out_of_100(constructed, client_for, cent
     for name in ("机构失信被执行情况", "风险防范", "地方信用建设创新做法", "扣分事项", "信用承诺", "特定领域数据归集"):
         assert name in html
     assert "2021年12月1日至2022年11月30日" in html
-    assert 'id="scorecard-sum">52.42 / 100.00<' in html
+    assert 'id="scorecard-sum">54.42 / 100.00<' in html
     assert "（信用承诺信息数 + 履约践诺情况信息数）/ 辖区内企业总数" in html
 
 

@@ -7,8 +7,7 @@ import time_machine
 from django.core.cache import cache
 
 from apps.records.models import Record
-from apps.records.services import records_ingest
-from apps.records.tests.factories import license_row, penalty_row
+from apps.records.tests.factories import ingest_rows, license_row, penalty_row
 from apps.subjects.codes import build_uscc
 
 TODAY = datetime.date(2024, 10, 10)
@@ -34,12 +33,6 @@ def fresh_rate_limits():
     cache.clear()
 
 
-def ingest(dept, rows, type_code="penalty"):
-    summary = records_ingest(record_type=type_code, department=dept, rows=list(enumerate(rows, start=2)), today=TODAY)
-    assert summary.as_dict()["rejected"] == 0, [o.problems for o in summary.outcomes]
-    return summary
-
-
 def company(dept, n, name, uscc, **overrides):
     return penalty_row(dept, n, CF_XDR_MC=name, CF_XDR_SHXYM=uscc, **overrides)
 
@@ -63,7 +56,7 @@ def person(dept, n, name, id_number, **overrides):
 def county(dept_a, dept_b):
     """鑫源: a current penalty, one under objection, one under repair, one past its window, a licence.
     恒泰: one current penalty of dept_b. Two persons with penalties (their ID numbers in the text too)."""
-    ingest(
+    ingest_rows(
         dept_a,
         [
             company(dept_a, 1, XINYUAN, XINYUAN_USCC),
@@ -73,9 +66,12 @@ def county(dept_a, dept_b):
             person(dept_a, 5, "王某甲", PERSON_IDS[0]),
             person(dept_a, 6, "李某乙", PERSON_IDS[1]),
         ],
+        today=TODAY,
     )
-    ingest(dept_b, [company(dept_b, 7, OTHER, OTHER_USCC)])
-    ingest(dept_a, [license_row(dept_a, 1, XK_XDR_MC=XINYUAN, XK_XDR_SHXYM=XINYUAN_USCC)], type_code="license")
+    ingest_rows(dept_b, [company(dept_b, 7, OTHER, OTHER_USCC)], today=TODAY)
+    ingest_rows(
+        dept_a, [license_row(dept_a, 1, XK_XDR_MC=XINYUAN, XK_XDR_SHXYM=XINYUAN_USCC)], type_code="license", today=TODAY
+    )
     Record.objects.filter(decision_number="乳市监罚〔2024〕2号").update(under_objection=True)
     Record.objects.filter(decision_number="乳市监罚〔2024〕3号").update(under_repair=True)
     old = Record.objects.get(decision_number="乳市监罚〔2024〕4号")

@@ -21,14 +21,14 @@ from apps.commitments.models import Commitment, CommitmentTemplate
 from apps.records.export import csv_lines
 from apps.records.filtersets import StaffRecordFilterSet
 from apps.records.models import Record
-from apps.records.tests.factories import penalty_row
+from apps.records.tests.factories import ingest_rows, penalty_row
 from apps.reports.pdf import report_pdf
 from apps.reports.services import report_issue, snapshot_hash
 from apps.reports.tests.test_reports import pdf_text
 from apps.subjects.codes import build_uscc
 from apps.subjects.models import Subject
 
-from .conftest import company, ingest
+from .conftest import TODAY, company
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.fixture
 def numbers(dept_a):
-    ingest(
+    ingest_rows(
         dept_a,
         [
             penalty_row(
@@ -74,6 +74,7 @@ def numbers(dept_a):
                 CF_NR="罚款人民币5000元，联系人电话139 1234 5678。",
             ),
         ],
+        today=TODAY,
     )
     zhao = Subject.objects.get(kind="person")
     shop = Subject.objects.get(uscc=SHOP_USCC)
@@ -198,7 +199,9 @@ def test_masked_digits_cannot_be_found_by_searching_for_them(numbers):
 def test_public_filters_cannot_probe_masked_digits_but_staff_filters_can(numbers, dept_a):
     client = Client()
     zhao, shop = numbers
-    ingest(dept_a, [company(dept_a, 90, "乳山市普通商贸有限公司", build_uscc("91", "371083", "MA3X0090"))])
+    ingest_rows(
+        dept_a, [company(dept_a, 90, "乳山市普通商贸有限公司", build_uscc("91", "371083", "MA3X0090"))], today=TODAY
+    )
 
     def listed(url, **query):
         return client.get(url, query).content.decode()

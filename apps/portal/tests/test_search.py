@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.portal.selectors import name_candidates, public_subject_search
+from apps.portal.search import name_candidates, public_subject_search
 from apps.subjects.models import Subject
 from apps.subjects.services import subject_create
 

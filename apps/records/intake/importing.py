@@ -19,7 +19,8 @@ from apps.catalog.spec import Problem, TypeSpec
 
 from ..choices import Outcome
 from ..models import Upload
-from ..services import Ingest, IngestSummary
+from ..outcomes import IngestSummary
+from ..services import Ingest
 from .guards import (
     UploadError,
 )

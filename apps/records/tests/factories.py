@@ -1,5 +1,8 @@
-"""Valid rows in the national template, for tests and benchmarks: override what a test is about."""
+"""Valid rows in the national template, for tests and benchmarks (override what a test is about), and
+``ingest_rows`` to store them through the intake pipeline as a test's data."""
 
+from apps.records.choices import Outcome
+from apps.records.services import records_ingest
 from apps.subjects.codes import build_uscc
 
 
@@ -50,3 +53,34 @@ def license_row(department, n=1, **overrides):
     }
     row.update(overrides)
     return {k: v for k, v in row.items() if v is not None}
+
+
+# A natural person's ID number that passes the check digit, and how every public output shows it.
+PERSON_ID = "11010519491231002X"
+PERSON_ID_MASKED = "110105********002X"
+
+
+def person_penalty_row(department, n=1, **overrides):
+    """A penalty of a natural person (王某n, ID ``PERSON_ID``): no USCC, no legal representative."""
+    return penalty_row(
+        department,
+        n,
+        CF_XDR_MC=f"王某{n}",
+        CF_XDR_LB="自然人",
+        CF_XDR_SHXYM=None,
+        CF_FRDB=None,
+        CF_XDR_ZJLX="身份证",
+        CF_XDR_ZJHM=PERSON_ID,
+        **overrides,
+    )
+
+
+def ingest_rows(department, rows, *, type_code="penalty", today=None, **options):
+    """Store rows through the one intake pipeline (numbered from 2, under a header) as a test's data; fails
+    on any refused row. A test about refusals or outcomes calls ``records_ingest`` itself."""
+    summary = records_ingest(
+        record_type=type_code, department=department, rows=list(enumerate(rows, start=2)), today=today, **options
+    )
+    refused = [(o.row_number, o.problems) for o in summary.outcomes if o.outcome == Outcome.REJECTED]
+    assert not refused, refused
+    return summary

@@ -12,12 +12,10 @@ from apps.records.history import record_events
 from apps.records.models import Record, RecordEvent, Submission, SubmissionBatch
 from apps.records.services import records_ingest
 
-from .factories import license_row, penalty_row
+from .factories import PERSON_ID, PERSON_ID_MASKED, ingest_rows, license_row, penalty_row, person_penalty_row
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2024, 10, 10)
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 
 
 @pytest.fixture(autouse=True)
@@ -46,20 +44,6 @@ def api(raw_key=None):
 def post_batch(client, body, type_code="penalty"):
     payload = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.post(f"/api/v1/records/{type_code}/batch/", payload, content_type="application/json")
-
-
-def person_row(dept, n=1, **overrides):
-    return penalty_row(
-        dept,
-        n,
-        CF_XDR_MC=f"王某{n}",
-        CF_XDR_LB="自然人",
-        CF_XDR_SHXYM=None,
-        CF_FRDB=None,
-        CF_XDR_ZJLX="身份证",
-        CF_XDR_ZJHM=PERSON_ID,
-        **overrides,
-    )
 
 
 # --- batch: API key --------------------------------------------------------------
@@ -140,7 +124,7 @@ def test_changed_content_is_an_update_with_history(dept_a, key_a):
 
 
 def test_person_id_numbers_are_masked_in_the_response_and_stored_data(dept_a, key_a):
-    response = post_batch(api(key_a), {"records": [person_row(dept_a)]})
+    response = post_batch(api(key_a), {"records": [person_penalty_row(dept_a)]})
     assert response.json()["summary"]["accepted"] == 1, response.json()
     assert PERSON_ID not in response.content.decode()
     record_id = response.json()["results"][0]["record_id"]
@@ -280,12 +264,8 @@ def test_form_encoded_body_is_refused_not_crashed(dept_a, key_a):
 # --- reading -------------------------------------------------------------------------
 
 
-def _ingest(dept, rows, type_code="penalty"):
-    return records_ingest(record_type=type_code, department=dept, rows=list(enumerate(rows, start=2)), today=TODAY)
-
-
 def test_record_json_carries_deadline_and_timeliness(dept_a, key_a):
-    _ingest(dept_a, [penalty_row(dept_a)])
+    ingest_rows(dept_a, [penalty_row(dept_a)], today=TODAY)
     body = api(key_a).get("/api/v1/records/").json()
     assert body["count"] == 1
     record = body["results"][0]
@@ -302,8 +282,8 @@ def test_record_json_carries_deadline_and_timeliness(dept_a, key_a):
 def test_departments_see_their_own_records_and_the_center_sees_all(
     dept_a, dept_b, key_a, clerk_a, clerk_b, center, client_for
 ):
-    _ingest(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2)])
-    _ingest(dept_b, [penalty_row(dept_b, 3)])
+    ingest_rows(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2)], today=TODAY)
+    ingest_rows(dept_b, [penalty_row(dept_b, 3)], today=TODAY)
     a_ids = set(Record.objects.filter(department=dept_a).values_list("pk", flat=True))
     b_record = Record.objects.get(department=dept_b)
 
@@ -321,9 +301,9 @@ def test_departments_see_their_own_records_and_the_center_sees_all(
 
 
 def test_list_filters_are_the_shared_filterset(dept_a, dept_b, center, client_for):
-    _ingest(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2, CF_JDRQ="2024-08-01")])
-    _ingest(dept_a, [license_row(dept_a, 5)], type_code="license")
-    _ingest(dept_b, [penalty_row(dept_b, 3)])
+    ingest_rows(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2, CF_JDRQ="2024-08-01")], today=TODAY)
+    ingest_rows(dept_a, [license_row(dept_a, 5)], type_code="license", today=TODAY)
+    ingest_rows(dept_b, [penalty_row(dept_b, 3)], today=TODAY)
     Record.objects.filter(decision_number="乳市监罚〔2024〕2号").update(timely=False)
     client = client_for(center)
 
@@ -359,15 +339,16 @@ def test_read_needs_a_department_key_or_staff(dept_a, subject_user, client_for):
 
 
 def test_public_api_lists_only_records_in_publicity_with_public_fields(dept_a, dept_b):
-    _ingest(
+    ingest_rows(
         dept_a,
         [
             penalty_row(dept_a, 1),
-            person_row(dept_a, 2, CF_SY=f"当事人（身份证号{PERSON_ID}）销售不合格产品。"),
+            person_penalty_row(dept_a, 2, CF_SY=f"当事人（身份证号{PERSON_ID}）销售不合格产品。"),
             penalty_row(dept_a, 3, CF_CFLB="警告", CF_NR_FK=None, CF_NR_WFFF=None, CF_NR="警告"),  # not publicised
             penalty_row(dept_a, 4),
             penalty_row(dept_a, 5),
         ],
+        today=TODAY,
     )
     Record.objects.filter(decision_number="乳市监罚〔2024〕4号").update(status=Status.REVOKED)
     Record.objects.filter(decision_number="乳市监罚〔2024〕5号").update(repaired=True)
@@ -393,7 +374,7 @@ def test_public_api_lists_only_records_in_publicity_with_public_fields(dept_a, d
 
 
 def test_public_api_drops_records_after_their_window(dept_a):
-    _ingest(dept_a, [penalty_row(dept_a)])
+    ingest_rows(dept_a, [penalty_row(dept_a)], today=TODAY)
     record = Record.objects.get()
     with time_machine.travel(datetime.datetime(2025, 9, 28, 2, 0, tzinfo=datetime.UTC), tick=False):
         assert Client().get("/api/v1/records/public/").json()["results"] == []

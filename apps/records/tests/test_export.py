@@ -12,10 +12,9 @@ from apps.catalog.models import FieldSpec
 from apps.records.choices import Status
 from apps.records.export import cell_text, neutralise
 from apps.records.models import Record
-from apps.records.services import records_ingest
 from credit_portal.urls import urlpatterns as project_urlpatterns
 
-from .factories import license_row, penalty_row
+from .factories import PERSON_ID, PERSON_ID_MASKED, ingest_rows, license_row, penalty_row
 
 # The export URLs are included by the project at /records/export/; tests include them
 # themselves so they do not depend on that line.
@@ -23,8 +22,6 @@ urlpatterns = [path("records/export/", include("apps.records.urls_export")), *pr
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 TODAY = datetime.date(2024, 10, 10)
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 DOWNLOAD = "/records/export/download/"
 PERIOD = {"basis": "decision", "date_from": "2024-09-01", "date_to": "2024-09-30"}
 
@@ -33,11 +30,6 @@ PERIOD = {"basis": "decision", "date_from": "2024-09-01", "date_to": "2024-09-30
 def frozen():
     with time_machine.travel(datetime.datetime(2024, 10, 10, 10, 0, tzinfo=datetime.UTC), tick=False):
         yield
-
-
-def ingest(dept, rows, type_code="penalty"):
-    summary = records_ingest(record_type=type_code, department=dept, rows=list(enumerate(rows, start=2)), today=TODAY)
-    assert summary.as_dict()["rejected"] == 0, [o.problems for o in summary.outcomes]
 
 
 def penalty_labels():
@@ -65,7 +57,7 @@ def download_xlsx(client, **params):
 
 @pytest.fixture
 def data(dept_a, dept_b):
-    ingest(
+    ingest_rows(
         dept_a,
         [
             penalty_row(dept_a, 1, CF_SY='=HYPERLINK("http://evil.example","点击")', BZ="@SUM(A1:A2)"),
@@ -83,10 +75,11 @@ def data(dept_a, dept_b):
             penalty_row(dept_a, 4, CF_JDRQ="2024-08-30"),  # outside September
             penalty_row(dept_a, 5),  # revoked below
         ],
+        today=TODAY,
     )
     Record.objects.filter(decision_number__endswith="5号").update(status=Status.REVOKED)
-    ingest(dept_b, [penalty_row(dept_b, 6)])
-    ingest(dept_a, [license_row(dept_a, 7)], type_code="license")
+    ingest_rows(dept_b, [penalty_row(dept_b, 6)], today=TODAY)
+    ingest_rows(dept_a, [license_row(dept_a, 7)], type_code="license", today=TODAY)
 
 
 def test_neutralise():

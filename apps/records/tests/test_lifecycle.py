@@ -10,11 +10,10 @@ from apps.records.choices import Action, Status
 from apps.records.lifecycle import _apply_portable, _deadline_groups, records_expire, records_recompute_deadlines
 from apps.records.models import Record, RecordEvent
 from apps.records.partitions import record_partitions
-from apps.records.services import records_ingest
 from apps.workdays.choices import OverrideKind
 from apps.workdays.services import calendar_override_set
 
-from .factories import penalty_row
+from .factories import ingest_rows, penalty_row
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,10 +21,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def at(*args):
     return time_machine.travel(datetime.datetime(*args, tzinfo=SHANGHAI), tick=False)
-
-
-def ingest(dept, rows):
-    return records_ingest(record_type="penalty", department=dept, rows=list(enumerate(rows, start=2)))
 
 
 def decided(n):
@@ -38,7 +33,7 @@ def decided(n):
 
 def test_expire_withdraws_only_published_records_whose_window_ended_and_logs_it(dept_a):
     with at(2024, 10, 10, 10, 0):
-        ingest(dept_a, [penalty_row(dept_a, n) for n in range(1, 4)])
+        ingest_rows(dept_a, [penalty_row(dept_a, n) for n in range(1, 4)])
     first, second, third = Record.objects.order_by("pk")
     assert first.publicity_end == datetime.date(2025, 9, 27)
     Record.objects.filter(pk=second.pk).update(publicity_end=datetime.date(2025, 12, 31))
@@ -60,7 +55,7 @@ def test_expire_withdraws_only_published_records_whose_window_ended_and_logs_it(
 
 def test_expire_is_set_based_and_idempotent(dept_a, django_assert_max_num_queries):
     with at(2024, 10, 10, 10, 0):
-        ingest(dept_a, [penalty_row(dept_a, n) for n in range(1, 201)])
+        ingest_rows(dept_a, [penalty_row(dept_a, n) for n in range(1, 201)])
     assert Record.objects.filter(status=Status.PUBLISHED).count() == 200
     # Bounded by the partitions (one decision year each, apps/records/partitions.py), not by the rows:
     # two catalog reads, then per partition a savepoint, the UPDATE and its release, plus the event chunk.
@@ -81,7 +76,7 @@ def test_expire_is_set_based_and_idempotent(dept_a, django_assert_max_num_querie
 
 def test_recompute_restores_deadlines_set_based_and_idempotent(dept_a, django_assert_max_num_queries):
     with at(2024, 10, 10, 10, 0):
-        ingest(dept_a, [penalty_row(dept_a, n, CF_JDRQ=decided(n)) for n in range(1, 201)])
+        ingest_rows(dept_a, [penalty_row(dept_a, n, CF_JDRQ=decided(n)) for n in range(1, 201)])
     expected = {r.pk: (r.report_deadline, r.deadline_calendar, r.timely) for r in Record.objects.all()}
     assert len({d for d, _, _ in expected.values()}) > 5  # many different deadlines
     assert {t for _, _, t in expected.values()} == {True, False}  # some late, some on time
@@ -102,7 +97,7 @@ def test_recompute_restores_deadlines_set_based_and_idempotent(dept_a, django_as
 def test_recompute_follows_a_calendar_change_and_judges_by_local_date(dept_a, center):
     # Reported 00:30 on 13 October in Shanghai — still 12 October in UTC.
     with at(2024, 10, 13, 0, 30):
-        ingest(dept_a, [penalty_row(dept_a)])
+        ingest_rows(dept_a, [penalty_row(dept_a)])
     record = Record.objects.get()
     assert record.report_deadline == datetime.date(2024, 10, 12)
     assert record.timely is False
@@ -123,7 +118,7 @@ def test_recompute_follows_a_calendar_change_and_judges_by_local_date(dept_a, ce
 
 def test_recompute_applies_the_policy_in_force_on_the_decision_date_and_respects_since(dept_a):
     with at(2024, 10, 10, 10, 0):
-        ingest(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2, CF_JDRQ="2024-08-30")])
+        ingest_rows(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2, CF_JDRQ="2024-08-30")])
     penalty = RecordType.objects.get(code="penalty")
     # Explicit pk: the catalog migration loads policies with fixed ids and (on PostgreSQL)
     # leaves the id sequence at 1 — reported to the catalog owner.
@@ -152,7 +147,7 @@ def test_recompute_applies_the_policy_in_force_on_the_decision_date_and_respects
 
 def test_unreported_records_get_no_on_time_flag(dept_a):
     with at(2024, 10, 10, 10, 0):
-        ingest(dept_a, [penalty_row(dept_a)])
+        ingest_rows(dept_a, [penalty_row(dept_a)])
     Record.objects.update(status=Status.DRAFT, reported_at=None, published_at=None, timely=True, report_deadline=None)
     records_recompute_deadlines()
     record = Record.objects.get()
@@ -163,7 +158,7 @@ def test_unreported_records_get_no_on_time_flag(dept_a):
 def test_portable_path_gives_the_same_result(dept_a, django_assert_max_num_queries):
     """The per-deadline UPDATE used on SQLite, exercised here on the test database."""
     with at(2024, 10, 10, 10, 0):
-        ingest(dept_a, [penalty_row(dept_a, n, CF_JDRQ=decided(n)) for n in range(1, 61)])
+        ingest_rows(dept_a, [penalty_row(dept_a, n, CF_JDRQ=decided(n)) for n in range(1, 61)])
     expected = {r.pk: (r.report_deadline, r.deadline_calendar, r.timely) for r in Record.objects.all()}
     Record.objects.update(report_deadline=None, deadline_calendar="", timely=None)
     groups, skipped = _deadline_groups(Record.objects.all())

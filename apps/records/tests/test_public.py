@@ -9,14 +9,11 @@ from django.urls import reverse
 from apps.catalog.models import RecordType
 from apps.records.choices import Status
 from apps.records.models import Record
-from apps.records.services import records_ingest
 
-from .factories import license_row, penalty_row
+from .factories import PERSON_ID, PERSON_ID_MASKED, ingest_rows, license_row, penalty_row, person_penalty_row
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2024, 10, 10)
-PERSON_ID = "11010519491231002X"
-PERSON_ID_MASKED = "110105********002X"
 LIST_URL = "/publicity/"
 
 
@@ -24,12 +21,6 @@ LIST_URL = "/publicity/"
 def frozen():
     with time_machine.travel(datetime.datetime(2024, 10, 10, 10, 0, tzinfo=datetime.UTC), tick=False):
         yield
-
-
-def ingest(dept, rows, type_code="penalty"):
-    summary = records_ingest(record_type=type_code, department=dept, rows=list(enumerate(rows, start=2)), today=TODAY)
-    assert summary.as_dict()["rejected"] == 0, [o.problems for o in summary.outcomes]
-    return summary
 
 
 def record(number):
@@ -44,29 +35,15 @@ def listed_numbers(response):
     return [r.decision_number for r in response.context["records"]]
 
 
-def person_row(dept, n=1, **overrides):
-    return penalty_row(
-        dept,
-        n,
-        CF_XDR_MC=f"王某{n}",
-        CF_XDR_LB="自然人",
-        CF_XDR_SHXYM=None,
-        CF_FRDB=None,
-        CF_XDR_ZJLX="身份证",
-        CF_XDR_ZJHM=PERSON_ID,
-        **overrides,
-    )
-
-
 def test_urls():
     assert reverse("records_public:list") == LIST_URL
     assert reverse("records_public:detail", args=[7]) == "/publicity/7/"
 
 
 def test_list_shows_licences_and_penalties_in_their_window_to_anonymous_visitors(dept_a, dept_b):
-    ingest(dept_a, [penalty_row(dept_a, 1)])
-    ingest(dept_a, [license_row(dept_a, 2)], type_code="license")
-    ingest(dept_b, [penalty_row(dept_b, 3)])
+    ingest_rows(dept_a, [penalty_row(dept_a, 1)], today=TODAY)
+    ingest_rows(dept_a, [license_row(dept_a, 2)], type_code="license", today=TODAY)
+    ingest_rows(dept_b, [penalty_row(dept_b, 3)], today=TODAY)
     response = Client().get(LIST_URL)
     assert response.status_code == 200
     assert sorted(listed_numbers(response)) == sorted(
@@ -78,7 +55,7 @@ def test_list_shows_licences_and_penalties_in_their_window_to_anonymous_visitors
 
 
 def test_records_outside_the_public_set_are_not_listed_and_their_detail_is_404(dept_a):
-    ingest(
+    ingest_rows(
         dept_a,
         [
             penalty_row(dept_a, 1),  # visible
@@ -90,6 +67,7 @@ def test_records_outside_the_public_set_are_not_listed_and_their_detail_is_404(d
             penalty_row(dept_a, 7),  # window ended yesterday
             penalty_row(dept_a, 8),  # window starts tomorrow
         ],
+        today=TODAY,
     )
     Record.objects.filter(decision_number__endswith="3号").update(status=Status.REVOKED)
     Record.objects.filter(decision_number__endswith="4号").update(status=Status.EXPIRED)
@@ -108,7 +86,7 @@ def test_records_outside_the_public_set_are_not_listed_and_their_detail_is_404(d
 
 
 def test_window_ends_automatically(dept_a):
-    ingest(dept_a, [penalty_row(dept_a)])
+    ingest_rows(dept_a, [penalty_row(dept_a)], today=TODAY)
     rec = Record.objects.get()
     assert rec.publicity_end == datetime.date(2025, 9, 27)
     with time_machine.travel(datetime.datetime(2025, 9, 27, 15, 0, tzinfo=datetime.UTC), tick=False):
@@ -119,7 +97,7 @@ def test_window_ends_automatically(dept_a):
 
 
 def test_non_public_record_types_are_hidden(dept_a):
-    ingest(dept_a, [penalty_row(dept_a)])
+    ingest_rows(dept_a, [penalty_row(dept_a)], today=TODAY)
     rec = Record.objects.get()
     RecordType.objects.filter(code="penalty").update(is_public=False)
     assert Client().get(detail_url(rec)).status_code == 404
@@ -129,7 +107,7 @@ def test_non_public_record_types_are_hidden(dept_a):
 
 
 def test_detail_shows_public_fields_in_catalog_order_with_catalog_labels(dept_a):
-    ingest(dept_a, [penalty_row(dept_a, CF_CFLB="罚款;没收违法所得")])
+    ingest_rows(dept_a, [penalty_row(dept_a, CF_CFLB="罚款;没收违法所得")], today=TODAY)
     rec = Record.objects.get()
     response = Client().get(detail_url(rec))
     assert response.status_code == 200
@@ -144,7 +122,9 @@ def test_detail_shows_public_fields_in_catalog_order_with_catalog_labels(dept_a)
 
 
 def test_person_id_numbers_are_never_shown_unmasked(dept_a):
-    ingest(dept_a, [person_row(dept_a, CF_SY=f"当事人王某（身份证号码{PERSON_ID}）无证经营。")])
+    ingest_rows(
+        dept_a, [person_penalty_row(dept_a, CF_SY=f"当事人王某（身份证号码{PERSON_ID}）无证经营。")], today=TODAY
+    )
     rec = Record.objects.get()
     client = Client()
     for url in (LIST_URL, detail_url(rec), f"{LIST_URL}?name=王某"):
@@ -160,7 +140,7 @@ def test_person_id_numbers_are_never_shown_unmasked(dept_a):
 
 def test_html_and_script_in_text_fields_render_inert(dept_a):
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    ingest(dept_a, [penalty_row(dept_a, CF_XDR_MC=f"乳山市{payload}商贸有限公司", CF_SY=payload)])
+    ingest_rows(dept_a, [penalty_row(dept_a, CF_XDR_MC=f"乳山市{payload}商贸有限公司", CF_SY=payload)], today=TODAY)
     rec = Record.objects.get()
     for url in (LIST_URL, detail_url(rec)):
         html = Client().get(url).content.decode()
@@ -169,7 +149,7 @@ def test_html_and_script_in_text_fields_render_inert(dept_a):
 
 
 def test_objection_and_repair_are_marked(dept_a):
-    ingest(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2), penalty_row(dept_a, 3)])
+    ingest_rows(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2), penalty_row(dept_a, 3)], today=TODAY)
     Record.objects.filter(decision_number__endswith="1号").update(under_objection=True)
     Record.objects.filter(decision_number__endswith="2号").update(under_repair=True)
     html = Client().get(LIST_URL).content.decode()
@@ -181,9 +161,9 @@ def test_objection_and_repair_are_marked(dept_a):
 
 
 def test_search_and_filters(dept_a, dept_b):
-    ingest(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2, CF_JDRQ="2024-08-15")])
-    ingest(dept_a, [license_row(dept_a, 3)], type_code="license")
-    ingest(dept_b, [penalty_row(dept_b, 4, CF_XDR_MC="乳山市海洋渔业有限公司")])
+    ingest_rows(dept_a, [penalty_row(dept_a, 1), penalty_row(dept_a, 2, CF_JDRQ="2024-08-15")], today=TODAY)
+    ingest_rows(dept_a, [license_row(dept_a, 3)], type_code="license", today=TODAY)
+    ingest_rows(dept_b, [penalty_row(dept_b, 4, CF_XDR_MC="乳山市海洋渔业有限公司")], today=TODAY)
     client = Client()
 
     def numbers(**params):
@@ -206,7 +186,7 @@ def test_search_and_filters(dept_a, dept_b):
 
 
 def test_pagination_keeps_the_filters(dept_a):
-    ingest(dept_a, [penalty_row(dept_a, n) for n in range(1, 24)])
+    ingest_rows(dept_a, [penalty_row(dept_a, n) for n in range(1, 24)], today=TODAY)
     response = Client().get(LIST_URL, {"type": "penalty"})
     assert len(response.context["records"]) == 20
     html = response.content.decode()
@@ -215,6 +195,6 @@ def test_pagination_keeps_the_filters(dept_a):
 
 
 def test_query_count_does_not_grow_with_the_page(dept_a, django_assert_max_num_queries):
-    ingest(dept_a, [penalty_row(dept_a, n) for n in range(1, 21)])
+    ingest_rows(dept_a, [penalty_row(dept_a, n) for n in range(1, 21)], today=TODAY)
     with django_assert_max_num_queries(8):
         Client().get(LIST_URL)

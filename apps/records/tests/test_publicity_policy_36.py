@@ -121,7 +121,7 @@ def test_where_a_row_says_轻微_must_be_published_it_is_for_at_most_that_long_a
     assert stored("乳市监罚〔2024〕1号") == ("minor", True, D(2026, 5, 11), D(2026, 8, 11))
 
 
-def test_a_staff_edited_rule_row_changes_the_derivation():
+def test_a_staff_edited_rule_row_changes_the_derivation(dept_a):
     penalty = RecordType.objects.get(code="penalty")
     Policy.objects.create(
         key=PolicyKey.SEVERITY_MINOR_PENALTY_KINDS,
@@ -130,11 +130,7 @@ def test_a_staff_edited_rule_row_changes_the_derivation():
         effective_from=D(2026, 5, 1),
         basis="测试：小额罚款按轻微",
     )
-    from apps.accounts.models import Department
-
-    dept = Department.objects.create(code="t", name="测试局", uscc="11371083MB1234562X", region_code="371083")
-    dept.powers.set([penalty.power])
-    ingest(dept, penalty_row(dept, 1, CF_JDRQ="2026-05-11", CF_CFLB="罚款", CF_NR_WFFF=None))
+    ingest(dept_a, penalty_row(dept_a, 1, CF_JDRQ="2026-05-11", CF_CFLB="罚款", CF_NR_WFFF=None))
     record = Record.objects.get()
     assert (record.severity, record.severity_source, record.is_publicised) == ("minor", "derived", False)
 

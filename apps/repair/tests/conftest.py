@@ -7,12 +7,9 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.accounts.choices import Role
-from apps.accounts.models import User
 from apps.records.models import Record
 from apps.records.services import records_ingest
 from apps.records.tests.factories import penalty_row
-from conftest import PASSWORD
 
 # A penalty decided 2024-09-27 (一般失信: minimum 3 months → 2024-12-27, maximum 1 year → 2025-09-27).
 DECIDED = "2024-09-27"
@@ -59,14 +56,6 @@ def owner(subject_user, penalty):
     subject_user.email = "owner@example.com"
     subject_user.save()
     return subject_user
-
-
-@pytest.fixture
-def reviewer_b(dept_b):
-    user = User(username="reviewer_b", role=Role.REVIEWER, department=dept_b, full_name="reviewer_b")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 def pdf_file(name="file.pdf", size=0):

@@ -12,11 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from apps.portal.tests.conftest import OTHER, OTHER_USCC, PERSON_IDS, TODAY, company, ingest, person
+from apps.portal.tests.conftest import OTHER, OTHER_USCC, PERSON_IDS, TODAY, company, person
 from apps.records.choices import Status
 from apps.records.lifecycle import records_expire
 from apps.records.models import Record
 from apps.records.services import records_ingest
+from apps.records.tests.factories import ingest_rows
 from apps.records.workflow import record_revoke
 from apps.reports.choices import ReportKind
 from apps.reports.models import CreditReport
@@ -51,7 +52,7 @@ def warning_only(dept, n, name=HAIYUN, uscc=HAIYUN_USCC, **overrides):
 @pytest.fixture
 def haiyun(dept_a, dept_b, center):
     """One company, penalties of dept_a in every state, and some that must stay out of the 专用版."""
-    ingest(
+    ingest_rows(
         dept_a,
         [
             warning_only(dept_a, 11, CF_JDRQ="2024-09-02"),  # never publicised
@@ -62,18 +63,21 @@ def haiyun(dept_a, dept_b, center):
             company(dept_a, 16, HAIYUN, HAIYUN_USCC, CF_JDRQ="2023-01-15"),  # before the period
             company(dept_a, 17, HAIYUN, HAIYUN_USCC, CF_JDRQ="2024-09-20"),  # in publicity
         ],
+        today=TODAY,
     )
-    ingest(
+    ingest_rows(
         dept_b,
         [
             company(dept_b, 18, HAIYUN, HAIYUN_USCC, CF_JDRQ="2024-09-03"),  # another field
             company(dept_b, 22, OTHER, OTHER_USCC, CF_JDRQ="2024-09-03"),  # another company
         ],
+        today=TODAY,
     )
     ingest_draft(dept_a, [company(dept_a, 19, HAIYUN, HAIYUN_USCC, CF_JDRQ="2024-09-10")])
     dept_a.requires_review = True
     dept_a.save()
-    ingest(dept_a, [company(dept_a, 20, HAIYUN, HAIYUN_USCC, CF_JDRQ="2024-09-11")])  # awaiting review
+    # Awaiting review:
+    ingest_rows(dept_a, [company(dept_a, 20, HAIYUN, HAIYUN_USCC, CF_JDRQ="2024-09-11")], today=TODAY)
     dept_a.requires_review = False
     dept_a.save()
 
@@ -201,7 +205,7 @@ def test_only_the_subject_or_the_credit_center_may_have_a_special_report(haiyun,
 def test_verify_shows_what_the_holder_got_with_personal_numbers_masked(dept_a, center):
     # A person is on the portal only while something about them is public: one published penalty, and
     # one 警告 never publicised, with the ID number typed into its content.
-    ingest(
+    ingest_rows(
         dept_a,
         [
             person(dept_a, 23, "王某甲", PERSON_IDS[0], CF_JDRQ="2024-09-06"),
@@ -217,6 +221,7 @@ def test_verify_shows_what_the_holder_got_with_personal_numbers_masked(dept_a, c
                 CF_JDRQ="2024-09-05",
             ),
         ],
+        today=TODAY,
     )
     subject = Subject.objects.get(name="王某甲")
     report = special(subject, center, [dept_a])

@@ -38,6 +38,7 @@ from apps.accounts.choices import ClaimStatus, Role, SubjectAccountKind
 from apps.accounts.models import Department, Power, SubjectClaim, User
 from apps.lists.models import ListType
 from apps.portal.demo_credit import seed_credit_data
+from apps.portal.demo_fixed import anchor_specs, department_specs, planted_specs
 from apps.portal.demo_subjects import (
     REGION,
     Spec,
@@ -125,8 +126,8 @@ class Command(BaseCommand):
             powers = self.seed_powers()
             self.seed_departments(departments, powers)
             self.seed_list_recognisers()
-            anchors = factory.anchor_specs()
-            fixed = factory.department_specs(departments) + list(anchors.values()) + factory.planted_specs()
+            anchors = anchor_specs(factory)
+            fixed = department_specs(factory, departments) + list(anchors.values()) + planted_specs(factory)
             specs = fixed + factory.random_specs(max(subjects - len(fixed), 0))
             created_subjects = self.seed_subjects(specs)
             users = self.seed_users(anchors, reset_passwords)
