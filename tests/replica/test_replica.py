@@ -1,0 +1,224 @@
+"""Public reads on a streaming replica, against a real primary + hot standby (tests/replica/conftest.py).
+
+Which server answered is read from the servers' own statement logs: the part each log grew by during one
+request. The replica's replay is paused (``pg_wal_replay_pause()``) to make lag as long as a test needs.
+"""
+
+import http.cookiejar
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.faults.harness import wait_for
+
+from .conftest import PASSWORD, sql
+
+pytestmark = [pytest.mark.replica]
+
+REVOKE = """
+from apps.accounts.models import User
+from apps.records.models import Record
+from apps.records.workflow import record_revoke
+record_revoke(record=Record.objects.get(pk={pk}), actor=User.objects.get(username="center"), reason="决定已被撤销")
+"""
+
+
+def seeded(pair, name):
+    pk, subject, number = (pair["dir"] / name).read_text().split(" ", 2)
+    return int(pk), int(subject), number
+
+
+class Browser:
+    """A visitor with cookies (session, CSRF) talking to the portal under gunicorn."""
+
+    def __init__(self, portal, headers=None):
+        self.base = portal.base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.headers = headers or {}
+
+    def request(self, path, data=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers=self.headers)  # noqa: S310 — loopback
+        try:
+            with self.opener.open(req, timeout=15) as response:
+                return response.status, response.read().decode(), response.url
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), exc.url
+
+    def post_form(self, page, path, data):
+        _, html, _ = self.request(page)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        return self.request(path, {**data, "csrfmiddlewaretoken": token})
+
+
+def served(pair, call, table='"records_record"'):
+    """Run ``call`` and say which servers ran statements on ``table`` meanwhile: {"primary"}, {"replica"}…"""
+    logs = {name: pair[name].dir / "pg.log" for name in ("primary", "replica")}
+    sizes = {name: path.stat().st_size for name, path in logs.items()}
+    result = call()
+    grown = {}
+    for name, path in logs.items():
+        with open(path, "rb") as log:
+            log.seek(sizes[name])
+            grown[name] = log.read().decode(errors="replace")
+    return result, {name for name, text in grown.items() if table in text}
+
+
+def caught_up(pair):
+    """Wait until the replica has replayed everything the primary has written so far."""
+    target = sql(pair["primary"], "SELECT pg_current_wal_insert_lsn()::text")[0][0]
+    wait_for(
+        lambda: sql(pair["replica"], "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,))[0][0],
+        timeout=30,
+        what="replica replay",
+    )
+
+
+class paused_replay:
+    def __init__(self, pair):
+        self.replica = pair["replica"]
+
+    def __enter__(self):
+        sql(self.replica, "SELECT pg_wal_replay_pause()")
+        wait_for(lambda: sql(self.replica, "SELECT pg_get_wal_replay_pause_state()")[0][0] == "paused")
+
+    def __exit__(self, *exc):
+        sql(self.replica, "SELECT pg_wal_replay_resume()")
+
+
+def api_number(number):
+    return "/api/v1/records/public/?number=" + urllib.parse.quote(number)
+
+
+def test_public_reads_land_on_the_replica_writes_and_signed_in_reads_on_the_primary(pair):
+    portal = pair["portal"]
+    caught_up(pair)
+    _, subject, number = seeded(pair, "report")
+    visitor = Browser(portal)
+    for path, table in [
+        ("/publicity/?name=" + urllib.parse.quote("测试商贸"), '"records_record"'),
+        (api_number(number), '"records_record"'),
+        (f"/profile/{subject}/", '"records_record"'),
+        ("/search/?q=" + urllib.parse.quote("测试商贸"), '"subjects_subject"'),
+        ("/api/v1/departments/", '"accounts_department"'),
+    ]:
+        (status, body, _), servers = served(pair, lambda path=path: visitor.request(path), table)
+        assert status == 200, (path, body[:300])
+        assert servers == {"replica"}, (path, servers)
+        if "records_record" in table:
+            assert number in body, path
+
+    # A visitor's write (a credit report issued) runs on the primary; a hot standby would refuse it.
+    (status, body, url), servers = served(
+        pair,
+        lambda: visitor.post_form(
+            f"/profile/{subject}/", f"/reports/issue/{subject}/", {"kind": "standard", "purpose": "bidding"}
+        ),
+        'INSERT INTO "reports_creditreport"',
+    )
+    assert status == 200 and "/reports/issued/" in url, body[:300]
+    assert servers == {"primary"}
+
+    # Signed in (staff here, a subject's account alike) the same public page reads from the primary,
+    # and so does a caller that sends credentials.
+    staff = Browser(portal)
+    status, _, url = staff.post_form(
+        "/accounts/login/", "/accounts/login/", {"username": "center", "password": PASSWORD}
+    )
+    assert status == 200 and "/accounts/login/" not in url
+    for client in (staff, Browser(portal, headers={"Authorization": "Api-Key not-a-real-key"})):
+        (status, body, _), servers = served(pair, lambda client=client: client.request(api_number(number)))
+        assert status == 200 and number in body
+        assert servers == {"primary"}
+
+
+def test_replica_lag_never_shows_a_revoked_record(pair):
+    portal = pair["portal"]
+    caught_up(pair)
+    control_pk, subject, control_number = seeded(pair, "control")
+    revoke_pk, _, revoke_number = seeded(pair, "revoke")
+    visitor = Browser(portal)
+    with paused_replay(pair):
+        # Control: a change made behind the platform's back (raw SQL, no fence) is not on the paused replica,
+        # and the public API, answered by the replica, still shows the record — the lag is real.
+        sql(pair["primary"], "UPDATE records_record SET status = 'revoked' WHERE id = %s", (control_pk,))
+        (status, body, _), servers = served(pair, lambda: visitor.request(api_number(control_number)))
+        assert status == 200 and servers == {"replica"}
+        assert control_number in body
+
+        # The platform's own revocation raises the fence: until the replica has it, the primary answers.
+        portal.manage("shell", "-c", REVOKE.format(pk=revoke_pk))
+        for path in (api_number(revoke_number), f"/profile/{subject}/"):
+            (status, body, _), servers = served(pair, lambda path=path: visitor.request(path))
+            assert status == 200 and servers == {"primary"}, (path, servers)
+            assert revoke_number not in body, path
+    # Replay resumed and caught up: the replica answers again, without the revoked records.
+    caught_up(pair)
+    (status, body, _), servers = served(pair, lambda: visitor.request(f"/profile/{subject}/"))
+    assert status == 200 and servers == {"replica"}
+    assert revoke_number not in body and control_number not in body
+
+
+def test_a_report_verifies_right_after_issue_while_the_replica_lags(pair):
+    portal = pair["portal"]
+    caught_up(pair)
+    _, subject, _ = seeded(pair, "report")
+    visitor = Browser(portal)
+    with paused_replay(pair):
+        status, _, url = visitor.post_form(
+            f"/profile/{subject}/", f"/reports/issue/{subject}/", {"kind": "standard", "purpose": "financing"}
+        )
+        assert status == 200 and "/reports/issued/" in url
+        number, code = sql(
+            pair["primary"], "SELECT number, verification_code FROM reports_creditreport ORDER BY id DESC LIMIT 1"
+        )[0]
+        assert not sql(pair["replica"], "SELECT 1 FROM reports_creditreport WHERE number = %s", (number,))
+        query = urllib.parse.urlencode({"number": number, "code": code})
+        (status, body, _), servers = served(
+            pair, lambda: visitor.request(f"/api/v1/reports/verify/?{query}"), '"reports_creditreport"'
+        )
+        assert status == 200 and json.loads(body)["verified"] is True
+        assert servers == {"primary"}
+        status, body, _ = visitor.request(f"/reports/verify/?{query}")
+        assert status == 200 and number in body
+
+
+def test_replica_stopped_the_portal_answers_from_the_primary(pair):
+    portal, replica = pair["portal"], pair["replica"]
+    caught_up(pair)
+    _, subject, number = seeded(pair, "report")
+    visitor = Browser(portal)
+    paths = [
+        f"/profile/{subject}/",
+        api_number(number),
+        "/publicity/",
+        "/api/v1/departments/",
+        "/search/?q=%E6%B5%8B%E8%AF%95",
+    ]
+    replica.stop(mode="immediate")
+    try:
+        timings = []
+        for _ in range(3):  # every gunicorn worker meets the stopped replica at least once
+            for path in paths:
+                start = time.monotonic()
+                (status, body, _), servers = served(pair, lambda path=path: visitor.request(path), "SELECT")
+                timings.append(time.monotonic() - start)
+                assert status == 200, (path, body[:300])
+                assert "primary" in servers
+        print(f"\nreplica down: {len(timings)} public requests, all 200, slowest {max(timings) * 1000:.0f} ms")
+        assert max(timings) < 3
+    finally:
+        replica.start()
+    # Back after DB_REPLICA_RETRY_SECONDS (2 s here): public reads return to the replica by themselves.
+    caught_up(pair)
+    time.sleep(2.5)
+    wait_for(
+        lambda: served(pair, lambda: visitor.request(api_number(number)))[1] == {"replica"},
+        timeout=15,
+        what="reads back on the replica",
+    )
