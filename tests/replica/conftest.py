@@ -43,6 +43,38 @@ for n, name in [(1, "control"), (2, "revoke"), (3, "report")]:
     record = Record.objects.get(pk=outcome.record_id)
     assert record.status == "published", record.status
     (out / name).write_text(f"{{record.pk}} {{record.subject_id}} {{record.decision_number}}")
+
+# A fourth, decided 150 days ago (past the 3-month minimum, still public): a repair application for it
+# accepted and verified, waiting for the credit center's approval, which the test gives.
+import io
+from PIL import Image
+from django.core.files.uploadedfile import SimpleUploadedFile
+from apps.accounts.choices import SubjectAccountKind
+from apps.repair.services.applications import (
+    repair_application_accept, repair_application_submit, repair_application_verify,
+)
+decided = (timezone.localdate() - datetime.timedelta(days=150)).isoformat()
+row = penalty_row(dept, 1, CF_JDRQ=decided, CF_WSH="乳市监罚〔2026〕4号")
+record = Record.objects.get(pk=records_ingest(record_type="penalty", department=dept, rows=[(2, row)]).outcomes[0].record_id)
+owner = User(username="owner", role=Role.SUBJECT, account_kind=SubjectAccountKind.ENTERPRISE, subject=record.subject)
+owner.set_password({PASSWORD!r})
+owner.save()
+reviewer = User(username="reviewer", role=Role.REVIEWER, department=dept, full_name="reviewer")
+reviewer.set_password({PASSWORD!r})
+reviewer.save()
+png = io.BytesIO()
+Image.new("RGB", (8, 8), "white").save(png, format="PNG")
+materials = [
+    ("commitment", SimpleUploadedFile("承诺书.pdf", chr(10).join(["%PDF-1.4", "1 0 obj<<>>endobj", "trailer<<>>", "%%EOF", ""]).encode(), content_type="application/pdf")),
+    ("fulfilment", SimpleUploadedFile("缴款凭证.png", png.getvalue(), content_type="image/png")),
+]
+(application,) = repair_application_submit(
+    records=[record], subject=record.subject, applicant=owner, contact_name="张伟", contact_phone="13800000000",
+    statement="罚款已缴清。", materials=materials,
+)
+repair_application_accept(application=application, actor=user)
+repair_application_verify(application=application, actor=reviewer, agrees=True, opinion="整改到位。")
+(out / "repair").write_text(f"{{application.pk}} {{record.subject_id}} {{record.decision_number}}")
 """
 
 

@@ -164,6 +164,38 @@ def test_replica_lag_never_shows_a_revoked_record(pair):
     assert revoke_number not in body and control_number not in body
 
 
+APPROVE = """
+from apps.accounts.models import User
+from apps.repair.models import RepairApplication
+from apps.repair.services.applications import repair_application_approve
+repair_application_approve(
+    application=RepairApplication.objects.get(pk={pk}), reviewer=User.objects.get(username="center"), reason="准予修复"
+)
+"""
+
+
+def test_replica_lag_never_shows_a_repaired_record(pair):
+    portal = pair["portal"]
+    caught_up(pair)
+    application_pk, subject, number = seeded(pair, "repair")
+    visitor = Browser(portal)
+    (status, body, _), servers = served(pair, lambda: visitor.request(api_number(number)))
+    assert status == 200 and servers == {"replica"} and number in body
+    with paused_replay(pair):
+        portal.manage("shell", "-c", APPROVE.format(pk=application_pk))
+        assert sql(pair["replica"], "SELECT NOT repaired FROM records_record WHERE decision_number = %s", (number,))[0][
+            0
+        ]
+        # The profile keeps naming the number in the published 信用修复 commitment; the record's row is gone.
+        for path, shown in ((api_number(number), number), (f"/profile/{subject}/", f">{number}</a>")):
+            (status, body, _), servers = served(pair, lambda path=path: visitor.request(path))
+            assert status == 200 and servers == {"primary"}, (path, servers)
+            assert shown not in body, path
+    caught_up(pair)
+    (status, body, _), servers = served(pair, lambda: visitor.request(api_number(number)))
+    assert status == 200 and servers == {"replica"} and number not in body
+
+
 def test_a_report_verifies_right_after_issue_while_the_replica_lags(pair):
     portal = pair["portal"]
     caught_up(pair)
