@@ -121,9 +121,22 @@ def _redis():
     return _state.client
 
 
+# The insert position, less a page header it may point just past (24 bytes; 40 on a segment's first
+# page): the replica's replayed position ends at the page boundary, and on an idle primary would never
+# reach a fence a header beyond it. No record ends inside a page header, so nothing is skipped.
+_PRIMARY_POSITION = """
+SELECT n - CASE WHEN n % seg = 40 THEN 40 WHEN n % blk = 24 THEN 24 ELSE 0 END
+FROM (
+    SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0') AS n,
+           current_setting('wal_block_size')::int AS blk,
+           pg_size_bytes(current_setting('wal_segment_size')) AS seg
+) AS position
+"""
+
+
 def _primary_position() -> int:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')")
+        cursor.execute(_PRIMARY_POSITION)
         return int(cursor.fetchone()[0])
 
 

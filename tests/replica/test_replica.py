@@ -220,6 +220,35 @@ def test_a_report_verifies_right_after_issue_while_the_replica_lags(pair):
         assert status == 200 and number in body
 
 
+RENAME = """
+from apps.accounts.models import Department
+department = Department.objects.get(code="scjgj")
+department.name = "乳山市市场监督管理局"  # unchanged: a write all the same, through the ORM
+department.save()
+"""
+
+
+def test_a_fenced_write_sends_public_reads_to_the_primary_only_until_the_replica_replayed_it(pair):
+    """A fence costs the replica only the replay delay: public reads are back on it once it has the write."""
+    portal = pair["portal"]
+    caught_up(pair)
+    visitor = Browser(portal)
+    portal.manage("shell", "-c", RENAME)
+    written = time.monotonic()
+    on_primary = 0
+    while True:
+        (status, _, _), servers = served(pair, lambda: visitor.request("/api/v1/departments/"), '"accounts_department"')
+        assert status == 200
+        if servers == {"replica"}:
+            break
+        on_primary += 1
+        assert time.monotonic() - written < 10, "the replica never caught up with the fence"
+    back_ms = (time.monotonic() - written) * 1000
+    print(
+        f"\nafter a fenced write: {on_primary} public request(s) on the primary, back on the replica {back_ms:.0f} ms later"
+    )
+
+
 def test_replica_stopped_the_portal_answers_from_the_primary(pair):
     portal, replica = pair["portal"], pair["replica"]
     caught_up(pair)
