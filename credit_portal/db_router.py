@@ -219,6 +219,11 @@ def choose_read_alias() -> str:
             fence = _redis().eval(_RAISE_FENCE, 1, FENCE_KEY, _primary_position())
         fence = int(fence)
         if _state.replayed >= fence:
+            # Connect (or health-check the kept connection) now, as the first query would anyway: a
+            # stopped replica is found here, before the view, not as an error inside it.
+            replica = connections[REPLICA]
+            replica.close_if_health_check_failed()
+            replica.ensure_connection()
             return REPLICA
         replayed = _replica_position()
     except (DatabaseError, InterfaceError) as exc:
