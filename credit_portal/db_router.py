@@ -27,10 +27,11 @@ the apps in ``UNFENCED_APPS``, which no public page shows. Raw SQL does not rais
 transaction raises the fence when its request or Celery task ends (``flush_pending_fence``; the router is
 asked before the statement runs, so the position read then would be too early).
 
-The replica unreachable: the first request that finds it so sets a "replica down" flag in Redis (and in the
-process) for ``DB_REPLICA_RETRY_SECONDS``, during which every request reads from the primary without
-trying; the connection attempt itself is bounded by ``DB_REPLICA_CONNECT_TIMEOUT``. A public view whose
-replica query fails mid-request (the replica stopped, a query cancelled by recovery) is answered again from
+The replica unreachable: a public request connects to it (or health-checks its kept connection) before
+the view runs, and the first that fails sets a "replica down" flag in Redis (and in the process) for
+``DB_REPLICA_RETRY_SECONDS``, during which every request reads from the primary without trying; the
+connection attempt itself is bounded by ``DB_REPLICA_CONNECT_TIMEOUT``. A public view whose replica query
+fails mid-request (the replica stopped just then, a query cancelled by recovery) is answered again from
 the primary — it is a GET and reads only.
 
 Without ``DATABASE_REPLICA_URL`` none of this runs: the router is not installed and the middleware removes
