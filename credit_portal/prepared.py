@@ -51,7 +51,7 @@ class PreparedQuery:
             raise ValueError("one parameter per type: the sentinels tell them apart by type")
         self.build = build
         self.params = params
-        self._compiled: dict[Hashable, tuple[str, list, list, int]] = {}
+        self._compiled: dict[Hashable, tuple[str, list, list, int, type]] = {}
 
     def _compile(self, key: Hashable) -> tuple[str, list, list, int, type]:
         sentinels = {name: SENTINELS[kind] for name, kind in self.params.items()}
