@@ -108,10 +108,6 @@ def is_replica_read(func) -> bool:
     )
 
 
-def current_read_alias() -> str:
-    return _read_alias.get() or DEFAULT_DB_ALIAS
-
-
 def _redis():
     if _state.client is None:
         with _state.lock:
