@@ -7,11 +7,13 @@ request. The replica's replay is paused (``pg_wal_replay_pause()``) to make lag 
 import http.cookiejar
 import json
 import re
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
+import psycopg
 import pytest
 
 from tests.faults.harness import wait_for
@@ -246,6 +248,49 @@ def test_a_fenced_write_sends_public_reads_to_the_primary_only_until_the_replica
     back_ms = (time.monotonic() - written) * 1000
     print(
         f"\nafter a fenced write: {on_primary} public request(s) on the primary, back on the replica {back_ms:.0f} ms later"
+    )
+
+
+def test_a_replica_connection_lost_in_the_middle_of_a_page_is_answered_again_from_the_primary(pair):
+    """The profile's query waits on the replica behind a lock the primary holds (replayed there as an
+    AccessExclusiveLock); the replica backend is then terminated under it, as a crash would."""
+    portal, primary, replica = pair["portal"], pair["primary"], pair["replica"]
+    caught_up(pair)
+    _, subject, number = seeded(pair, "report")
+    visitor = Browser(portal)
+    assert visitor.request(f"/profile/{subject}/")[0] == 200  # the replica's connection is open and checked
+    result = {}
+    with psycopg.connect(f"host=127.0.0.1 port={primary.port} user=postgres dbname=credit") as locker:
+        locker.execute("LOCK TABLE subjects_subject IN ACCESS EXCLUSIVE MODE")
+        sql(primary, "SELECT pg_switch_wal()")  # sends the lock's WAL record now, not at the next commit
+        held = "SELECT 1 FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'subjects_subject'::regclass"
+        wait_for(lambda: sql(replica, held), timeout=15, what="the lock replayed on the replica")
+        page = threading.Thread(
+            target=lambda: result.update(
+                zip(
+                    ("answer", "servers"),
+                    served(pair, lambda: visitor.request(f"/profile/{subject}/"), '"subjects_subject"'),
+                    strict=True,
+                )
+            )
+        )
+        page.start()
+        waiting = "SELECT pid FROM pg_stat_activity WHERE datname = 'credit' AND wait_event_type = 'Lock'"
+        wait_for(lambda: sql(replica, waiting), timeout=15, what="the page waiting on the replica")
+        for (pid,) in sql(replica, waiting):
+            sql(replica, "SELECT pg_terminate_backend(%s)", (pid,))
+        wait_for(lambda: sql(primary, waiting), timeout=15, what="the page asked again on the primary")
+        locker.rollback()
+    page.join(timeout=15)
+    status, body, _ = result["answer"]
+    assert status == 200 and number in body
+    assert result["servers"] == {"primary", "replica"}
+    # The lost connection marked the replica down for DB_REPLICA_RETRY_SECONDS (2 s here); then it is back.
+    time.sleep(2.5)
+    wait_for(
+        lambda: served(pair, lambda: visitor.request(api_number(number)))[1] == {"replica"},
+        timeout=15,
+        what="reads back on the replica",
     )
 
 
