@@ -19,6 +19,9 @@ fields' converters), the same API ``QuerySet.explain`` and ``str(query)`` stand 
 ``tests/test_policy_cache_and_prepared.py`` replays queries through it and fails if a
 Django upgrade changes it.
 
+The statement runs on the connection the router picks for the queryset's model: the read replica for a
+public read when there is one (credit_portal/db_router.py), else the primary.
+
 Only on PostgreSQL: there the compiled parameters are the Python values
 themselves (SQLite's backend turns dates into strings first), and the sentinel
 positions are checked when the query is first compiled. Elsewhere each call
@@ -28,7 +31,7 @@ simply evaluates the queryset.
 import datetime
 from collections.abc import Callable, Hashable
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import QuerySet
 
 # Values no real query carries: a day before the calendar reform and a negative id.
@@ -48,9 +51,9 @@ class PreparedQuery:
             raise ValueError("one parameter per type: the sentinels tell them apart by type")
         self.build = build
         self.params = params
-        self._compiled: dict[Hashable, tuple[str, list, list, int]] = {}
+        self._compiled: dict[Hashable, tuple[str, list, list, int, type]] = {}
 
-    def _compile(self, key: Hashable) -> tuple[str, list, list, int]:
+    def _compile(self, key: Hashable) -> tuple[str, list, list, int, type]:
         sentinels = {name: SENTINELS[kind] for name, kind in self.params.items()}
         queryset = self.build(**sentinels, key=key)
         compiler = queryset.query.get_compiler(using=queryset.db)
@@ -67,7 +70,7 @@ class PreparedQuery:
         # The fields' from_db_value (JSON text to Python, for one), as the queryset itself would apply.
         columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
         converters = [(i, funcs, column) for i, (funcs, column) in compiler.get_converters(columns).items()]
-        return sql, slots, converters, compiler.col_count
+        return sql, slots, converters, compiler.col_count, queryset.model
 
     def rows(self, *, key: Hashable = None, **values) -> list[tuple]:
         if connection.vendor != "postgresql":
@@ -75,9 +78,10 @@ class PreparedQuery:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = self._compile(key)
-        sql, slots, converters, col_count = compiled
+        sql, slots, converters, col_count, model = compiled
         params = [values[name] if is_param else name for is_param, name in slots]
-        with connection.cursor() as cursor:
+        db = connections[router.db_for_read(model)]
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             rows = [row[:col_count] for row in cursor.fetchall()] if cursor.description else []
         if not converters:
@@ -87,6 +91,6 @@ class PreparedQuery:
             row = list(row)
             for i, funcs, column in converters:
                 for func in funcs:
-                    row[i] = func(row[i], column, connection)
+                    row[i] = func(row[i], column, db)
             converted.append(tuple(row))
         return converted

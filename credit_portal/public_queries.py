@@ -10,12 +10,13 @@ transaction back and the visitor gets a 503 in Chinese (JSON on the API)
 instead of a 500.
 
 Only on PostgreSQL: on SQLite (the embedded ``bin/dev`` default) nothing here
-runs.
+runs. With a read replica (credit_portal/db_router.py) the transaction and the
+timeout are on the connection the request reads from, ``request.db_read_alias``.
 """
 
 import psycopg
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -61,6 +62,8 @@ class PublicQueryTimeoutMiddleware:
 
     def __call__(self, request):
         timeout = settings.PUBLIC_STATEMENT_TIMEOUT_MS
+        alias = getattr(request, "db_read_alias", DEFAULT_DB_ALIAS)
+        connection = connections[alias]
         if not timeout or request.method not in READ_METHODS or connection.vendor != "postgresql":
             return self.get_response(request)
         try:
@@ -71,7 +74,7 @@ class PublicQueryTimeoutMiddleware:
             return self.get_response(request)
         request.public_query = True
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=alias):
                 with connection.cursor() as cursor:
                     # set_config(…, true) is SET LOCAL with a bound parameter. No parallel workers either:
                     # a public page reads a few dozen rows down an index, where starting workers costs
@@ -95,7 +98,7 @@ class PublicQueryTimeoutMiddleware:
         # Raised by the view or while its template rendered: Django calls this before turning the
         # exception into a 500. Nothing may be rendered while the aborted transaction is still open.
         if getattr(request, "public_query", False) and is_statement_timeout(exception):
-            transaction.set_rollback(True)
+            transaction.set_rollback(True, using=getattr(request, "db_read_alias", DEFAULT_DB_ALIAS))
             response = JsonResponse({}, status=503)
             response.public_query_timed_out = True
             return response

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Anonymous public reads go to the read replica when there is one (DATABASE_REPLICA_URL).
+    "credit_portal.db_router.ReplicaReadMiddleware",
     # Public read views run in a transaction with a statement timeout (PostgreSQL only).
     "credit_portal.public_queries.PublicQueryTimeoutMiddleware",
     # Axes must be last: it turns a locked-out login into its lockout page.
@@ -170,6 +172,28 @@ else:
 # backstop for writes that send no signal.
 POLICY_CACHE_RECHECK_SECONDS = env_int("POLICY_CACHE_RECHECK_SECONDS", 1, minimum=0)
 POLICY_CACHE_SECONDS = env_int("POLICY_CACHE_SECONDS", 300, minimum=0)
+
+# --- Read replica (optional; credit_portal/db_router.py) --------------------------------------------
+# A streaming hot standby of the primary. Anonymous reads of the public portal, the public API and report
+# verification go to it once it has replayed every write the public must see at once; everything else,
+# and every request while it is unreachable, uses the primary. Needs PostgreSQL and Redis (the shared
+# fence and "replica down" flag).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# Seconds to wait for a connection to the replica before reading from the primary instead.
+DB_REPLICA_CONNECT_TIMEOUT = env_int("DB_REPLICA_CONNECT_TIMEOUT", 2, minimum=1)
+# After the replica failed, every process reads from the primary for this long before trying it again.
+DB_REPLICA_RETRY_SECONDS = env_int("DB_REPLICA_RETRY_SECONDS", 10, minimum=1)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not REDIS_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL 需要 PostgreSQL 主库（DATABASE_URL）和 Redis（REDIS_URL）")
+    _replica = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": DB_REPLICA_CONNECT_TIMEOUT}
+    # Tests create no database for it: the replica alias reads the test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["credit_portal.db_router.PublicReadRouter"]
 
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

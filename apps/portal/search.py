@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -80,8 +80,9 @@ def _no_jit():
     if not _uses_bigram_index():
         yield
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
+    alias = router.db_for_read(Subject)  # the read replica for a public search when there is one
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
         yield
 

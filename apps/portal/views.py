@@ -14,6 +14,7 @@ from apps.declarations.selectors import public_declarations
 from apps.reports.forms import unbound_request_fields
 from apps.scenarios.selectors import catalog_scenarios
 from apps.subjects.models import Subject
+from credit_portal.db_router import replica_read
 from credit_portal.pagination import bounded_page
 from credit_portal.public_queries import public_query
 from credit_portal.ratelimits import rate_limit
@@ -55,7 +56,8 @@ def search(request):
 
 
 # No statement timeout here: five indexed look-ups by key, capped at PORTAL_PROFILE_MAX_RECORDS, with a
-# query budget of its own (bench/README.md, portal).
+# query budget of its own (bench/README.md, portal). Read from the replica when there is one.
+@replica_read
 @rate_limit("PORTAL_RATE_PROFILE")
 def profile(request, pk):
     """A subject's public credit profile (信用档案)."""
@@ -129,6 +131,7 @@ def articles(request):
     )
 
 
+@replica_read
 def article(request, pk):
     item = get_object_or_404(Article.objects.published(on=timezone.localdate()), pk=pk)
     return render(request, "portal/article.html", {"article": item})

@@ -13,6 +13,7 @@ from apps.catalog.models import RecordType
 from apps.subjects.codes import check_uscc
 from apps.workdays.forms import DeadlineForm
 from apps.workdays.services import workdays_add
+from credit_portal.db_router import replica_read
 from credit_portal.ratelimits import rate_limit
 
 
@@ -24,6 +25,7 @@ class CodeCheckForm(forms.Form):
     )
 
 
+@replica_read
 @rate_limit("PORTAL_RATE_SEARCH")
 def departments(request):
     """部门目录: the departments reporting to the platform and the kinds of information each reports."""
@@ -41,6 +43,7 @@ def code_check(request):
     return render(request, "portal/code_check.html", {"form": form, "result": result})
 
 
+@replica_read
 @rate_limit("PORTAL_RATE_SEARCH")
 def deadline(request):
     """工作日计算: a decision date plus N working days on the PRC calendar, and which calendar answered."""

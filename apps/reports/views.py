@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from apps.portal.selectors import subject_profile
 from apps.subjects.models import Subject
 from credit_portal.client_ip import client_ip_or_none
+from credit_portal.db_router import replica_read
 from credit_portal.ratelimits import rate_limit
 
 from .forms import ReportRequestForm, VerifyForm
@@ -62,6 +63,8 @@ def issued(request, number):
     return render(request, "reports/issued.html", {"report": report})
 
 
+# Verification reads from the replica once it has the report (the issue raised its fence).
+@replica_read
 @rate_limit("PORTAL_RATE_VERIFY")
 def download(request, number):
     outcome = report_verify(number=number, code=request.GET.get("code", ""))
@@ -72,6 +75,7 @@ def download(request, number):
     return response
 
 
+@replica_read
 @rate_limit("PORTAL_RATE_VERIFY")
 def verify(request):
     """信用报告验证: number and code (typed in, or from the QR code's link)."""

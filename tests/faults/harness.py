@@ -100,10 +100,11 @@ class PrivateRedis:
 class PrivatePostgres:
     """A throwaway cluster; initdb refuses root, so it runs as the 'postgres' user when we are root."""
 
-    def __init__(self, workdir: Path):
-        self.dir = workdir / "pg"
+    def __init__(self, workdir: Path, *, name="pg", settings=""):
+        self.dir = workdir / name
         self.data = self.dir / "data"
         self.port = free_port()
+        self.settings = settings  # extra "-c name=value" options, e.g. log_statement=all
         self.dir.mkdir(parents=True, exist_ok=True)
         self._as = []
         if os.geteuid() == 0:
@@ -147,7 +148,7 @@ class PrivatePostgres:
             "60",
             "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60",
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=60 {self.settings}",
             "start",
         )
 
@@ -157,6 +158,42 @@ class PrivatePostgres:
     def restart(self):
         self.stop()
         self.start()
+
+
+class PrivateReplica(PrivatePostgres):
+    """A hot standby of ``primary``: pg_basebackup -R (streaming, standby.signal), read-only queries served."""
+
+    def __init__(self, workdir: Path, primary: PrivatePostgres, *, settings=""):
+        super().__init__(workdir, name="pg-replica", settings=settings)
+        self.primary = primary
+
+    def init(self):
+        self._run(
+            str(PG_BIN / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        )
+        self.start()
+        return self
+
+    def start(self):
+        saved, self.settings = self.settings, f"{self.settings} -c hot_standby=on"
+        try:
+            super().start()
+        finally:
+            self.settings = saved
 
 
 class Portal:

@@ -15,6 +15,7 @@ class ReportVerifyView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    replica_read = True  # credit_portal/db_router.py
 
     @extend_schema(
         tags=["reports"],

@@ -41,6 +41,7 @@ class DeadlineView(APIView):
     # Public and read-only: no session means no CSRF and no 403 for a stale login.
     authentication_classes = []
     permission_classes = [AllowAny]
+    replica_read = True  # credit_portal/db_router.py
     throttle_classes = [AnonRateThrottle]
 
     @extend_schema(
