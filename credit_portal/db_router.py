@@ -191,6 +191,23 @@ def mark_replica_down(exc: BaseException) -> None:
         pass
 
 
+def replica_health() -> dict:
+    """The replica as /healthz/ reports it: reachable, and how far behind the primary's last commit it is.
+
+    A replica that is down does not make the site unhealthy — public reads are then served from the
+    primary — so this is information for the operator, not part of the verdict.
+    """
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0), pg_is_in_recovery()"
+            )
+            lag, standby = cursor.fetchone()
+    except (DatabaseError, InterfaceError) as exc:
+        return {"state": f"unavailable: {type(exc).__name__}（公开查询由主库提供）"}
+    return {"state": "ok" if standby else "error: not a standby", "lag_seconds": round(float(lag), 1)}
+
+
 def _replica_unreachable() -> bool:
     conn = connections[REPLICA]
     try:

@@ -14,7 +14,7 @@ from apps.declarations.selectors import public_declarations
 from apps.reports.forms import unbound_request_fields
 from apps.scenarios.selectors import catalog_scenarios
 from apps.subjects.models import Subject
-from credit_portal.db_router import replica_read
+from credit_portal.db_router import replica_configured, replica_health, replica_read
 from credit_portal.pagination import bounded_page
 from credit_portal.public_queries import public_query
 from credit_portal.ratelimits import rate_limit
@@ -107,6 +107,9 @@ def healthz(request):
     except Exception as exc:  # noqa: BLE001
         status["cache"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in status.values())
+    if replica_configured():
+        # Reported, not judged: with the replica down the primary serves the public (docs/replica.md).
+        status["replica"] = replica_health()
     return JsonResponse(status, status=200 if healthy else 503)
 
 

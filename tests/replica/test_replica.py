@@ -327,6 +327,9 @@ def test_replica_stopped_the_portal_answers_from_the_primary(pair):
             logged = handle.read().decode(errors="replace")
         assert "只读副本不可用" in logged
         assert "Internal Server Error" not in logged and "Traceback" not in logged, logged[-2000:]
+        # The load balancer's check stays healthy (the primary serves) and tells the operator.
+        status, body, _ = visitor.request("/healthz/")
+        assert status == 200 and json.loads(body)["replica"]["state"].startswith("unavailable"), body
     finally:
         replica.start()
     # Back after DB_REPLICA_RETRY_SECONDS (2 s here): public reads return to the replica by themselves.
@@ -337,3 +340,5 @@ def test_replica_stopped_the_portal_answers_from_the_primary(pair):
         timeout=15,
         what="reads back on the replica",
     )
+    health = json.loads(visitor.request("/healthz/")[1])
+    assert health["replica"]["state"] == "ok" and health["replica"]["lag_seconds"] >= 0, health
