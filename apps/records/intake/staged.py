@@ -129,7 +129,7 @@ class StagedImport(StagingMixin, ChecksMixin, StoreMixin):
         # First row of each document number in the file so far: only a first occurrence can be stored
         # here (a later one is the pipeline's "与第N行的决定文书号重复").
         cursor.execute("CREATE TEMP TABLE staged_numbers (number text PRIMARY KEY, first_n integer)")
-        cursor.execute("CREATE TEMP TABLE staged_done (n integer PRIMARY KEY, record_id bigint, outcome text)")
+        cursor.execute("CREATE TEMP TABLE staged_done (n integer PRIMARY KEY)")  # rows stored here (or duplicates)
         for i, f in enumerate(self.fields):
             if f.field_type in DATE_TYPES:
                 cursor.execute(f"CREATE TEMP TABLE staged_lk_c{i} (t text PRIMARY KEY, d date)")

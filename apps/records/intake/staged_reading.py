@@ -218,7 +218,6 @@ class StagingMixin:
                 count += 1
         if not count:
             return 0
-        cursor.execute("ANALYZE staged_rows")
         number = self.col[self.ingest.f_number]
         cursor.execute(
             f"INSERT INTO staged_numbers SELECT {number}, min(n) FROM staged_rows"  # noqa: S608

@@ -5,6 +5,9 @@ run's submission-batch counts, and the type's ``after_write`` hook — in one tr
 A mixin of ``staged.StagedImport``.
 """
 
+import json
+
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -15,7 +18,7 @@ from apps.subjects.models import Subject
 from ..choices import Outcome, Status
 from ..models import Record
 from ..services import KIND_MAP, intake_lock, submission_batch_add
-from .staged_sql import insert_columns, sql_literal
+from .staged_sql import hash_joins, insert_columns, sql_literal
 
 
 class StoreMixin:
@@ -26,14 +29,7 @@ class StoreMixin:
         dept, rtype = ingest.department, ingest.record_type
         with transaction.atomic():
             intake_lock(department=dept, record_type=rtype, upload=ingest.upload, actor=ingest.actor)
-            cursor.execute(
-                """UPDATE staged_build b SET old_id = r.id,
-                       changed = NOT (r.content_hash = b.content_hash AND r.status <> %s)
-                   FROM records_record r
-                   WHERE b.chunk = %s AND r.department_id = %s AND r.record_type_id = %s
-                     AND r.decision_number = b.decision_number""",
-                [Status.REVOKED, chunk, dept.pk, rtype.pk],
-            )
+            self._find_on_file(cursor, chunk)
             with self._step("store: subjects"):
                 self._link_subjects(cursor, chunk)
             status = Status.PENDING_REVIEW if dept.requires_review else Status.PUBLISHED
@@ -76,24 +72,22 @@ class StoreMixin:
             cols, exprs, params = insert_columns(Record, record_cols, now)
             # Records only: no "create" event (the record is its own creation entry) and no per-row
             # submission (the run's batch counts these rows, below).
-            cursor.execute(
-                f"""WITH ins AS (
-                        INSERT INTO records_record ({cols})
+            # Every built row without a record on file is inserted (no RETURNING: the rows done are known
+            # from staged_build, and only an after_write hook needs the new ids).
+            with hash_joins(cursor):
+                cursor.execute(
+                    f"""INSERT INTO records_record ({cols})
                         SELECT {exprs} FROM staged_build b LEFT JOIN staged_subjects m ON m.skey = b.subject_key
-                        WHERE b.chunk = %s AND b.old_id IS NULL ORDER BY b.n
-                        RETURNING id, decision_number)
-                    INSERT INTO staged_done (n, record_id, outcome)
-                    SELECT b.n, ins.id, %s FROM ins JOIN staged_build b
-                      ON b.decision_number = ins.decision_number AND b.chunk = %s""",  # noqa: S608
-                [*params, chunk, Outcome.ACCEPTED, chunk],
-            )
-            accepted = cursor.rowcount
+                        WHERE b.chunk = %s AND b.old_id IS NULL ORDER BY b.n""",  # noqa: S608
+                    [*params, chunk],
+                )
+                accepted = cursor.rowcount
+            # Done here: the rows inserted and the duplicates of a record on file (the changed ones are the pipeline's).
             cursor.execute(
-                "INSERT INTO staged_done (n, record_id, outcome)"
-                " SELECT n, old_id, %s FROM staged_build WHERE chunk = %s AND old_id IS NOT NULL AND NOT changed",
-                [Outcome.DUPLICATE, chunk],
+                "INSERT INTO staged_done (n) SELECT n FROM staged_build WHERE chunk = %s AND (old_id IS NULL OR NOT changed)",
+                [chunk],
             )
-            duplicates = cursor.rowcount
+            duplicates = cursor.rowcount - accepted
             if accepted or duplicates:
                 # Every row stored here passed every rule: compliant.
                 submission_batch_add(
@@ -107,20 +101,59 @@ class StoreMixin:
                 )
         return accepted, duplicates
 
+    def _find_on_file(self, cursor, chunk: int) -> None:
+        """Mark the built rows whose document number the department already has a record of this type for.
+
+        Planned by what the statistics say of the department. When they know it has many records, the
+        planner probes the natural-key index once per row. When they say it has (next to) none — a new
+        department, or statistics older than this run, which stores up to millions of rows in minutes —
+        every estimate is one row, and from one row the planner chose a nested loop that read every
+        record stored so far once per row (minutes per segment); then nested loops are off and the
+        department's records are hashed once per segment. (A probe forced by LATERAL … LIMIT 1 was tried:
+        from the same one-row estimates it took the (department, type, reported_at) index and filtered.)
+        """
+        ingest = self.ingest
+        lookup = (
+            "UPDATE staged_build b SET old_id = r.id,"
+            " changed = NOT (r.content_hash = b.content_hash AND r.status <> %s)"
+            " FROM records_record r WHERE b.chunk = %s AND r.department_id = %s AND r.record_type_id = %s"
+            " AND r.decision_number = b.decision_number"
+        )
+        params = [Status.REVOKED, chunk, ingest.department.pk, ingest.record_type.pk]
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM records_record WHERE department_id = %s AND record_type_id = %s",
+            params[2:],
+        )
+        (plan,) = cursor.fetchone()
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        if plan[0]["Plan"]["Plan Rows"] >= settings.IMPORT_STAGED_CHUNK_ROWS:
+            cursor.execute(lookup, params)
+        else:
+            with hash_joins(cursor):
+                cursor.execute(lookup, params)
+
     def _link_subjects(self, cursor, chunk: int) -> None:
-        """Find each row's subject by code; register the ones not seen yet (first row's name wins, as in Ingest)."""
+        """Find each row's subject by code; register the ones not seen yet (first row's name wins, as in Ingest).
+
+        The look-up is one index probe per distinct code (a LATERAL subquery with OFFSET 0 is planned on its
+        own, so it takes the uscc index or the partial id-number-hash one, whose predicate is repeated here):
+        a plain join was planned from statistics older than the import and sorted every subject on each
+        segment.
+        """
         cursor.execute("DROP TABLE IF EXISTS staged_subjects")
         cursor.execute(
             """CREATE TEMP TABLE staged_subjects AS
                WITH k AS (SELECT DISTINCT subject_key, uscc, id_hash, subject_kind FROM staged_build
                           WHERE chunk = %s AND subject_key IS NOT NULL AND NOT changed)
-               SELECT DISTINCT ON (skey) skey, sid, public_code FROM (
-                   SELECT k.subject_key AS skey, s.id AS sid, s.uscc AS public_code
-                   FROM k JOIN subjects_subject s ON s.uscc = k.uscc WHERE k.subject_kind <> %s
+               SELECT DISTINCT ON (skey) k.subject_key AS skey, f.sid, f.public_code
+               FROM k CROSS JOIN LATERAL (
+                   SELECT s.id AS sid, s.uscc AS public_code FROM subjects_subject s
+                   WHERE k.subject_kind <> %s AND s.uscc = k.uscc
                    UNION ALL
-                   SELECT k.subject_key, s.id, CASE WHEN s.uscc <> '' THEN s.uscc ELSE s.id_number_masked END
-                   FROM k JOIN subjects_subject s ON s.id_number_hash = k.id_hash WHERE k.subject_kind = %s
-               ) found ORDER BY skey, sid""",
+                   SELECT s.id, CASE WHEN s.uscc <> '' THEN s.uscc ELSE s.id_number_masked END FROM subjects_subject s
+                   WHERE k.subject_kind = %s AND s.id_number_hash = k.id_hash AND s.id_number_hash > ''
+                   OFFSET 0) f
+               ORDER BY skey, f.sid""",
             [chunk, PERSON_KIND, PERSON_KIND],
         )
         kinds = "CASE b.subject_kind " + " ".join(
@@ -152,21 +185,22 @@ class StoreMixin:
             },
             self.now,
         )
-        cursor.execute(
-            f"""WITH ins AS (
-                    INSERT INTO subjects_subject ({cols})
-                    SELECT {exprs} FROM (
-                        SELECT DISTINCT ON (b.subject_key) b.* FROM staged_build b
-                        WHERE b.chunk = %s AND b.subject_key IS NOT NULL AND NOT b.changed
-                          AND NOT EXISTS (SELECT 1 FROM staged_subjects m WHERE m.skey = b.subject_key)
-                        ORDER BY b.subject_key, b.n) b
-                    JOIN staged_rows s USING (n)
-                    RETURNING id, uscc, id_number_hash, id_number_masked, kind)
-                INSERT INTO staged_subjects (skey, sid, public_code)
-                SELECT CASE WHEN kind = %s THEN 'h' || id_number_hash ELSE 'u' || uscc END, id,
-                       CASE WHEN uscc <> '' THEN uscc ELSE id_number_masked END FROM ins""",  # noqa: S608
-            [*params, chunk, SubjectKind.PERSON],
-        )
+        with hash_joins(cursor):
+            cursor.execute(
+                f"""WITH ins AS (
+                        INSERT INTO subjects_subject ({cols})
+                        SELECT {exprs} FROM (
+                            SELECT DISTINCT ON (b.subject_key) b.* FROM staged_build b
+                            WHERE b.chunk = %s AND b.subject_key IS NOT NULL AND NOT b.changed
+                              AND NOT EXISTS (SELECT 1 FROM staged_subjects m WHERE m.skey = b.subject_key)
+                            ORDER BY b.subject_key, b.n) b
+                        JOIN staged_rows s USING (n)
+                        RETURNING id, uscc, id_number_hash, id_number_masked, kind)
+                    INSERT INTO staged_subjects (skey, sid, public_code)
+                    SELECT CASE WHEN kind = %s THEN 'h' || id_number_hash ELSE 'u' || uscc END, id,
+                           CASE WHEN uscc <> '' THEN uscc ELSE id_number_masked END FROM ins""",  # noqa: S608
+                [*params, chunk, SubjectKind.PERSON],
+            )
 
     def _after_write(self, chunk: int) -> None:
         """The type's ``after_write`` hook (a list entry's overlay row) for the records this segment created,
@@ -177,9 +211,10 @@ class StoreMixin:
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT d.record_id FROM staged_done d JOIN staged_build b USING (n)"
-                " WHERE b.chunk = %s AND d.outcome = %s ORDER BY d.n",
-                [chunk, Outcome.ACCEPTED],
+                "SELECT r.id FROM staged_build b JOIN records_record r ON r.department_id = %s"
+                " AND r.record_type_id = %s AND r.decision_number = b.decision_number"
+                " WHERE b.chunk = %s AND b.old_id IS NULL ORDER BY b.n",
+                [self.ingest.department.pk, self.ingest.record_type.pk, chunk],
             )
             ids = [record_id for (record_id,) in cursor.fetchall()]
         if ids:
