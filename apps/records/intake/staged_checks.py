@@ -181,6 +181,6 @@ class ChecksMixin:
                 """,  # noqa: S608 — generated from the catalog
                 [],
             )
-        # Its row count (and the document numbers' spread) for the look-up of records on file in store_chunk;
-        # only that column: statistics of the wide ones (data, ~1 KB a row) cost ~0.3 s a segment.
-        cursor.execute("ANALYZE staged_build (decision_number)")
+        # Not analysed: the planner reads its size from its pages, all the look-up of records on file
+        # (StoreMixin._find_on_file) needs; statistics of its wide columns (data, ~1 KB a row) cost ~0.3 s a
+        # segment.
