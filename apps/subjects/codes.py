@@ -46,6 +46,12 @@ REGISTRATION_AUTHORITIES = {
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # 3^(i-1) mod 31, GB 32100
 _USCC_VALUE = {char: value for value, char in enumerate(USCC_ALPHABET)}
+_USCC_CHARS = frozenset(USCC_ALPHABET)
+# GB 11714 character values (digits, then A=10 … Z=35), looked up instead of computed per character.
+_ORG_CODE_VALUE = {
+    char: (int(char) if char.isdigit() else ord(char) - ord("A") + 10)
+    for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+}
 # 100000 is the code used for central-level registrations; it is not a county.
 NATIONAL_REGION_CODE = "100000"
 
@@ -74,6 +80,10 @@ def normalise_code(raw: str) -> str:
     """
     if raw is None:
         return ""
+    if type(raw) is str and raw.isascii() and raw.isalnum():
+        # The usual cell: NFKC leaves ASCII as it is and there is no separator to drop (~1 µs of ~4 saved
+        # per code; every subject of an import is checked).
+        return raw.upper()
     folded = unicodedata.normalize("NFKC", str(raw))
     return _SEPARATORS.sub("", folded).upper()
 
@@ -93,7 +103,9 @@ def org_code_check_char(body: str) -> str:
     """GB 11714 check character for the 8-character organisation-code body."""
     total = 0
     for char, weight in zip(body, ORG_CODE_WEIGHTS, strict=True):
-        value = int(char) if char.isdigit() else ord(char) - ord("A") + 10
+        value = _ORG_CODE_VALUE.get(char)
+        if value is None:
+            value = int(char) if char.isdigit() else ord(char) - ord("A") + 10
         total += value * weight
     remainder = 11 - total % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
@@ -121,7 +133,7 @@ def check_uscc(raw: str) -> CodeCheck:
         return CodeCheck(code, False, ["统一社会信用代码为空"])
     if len(code) != 18:
         errors.append(f"统一社会信用代码应为18位，实际为{len(code)}位")
-    bad_chars = sorted({c for c in code if c not in USCC_ALPHABET})
+    bad_chars = sorted({c for c in code if c not in USCC_ALPHABET}) if not _USCC_CHARS.issuperset(code) else []
     if bad_chars:
         forbidden = "、".join(f"“{c}”" for c in bad_chars)
         errors.append(f"含有不允许的字符{forbidden}（代码不使用字母 I、O、S、V、Z，也不含汉字和符号）")

@@ -1,1 +1,1 @@
-"""Spreadsheet and batch intake of records, in one-way layers: guards → rows → xlsx_source / csv_source → reader → table → staged → importing → services (→ apps/records/tasks.py, views on top)."""
+"""Spreadsheet and batch intake of records, in one-way layers: guards → rows → xlsx_source / csv_source → reader → table → staged_sql → staged_reading / staged_checks / staged_store → staged → importing → services (→ apps/records/tasks.py, views on top)."""
