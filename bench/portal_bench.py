@@ -35,7 +35,6 @@ Never run as a timed test; it prints its figures.
 """
 
 import argparse
-import json
 import os
 import random
 import re
@@ -47,7 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import setup_django, step
+from benchlib import deferred_indexes, rebuild, setup_django, step, words
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -82,73 +81,11 @@ def parse_args():
 # --- data ------------------------------------------------------------------------------------
 
 
-def words():
-    names = json.loads((ROOT / "fixtures" / "demo" / "names.json").read_text())
-
-    def flat(items):
-        return [item[0] if isinstance(item, list) else item for item in items]
-
-    return {
-        "prefixes": flat(names["company_prefixes"]),
-        "first": names["brand_first"],
-        "second": names["brand_second"],
-        "industries": flat(names["industries"]),
-        "forms": flat(names["company_forms"]),
-        "shops": names["shop_kinds"],
-        "towns": names["towns"],
-        "surnames": flat(names["surnames"]),
-        "given": names["given_male"] + names["given_female"],
-    }
-
-
 def data_matches(args) -> bool:
     from apps.records.models import Record
     from apps.subjects.models import Subject
 
     return Subject.objects.count() == args.subjects and Record.objects.count() == args.records
-
-
-def deferred_indexes(cur, table: str):
-    """Drop ``table``'s secondary indexes, unique and foreign-key constraints; return the statements
-    that rebuild them.
-
-    Inserting 10,000,000 rows into a table with 16 B-tree indexes and five DEFERRABLE foreign keys
-    costs ~100 s per million: every row updates every index in random order and queues one deferred
-    trigger event per foreign key. Building each index once from the sorted heap, and checking each
-    foreign key with one join (``ADD CONSTRAINT`` validates set-based), is several times faster.
-    """
-    cur.execute(
-        """
-        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-        WHERE conrelid = %s::regclass AND contype IN ('u', 'f')
-        ORDER BY contype DESC
-        """,
-        [table],
-    )
-    constraints = cur.fetchall()
-    cur.execute(
-        """
-        SELECT i.indexname, i.indexdef FROM pg_indexes i
-        WHERE i.tablename = %s AND NOT EXISTS (
-            SELECT 1 FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.conname = i.indexname)
-        """,
-        [table, table],
-    )
-    indexes = cur.fetchall()
-    for name, _ in constraints:
-        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, _ in indexes:
-        cur.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in indexes] + [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in reversed(constraints)
-    ]
-
-
-def rebuild(cur, statements):
-    # One index build at a time with a large sort memory; PostgreSQL parallelises each build itself.
-    cur.execute("SET maintenance_work_mem = '1GB'")
-    for statement in statements:
-        cur.execute(statement)
 
 
 def generate(args):
