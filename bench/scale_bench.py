@@ -718,10 +718,13 @@ def measure_search(args, rng, subjects: int) -> dict:
         timed_ms(lambda f: public_subject_search(query=f, on=on), whole),
     )
     client = Client()
+    statuses = []
     page = request_figures(
         "GET /search/?q= 2-character fragments (whole Django stack)",
-        timed_ms(lambda f: client.get("/search/", {"q": f}), fragments),
+        timed_ms(lambda f: statuses.append(client.get("/search/", {"q": f}).status_code), fragments),
     )
+    page["statuses"] = {str(code): statuses.count(code) for code in sorted(set(statuses))}
+    print(f"    answers: {page['statuses']} (503: past PUBLIC_STATEMENT_TIMEOUT_MS)")
     return {"fragment": selector, "whole_name": full, "page": page}
 
 
