@@ -625,7 +625,28 @@ def measure_partitions(cur, repeat: int) -> dict | None:
     plan = [row[0] for row in cur.fetchall()]
     touched = sum(1 for line in plan if "records_record_" in line and "Scan" in line)
     print(f"    plan of the {year} count scans {touched} partition(s)")
-    return {"partitions": partitions, "one_year": one, "whole": whole, "plan_partitions": touched}
+    # The nightly withdrawal as lifecycle runs it, one partition at a time (its own transaction each):
+    # each partition's share of a night, rolled back so every run sees the same rows.
+    from apps.records.partitions import record_partitions
+
+    from apps.records import lifecycle
+
+    tomorrow = today() + datetime.timedelta(days=1)
+    per_partition = {}
+    for partition in record_partitions():
+        figures = job_figures(
+            f"records_expire in {partition.name} for tomorrow (rolled back)",
+            rolled_back(lambda partition=partition: lifecycle._expire_in(partition, tomorrow)),
+            min(repeat, 3),
+        )
+        per_partition[partition.name] = figures
+    return {
+        "partitions": partitions,
+        "one_year": one,
+        "whole": whole,
+        "plan_partitions": touched,
+        "expire_per_partition": per_partition,
+    }
 
 
 def measure_import(args, url: str) -> dict:
