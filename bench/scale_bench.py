@@ -792,6 +792,14 @@ def measure_check(args, rng, subjects: int) -> dict:
         timed_ms(lambda q: found.append(credit_check_run(query=q, matter="bidding", channel="api").found), queries),
     )
     print(f"    found {sum(found)} of {len(found)}")
+    # By kind of query (check_queries' order repeats every 10): which kind makes the tail.
+    kinds = ["code"] * 4 + ["listed code"] * 2 + ["ID number"] * 2 + ["name", "unknown code"]
+    single["by_kind"] = {}
+    for kind in dict.fromkeys(kinds):
+        picked = [q for n, q in enumerate(queries) if kinds[n % 10] == kind]
+        single["by_kind"][kind] = request_figures(
+            f"  {kind}", timed_ms(lambda q: credit_check_run(query=q, matter="bidding", channel="api"), picked)
+        )
     batches = [check_queries(rng, subjects, 100) for _ in range(args.repeat)]
     batch = job_figures(
         "credit_check_batch of 100",
