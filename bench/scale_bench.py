@@ -929,17 +929,17 @@ def measure(args, url: str, size: int, grow_seconds) -> dict:
             print(f"  ({time.perf_counter() - started:.0f} s)")
             save(result)
 
+    # Cheapest and most asked-for first: a run cut short still has them.
     with connection.cursor() as cur:
         part("disk", lambda: measure_disk(cur))
+        part("partitions", lambda: measure_partitions(cur, args.repeat))
     part("profile", lambda: measure_profile(args, rng, subjects))
-    part("search", lambda: measure_search(args, rng, subjects))
     part("check", lambda: measure_check(args, rng, subjects))
     part("nightly", lambda: measure_nightly(args))
     part("ranking", lambda: measure_ranking(args))
-    part("evaluation", lambda: measure_evaluation(args))
-    with connection.cursor() as cur:
-        part("partitions", lambda: measure_partitions(cur, args.repeat))
+    part("search", lambda: measure_search(args, rng, subjects))
     part("import", lambda: measure_import(args, url))
+    part("evaluation", lambda: measure_evaluation(args))
     result["load_after"] = os.getloadavg()
     save(result)
     return result
