@@ -627,9 +627,8 @@ def measure_partitions(cur, repeat: int) -> dict | None:
     print(f"    plan of the {year} count scans {touched} partition(s)")
     # The nightly withdrawal as lifecycle runs it, one partition at a time (its own transaction each):
     # each partition's share of a night, rolled back so every run sees the same rows.
-    from apps.records.partitions import record_partitions
-
     from apps.records import lifecycle
+    from apps.records.partitions import record_partitions
 
     tomorrow = today() + datetime.timedelta(days=1)
     per_partition = {}
