@@ -120,7 +120,9 @@ def deferred_indexes(cur, table: str):
         cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cur.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in indexes] + [
+    # pg_indexes gives a partitioned table's index as "ON ONLY" (the parent alone, left invalid): built on
+    # every partition instead.
+    return [definition.replace(" ON ONLY ", " ON ") for _, definition in indexes] + [
         f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in reversed(constraints)
     ]
 
