@@ -954,8 +954,9 @@ def measure(args, url: str, size: int, grow_seconds) -> dict:
 def save(result: dict) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    # A run measuring some parts only keeps the other parts of an earlier run at the same size.
-    earlier = [r for r in saved if r["database"] == result["database"] and r["size"] == result["size"]]
+    # A run measuring some parts only keeps the other parts of an earlier run at the same size and schema.
+    key = ("database", "size", "partitioned")
+    earlier = [r for r in saved if all(r.get(k) == result[k] for k in key)]
     saved = [r for r in saved if r not in earlier]
     saved.append({**(earlier[-1] if earlier else {}), **result})
     RESULTS.write_text(json.dumps(saved, indent=1, ensure_ascii=False, default=str))
