@@ -721,7 +721,7 @@ def measure_profile(args, rng, subjects: int) -> dict:
 def measure_search(args, rng, subjects: int) -> dict:
     from django.test import Client
 
-    from apps.portal.selectors import public_subject_search
+    from apps.portal.search import public_subject_search
     from apps.subjects.models import Subject
 
     # Half the requests: a fragment frequent in company names (有限, 乳山) costs seconds from 1 M records on.
