@@ -44,7 +44,11 @@ def subject_find_by_code(raw_code: str) -> Subject | None:
     if subject is None and len(code) == 18:
         subject = Subject.objects.filter(id_number_hash=id_number_hash(code)).order_by("pk").first()
     if subject is None:
-        subject = Subject.objects.filter(_legacy_code_q(code)).order_by("pk").first()
+        # Not ORDER BY id LIMIT 1: for a code nobody has (a tenth of credit checks) PostgreSQL walked the
+        # whole primary key hoping to meet a match early — 2.5 s at 6.7 M subjects (bench/scale_bench.py,
+        # docs/scale.md). Without the LIMIT it reads the five partial code indexes (0.3 ms); matches are few.
+        found = list(Subject.objects.filter(_legacy_code_q(code)).order_by().values_list("pk", flat=True))
+        subject = Subject.objects.get(pk=min(found)) if found else None
     return subject
 
 
