@@ -142,5 +142,7 @@ def test_two_real_beat_processes_send_each_run_once(tmp_path):
     _forget_claims(BROKER)
     assert min(attempts) >= 6, texts  # both beats were firing all along
     assert len(slots) == len(set(slots)), "a run was sent twice"
-    assert len(messages) == sum(attempts) - sum(skipped)
+    # Every attempt either sent its message or skipped, but for at most one per beat: a beat stopped between
+    # logging "Sending due task" and publishing (seen once in CI: 15 attempts, 7 skipped, 7 sent).
+    assert 0 <= sum(attempts) - sum(skipped) - len(messages) <= len(beats)
     assert sum(skipped) >= sum(attempts) // 2 - 2  # about every second one beat lost the race
