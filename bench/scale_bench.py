@@ -481,7 +481,8 @@ def grow(url: str, want: int, chunk: int):
     from django.db import connection
 
     with connection.cursor() as cur:
-        statements = deferred_indexes(cur, "portal_subject_name")
+        # The GIN indexes live on the two partitions (portal migration 0004), one per side.
+        statements = [*deferred_indexes(cur, "portal_subject_name_org"), *deferred_indexes(cur, "portal_subject_name_person")]
         with step("name_index_refresh (the app's own refresh of portal_subject_name)") as t:
             indexed = name_index_refresh()
         print(f"    {indexed:,} names, {indexed / t.seconds:,.0f}/s")

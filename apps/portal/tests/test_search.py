@@ -1,5 +1,7 @@
 """信用查询: Chinese partial names of two or more characters, USCC, legacy codes; the bigram index serves them."""
 
+import importlib
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -8,6 +10,7 @@ from django.utils import timezone
 
 from apps.portal.search import name_candidates, public_subject_search
 from apps.subjects.models import Subject
+from apps.subjects.name_index import name_index_refresh
 from apps.subjects.services import subject_create
 
 from .conftest import OTHER, OTHER_USCC, PERSON_IDS, XINYUAN, XINYUAN_USCC
@@ -97,7 +100,7 @@ def test_name_search_is_served_by_the_bigram_gin_indexes(county, persons, index)
     """EXPLAIN shows the GIN expression index answering the two-character query the search runs.
 
     The test database holds a handful of rows, where a sequential scan is
-    cheaper; switching it off makes the planner use the index if, and only if,
+    cheaper; switching it (and plain index scans) off makes the planner use the index if, and only if,
     the query's expression and kind condition match the indexed ones — which
     is what this pins. (bench/portal_bench.py prints the plans at a million subjects.)
     """
@@ -105,6 +108,7 @@ def test_name_search_is_served_by_the_bigram_gin_indexes(county, persons, index)
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # a partition's key would do, in a table this small
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan, plan
@@ -158,3 +162,74 @@ def test_an_imported_subject_is_found_at_once_and_indexed_by_the_refresh_after_t
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM portal_subject_name")
         assert cursor.fetchone()[0] == 29
+
+
+def _explain(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the name side table exists on PostgreSQL only")
+@pytest.mark.parametrize(("persons", "side", "other"), [(False, "_org", "_person"), (True, "_person", "_org")])
+def test_each_side_of_the_search_reads_its_own_partition_of_the_name_table(county, persons, side, other):
+    """One partition per side, so the planner estimates a fragment from that side's own statistics:
+    at 20 M records, persons estimated from the whole table read all 6.67 M names for none (docs/scale.md)."""
+    plan = _explain(name_candidates(terms=["鑫源"], on=timezone.localdate(), persons=persons)[:201])
+    assert f"portal_subject_name{side}" in plan, plan
+    assert f"portal_subject_name{other}" not in plan, plan
+    # UNION ALL: the limit reads the two sides' rows as they come; a UNION would put a de-duplication
+    # (Unique or HashAggregate) between them and the limit, which reads every match first.
+    assert plan.splitlines()[1].strip().startswith("->  Append"), plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the name side table exists on PostgreSQL only")
+def test_a_subject_whose_kind_changes_moves_to_the_other_side_on_refresh(db):
+    subject = subject_create(kind="legal", name="乳山市变更测试有限公司", uscc="91371083MA3X00053K", strict=False)
+    name_index_refresh()
+
+    def sides():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tableoid::regclass::text FROM portal_subject_name WHERE subject_id = %s", [subject.pk]
+            )
+            return [name for (name,) in cursor.fetchall()]
+
+    assert sides() == ["portal_subject_name_org"]
+    Subject.objects.filter(pk=subject.pk).update(kind="person")
+    assert name_index_refresh() == 1
+    assert sides() == ["portal_subject_name_person"]
+    Subject.objects.filter(pk=subject.pk).update(name="乳山市改名测试有限公司")
+    assert name_index_refresh() == 1 and sides() == ["portal_subject_name_person"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the name side table exists on PostgreSQL only")
+def test_the_split_of_the_name_table_goes_back_and_forth_keeping_every_name(county):
+    """portal 0004's statements, backward then forward, in the test's transaction (rolled back after)."""
+    migration = importlib.import_module("apps.portal.migrations.0004_subject_name_partitioned")
+
+    def facts():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), sum(subject_id), count(*) FILTER (WHERE person) FROM portal_subject_name")
+            totals = cursor.fetchone()
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'subject%%name_bigrams_gin' ORDER BY 1"
+            )
+            return totals, [name for (name,) in cursor.fetchall()]
+
+    name_index_refresh()
+    before = facts()
+    assert before[0][0] > 0 and before[0][2] > 0
+    with connection.cursor() as cursor:
+        for statement in migration.BACKWARD:
+            cursor.execute(statement)
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = 'portal_subject_name'::regclass")
+        assert cursor.fetchone()[0] == "r"
+        assert facts() == before
+        for statement in migration.FORWARD:
+            cursor.execute(statement)
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = 'portal_subject_name'::regclass")
+        assert cursor.fetchone()[0] == "p"
+    assert facts() == before
+    assert names("鑫源") == [XINYUAN]
