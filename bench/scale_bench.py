@@ -490,7 +490,7 @@ def grow(url: str, want: int, chunk: int):
             rebuild(cur, statements)
     conn = psycopg.connect(url, autocommit=True)
     with step("VACUUM ANALYZE"), conn:
-        for table in ("subjects_subject", *BIG_TABLES, "portal_subject_name", "records_submissionbatch"):
+        for table in ("subjects_subject", *BIG_TABLES, "portal_subject_name", "portal_subject_name_pending", "records_submissionbatch"):
             conn.execute(f"VACUUM ANALYZE {table}")
     seconds = time.perf_counter() - started
     print(f"grown to {want:,} records in {seconds:.0f} s")

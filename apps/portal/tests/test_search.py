@@ -179,9 +179,9 @@ def test_each_side_of_the_search_reads_its_own_partition_of_the_name_table(count
     plan = _explain(name_candidates(terms=["鑫源"], on=timezone.localdate(), persons=persons)[:201])
     assert f"portal_subject_name{side}" in plan, plan
     assert f"portal_subject_name{other}" not in plan, plan
-    # UNION ALL: the limit reads the two sides' rows as they come; a UNION would put a de-duplication
-    # (Unique or HashAggregate) between them and the limit, which reads every match first.
-    assert plan.splitlines()[1].strip().startswith("->  Append"), plan
+    # The side alone under the limit, not appended to the queue's matches: under a UNION the planner
+    # stops planning for the few rows the limit reads (10 M records: 2.3 s against 4 ms).
+    assert "Append" not in plan.split("SubPlan")[0] and "portal_subject_name_pending" not in plan, plan
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the name side table exists on PostgreSQL only")
