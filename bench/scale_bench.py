@@ -482,7 +482,10 @@ def grow(url: str, want: int, chunk: int):
 
     with connection.cursor() as cur:
         # The GIN indexes live on the two partitions (portal migration 0004), one per side.
-        statements = [*deferred_indexes(cur, "portal_subject_name_org"), *deferred_indexes(cur, "portal_subject_name_person")]
+        statements = [
+            *deferred_indexes(cur, "portal_subject_name_org"),
+            *deferred_indexes(cur, "portal_subject_name_person"),
+        ]
         with step("name_index_refresh (the app's own refresh of portal_subject_name)") as t:
             indexed = name_index_refresh()
         print(f"    {indexed:,} names, {indexed / t.seconds:,.0f}/s")
@@ -490,7 +493,13 @@ def grow(url: str, want: int, chunk: int):
             rebuild(cur, statements)
     conn = psycopg.connect(url, autocommit=True)
     with step("VACUUM ANALYZE"), conn:
-        for table in ("subjects_subject", *BIG_TABLES, "portal_subject_name", "portal_subject_name_pending", "records_submissionbatch"):
+        for table in (
+            "subjects_subject",
+            *BIG_TABLES,
+            "portal_subject_name",
+            "portal_subject_name_pending",
+            "records_submissionbatch",
+        ):
             conn.execute(f"VACUUM ANALYZE {table}")
     seconds = time.perf_counter() - started
     print(f"grown to {want:,} records in {seconds:.0f} s")
