@@ -11,8 +11,9 @@ the parameters; each call then sends that SQL with the sentinels replaced.
 The statement is also prepared on the server, by psycopg itself: settings.py turns on
 server-side binding and a prepare threshold through Django's documented ``OPTIONS``
 (``DB_PREPARED_STATEMENTS``), so the same SQL text run a few times on a connection is
-planned once there (PostgreSQL spent longer planning these lookups, ~0.3 ms each, than
-running them). Nothing here reaches into the connection or its cursors.
+parsed once there; it is still planned for each call's values (``plan_cache_mode``: a
+generic plan goes badly wrong on skewed columns, see settings.py). Nothing here reaches
+into the connection or its cursors.
 
 What remains of Django's internals is the compiler (``get_compiler().as_sql()`` and the
 fields' converters), the same API ``QuerySet.explain`` and ``str(query)`` stand on;

@@ -136,9 +136,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 
 # --- Database -----------------------------------------------------------------------------------------
 # Server-side parameter binding and prepared statements (psycopg, through Django's documented OPTIONS):
-# a statement run PREPARE_THRESHOLD times on a connection is prepared there and then only executed. The
-# public profile's few small lookups cost PostgreSQL more to plan (~0.3 ms) than to run. False behind a
+# a statement run PREPARE_THRESHOLD times on a connection is prepared there (parsed once). False behind a
 # transaction-mode connection pooler, which loses prepared statements between transactions.
+# A prepared statement is still planned for each execution's own values (plan_cache_mode): PostgreSQL's
+# generic plan, chosen after five runs, cannot use a partial index or see a skewed value — at 10 M
+# subjects, nine in ten with no ID number, ``id_number_hash = $1 ORDER BY id LIMIT 1`` became a walk of
+# the primary key (7.7 s for an unknown number against 5 ms planned for the value; docs/scale.md).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
@@ -148,7 +151,11 @@ if DATABASE_URL:
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
-        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+        DATABASES["default"]["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+            "options": "-c plan_cache_mode=force_custom_plan",
+        }
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -39,7 +39,12 @@ def test_a_replica_url_adds_the_alias_with_the_primarys_options_and_a_short_conn
     assert shown["routers"] == ["credit_portal.db_router.PublicReadRouter"]
     replica = shown["replica"]
     assert replica["PORT"] == 5433 and replica["CONN_HEALTH_CHECKS"] is True
-    assert replica["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5, "connect_timeout": 3}
+    assert replica["OPTIONS"] == {
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+        "options": "-c plan_cache_mode=force_custom_plan",
+        "connect_timeout": 3,
+    }
     assert replica["TEST"]["MIRROR"] == "default"  # tests create no second database
 
 
