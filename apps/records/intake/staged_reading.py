@@ -217,7 +217,7 @@ class StagingMixin:
                     yield segment()
             finally:
                 stop.set()
-                if process:
+                if process and reader.is_alive():
                     process.stop()  # stopped early: the thread, waiting for rows, sees the pipe end
                 while reader.is_alive():  # let a blocked put() finish so the thread can end
                     with contextlib.suppress(queue.Empty):
