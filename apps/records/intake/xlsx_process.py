@@ -53,7 +53,11 @@ class ReaderProcessDied(RuntimeError):
 
 
 def wanted(source) -> bool:
-    """Whether ``source``'s current sheet is large enough to be read in a child process."""
+    """Whether ``source``'s current sheet is large enough to be read in a child process.
+
+    Never from a daemonic multiprocessing process, which may not have children: there the thread reads."""
+    if multiprocessing.current_process().daemon:
+        return False
     return source.kind == "xlsx" and source.sheet_bytes() >= settings.IMPORT_XLSX_PROCESS_MIN_MB * _MB
 
 

@@ -232,6 +232,13 @@ def test_the_threshold_keeps_small_sheets_in_the_thread(settings, dept_a, no_pro
     assert not xlsx_process.wanted(table.source)
     settings.IMPORT_XLSX_PROCESS_MIN_MB = 0
     assert xlsx_process.wanted(table.source)
+    # A daemonic process may not start one (multiprocessing refuses): the thread reads there.
+    context = multiprocessing.get_context("fork")
+    answer, sender = context.Pipe(duplex=False)
+    daemonic = context.Process(target=lambda: sender.send(xlsx_process.wanted(table.source)), daemon=True)
+    daemonic.start()
+    assert answer.recv() is False
+    daemonic.join()
 
 
 def test_an_import_stopped_while_storing_ends_the_child(settings, dept_a, no_process_left):
