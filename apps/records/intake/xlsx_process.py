@@ -14,7 +14,9 @@ the rows read before it and raised again in the parent as the same type with the
 
 The process is started with ``spawn``: a fresh interpreter, never a fork of a Celery or gunicorn worker
 holding database connections and threads. Start cost measured on the 2-core machine: ~0.1 s warm, ~0.25 s
-cold, against ~0.1–0.15 s to read 1 MB of sheet XML (~1,700 rows) — hence ``IMPORT_XLSX_PROCESS_MIN_MB``.
+cold, against ~0.1–0.15 s to read 1 MB of sheet XML (~1,800 rows) — hence ``IMPORT_XLSX_PROCESS_MIN_MB``.
+(``spawn`` also starts multiprocessing's resource tracker once per importing process: a small process that
+ends with it.) A daemonic multiprocessing process may not have children; there the thread reads.
 
 The channel is a one-way pipe carrying batches of ``BATCH_ROWS`` rows: a full pipe blocks the child's
 next send, so it runs at most a batch or two ahead of whoever reads (the staged import's reading thread,
