@@ -296,3 +296,19 @@ def test_the_child_ends_when_the_importing_process_is_killed(dept_a, tmp_path):
         time.sleep(0.1)
     # Gone (or a zombie waiting for init to reap it: it no longer runs, holds no memory, no file).
     assert _state(child) in (None, "Z")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as the worker runs: no test transaction to abort
+def test_a_child_killed_mid_import_fails_the_import_and_keeps_what_was_stored(settings, dept_a, no_process_left):
+    """Killed from outside (out of memory, an administrator): not a read error of the file — the import
+    fails as an internal error, the segments stored before it stay, and the dead child is reaped."""
+    settings.IMPORT_STAGED_CHUNK_ROWS = 100
+    data = xlsx_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, 6001)])
+
+    def kill_the_child(progress):
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+
+    with time_machine.travel(FROZEN, tick=False), pytest.raises(xlsx_process.ReaderProcessDied):
+        _import(settings, CHILD, data, dept_a, on_progress=kill_the_child)
+    assert 1000 <= Record.objects.filter(department=dept_a).count() < 6000
