@@ -358,6 +358,11 @@ RECORD_UPLOAD_MAX_MB = env_int("RECORD_UPLOAD_MAX_MB", 50, minimum=1)  # spreads
 IMPORT_STAGED = env_bool("IMPORT_STAGED", True)
 # Rows per segment: one transaction each, and the file's reader runs one segment ahead in a thread.
 IMPORT_STAGED_CHUNK_ROWS = env_int("IMPORT_STAGED_CHUNK_ROWS", 10_000, minimum=1)
+# An .xlsx whose sheet inflates to at least this many MB (~1,800 rows of the national template a MB) is parsed
+# in a child process, on the other core, while the import stages and stores (apps/records/intake/xlsx_process.py);
+# a smaller one is read in a thread: starting the child (~0.1-0.25 s) costs about what 1-2 MB take to parse.
+# 0: always the child process.
+IMPORT_XLSX_PROCESS_MIN_MB = env_int("IMPORT_XLSX_PROCESS_MIN_MB", 2, minimum=0)
 # records_record is partitioned by decision year: the daily task keeps partitions made this many years
 # ahead of today (apps/records/partitions.py), so no new year's records ever land in DEFAULT.
 RECORD_PARTITION_YEARS_AHEAD = env_int("RECORD_PARTITION_YEARS_AHEAD", 1, minimum=0)

@@ -50,6 +50,11 @@ class UploadError(Exception):
         self.messages = [m for m in messages if m]
         super().__init__("；".join(self.messages))
 
+    def __reduce__(self):
+        # Rebuilt from its messages when it crosses a process (the .xlsx reader process, xlsx_process.py):
+        # the default would pass the joined text as one message.
+        return (type(self), tuple(self.messages), self.__dict__)
+
 
 class SpreadsheetRefused(UploadError):
     """A limit of this module was hit. Treated as a damaged file: refused in the upload form; in the
@@ -68,6 +73,9 @@ class Limits:
     cell_chars: int
     # Memory the shared-strings table may hold; the rest spills to a temporary file (shared_strings.py).
     strings_memory_bytes: int = 32 * _MB
+    # Where spilled shared strings go (FILE_UPLOAD_TEMP_DIR; None: the system's temporary folder). Carried
+    # here so that the reader process (xlsx_process.py) never needs Django's settings.
+    spill_dir: str | None = None
 
     @classmethod
     def current(cls) -> "Limits":
@@ -79,6 +87,7 @@ class Limits:
             cell_chars=settings.SPREADSHEET_MAX_CELL_CHARS,
             # int(): a test may set a fraction of a MB to make a small table spill.
             strings_memory_bytes=int(settings.SPREADSHEET_SHARED_STRINGS_MEMORY_MB * _MB),
+            spill_dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None),
         )
 
     @property

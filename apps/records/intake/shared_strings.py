@@ -29,8 +29,6 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from django.conf import settings
-
 from .guards import UploadError
 
 # Strings parsed at a time when a row refers past what is read: resuming the XML parser for each one
@@ -42,7 +40,8 @@ _LIST_SLOT = 8
 
 
 class SharedStrings:
-    def __init__(self, strings: Iterator[str] | None, budget_bytes: int):
+    def __init__(self, strings: Iterator[str] | None, budget_bytes: int, spill_dir: str | None = None):
+        self._spill_dir = spill_dir  # None: the system's temporary folder
         self._left = strings  # the table's strings in order, parsed on demand; None: no table
         # Indices [0, len(head)) — read directly by the row loop (``head[i]``), the fast path.
         self.head: list[str] = []
@@ -115,9 +114,8 @@ class SharedStrings:
 
     def _spill(self, texts: list[str]) -> None:
         if self._data is None:
-            folder = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
-            self._data = tempfile.TemporaryFile(dir=folder, buffering=0)
-            self._ends = tempfile.TemporaryFile(dir=folder, buffering=0)
+            self._data = tempfile.TemporaryFile(dir=self._spill_dir, buffering=0)
+            self._ends = tempfile.TemporaryFile(dir=self._spill_dir, buffering=0)
         encoded = [text.encode() for text in texts]
         ends = array("Q", itertools.accumulate(map(len, encoded), initial=self._data_size))
         del ends[0]

@@ -33,7 +33,8 @@ loads a row by ``COPY`` in ~6 µs. So on PostgreSQL an upload (or
    repeating the number gets its "与第N行的决定文书号重复".
 
 The file is read and stored segment by segment (``IMPORT_STAGED_CHUNK_ROWS``);
-an .xlsx is read ahead by a thread while PostgreSQL stores the last segment.
+an .xlsx is read ahead by a thread while PostgreSQL stores the last segment, a large one parsed in a child
+process that thread stages from (``xlsx_process.py``).
 
 The SQL side may therefore only ever be *stricter*: when it is unsure, the row
 goes the Python way. ``apps/records/tests/test_staged_import.py`` imports the
@@ -116,6 +117,7 @@ class StagedImport(StagingMixin, ChecksMixin, StoreMixin):
         self.held: dict[int, object] = {}
         self.result = StagedResult()
         self.now = timezone.now()
+        self.reader_process = None  # the .xlsx reader process of the run, once it has ended (its peak RSS)
 
     def _create_tables(self) -> None:
         cursor = connection.cursor()
@@ -185,38 +187,47 @@ class StagedImport(StagingMixin, ChecksMixin, StoreMixin):
             # Sorts and hashes over a segment's wide rows: in memory, not spilled to disk (reset in drop()).
             cursor.execute("SET work_mem = '128MB'")
         size = settings.IMPORT_STAGED_CHUNK_ROWS
-        for segment, rows in enumerate(self._segments(table, size)):
-            with self._step("stage"):
-                if not self._copy(rows):
-                    continue
-            for name, step in (
-                ("lookups", self.lookups),
-                ("select", self.select_passing),
-                ("policies", self.policies),
-                ("build", lambda segment=segment: self.build(segment)),
-            ):
-                with self._step(name):
-                    step()
-            with self._step("store"), transaction.atomic():
-                accepted, duplicates = self.store_chunk(segment)
-                self._after_write(segment)
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "INSERT INTO staged_left SELECT s.* FROM staged_rows s"
-                        " WHERE NOT EXISTS (SELECT 1 FROM staged_done d WHERE d.n = s.n)"
-                    )
-            self.result.accepted += accepted
-            self.result.duplicates += duplicates
-            if on_chunk:
-                on_chunk(accepted, duplicates)
+        segments = self._segments(table, size)
+        # closing(): an error while storing ends the reading thread and the reader process here, not
+        # whenever the exception's traceback lets the generator go.
+        with contextlib.closing(segments):
+            for segment, rows in enumerate(segments):
+                self._run_segment(segment, rows, on_chunk)
         self._seed_seen_numbers()
+        reader = self.reader_process
         logger.info(
-            "staged import: %s stored, %s duplicates; %s",
+            "staged import: %s stored, %s duplicates; %s%s",
             self.result.accepted,
             self.result.duplicates,
             ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items()),
+            f"; reader process peak RSS {reader.peak_rss_mb:.0f} MB" if reader and reader.peak_rss_mb else "",
         )
         return self.leftover_rows()
+
+    def _run_segment(self, segment: int, rows, on_chunk) -> None:
+        with self._step("stage"):
+            if not self._copy(rows):
+                return
+        for name, step in (
+            ("lookups", self.lookups),
+            ("select", self.select_passing),
+            ("policies", self.policies),
+            ("build", lambda: self.build(segment)),
+        ):
+            with self._step(name):
+                step()
+        with self._step("store"), transaction.atomic():
+            accepted, duplicates = self.store_chunk(segment)
+            self._after_write(segment)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO staged_left SELECT s.* FROM staged_rows s"
+                    " WHERE NOT EXISTS (SELECT 1 FROM staged_done d WHERE d.n = s.n)"
+                )
+        self.result.accepted += accepted
+        self.result.duplicates += duplicates
+        if on_chunk:
+            on_chunk(accepted, duplicates)
 
     def _seed_seen_numbers(self) -> None:
         """Tell the pipeline the document numbers whose first row was stored here, for the rows repeating them."""

@@ -19,6 +19,8 @@ from apps.subjects.codes import check_id_number, mask_id_number
 from apps.subjects.masking import personal_numbers
 from apps.subjects.pii import encrypt, id_number_hash
 
+from . import xlsx_process
+
 # A row's cells are joined with a printable separator so that one C-level test per row tells whether
 # any cell needs clean_text at all (most rows of a real file need none): the join must be printable
 # and hold no double space and no space beside the separator. A separator inside a cell only costs
@@ -112,11 +114,13 @@ class StagingMixin:
         the Python way. One look over the row's text cells joined (the separator ends any number)."""
         return bool(personal_numbers(_JOIN.join([cells[i] for i in self.warn_cols if cells[i] is not None])))
 
-    def _prepared(self, table):
-        """The table's rows as staged rows (the Python side of staging: clean, check codes, encrypt)."""
+    def _prepared(self, table, rows=None):
+        """The table's rows as staged rows (the Python side of staging: clean, check codes, encrypt).
+
+        ``rows``: the sheet's rows as the reader process sends them (``Table.cells``)."""
         blank_codes = [None] * (1 + 2 * len(self.id_cols))
         typed = table.source.kind != "csv"  # a CSV cell is a non-empty str or None (CsvSource.rows)
-        for raw, cells in table.cells(self.fields):
+        for raw, cells in table.cells(self.fields, rows):
             cells, held = self._cells(table, raw, cells, typed)
             if cells is None:
                 continue
@@ -162,16 +166,21 @@ class StagingMixin:
     def _segments_read_ahead(self, table, size: int):
         """Reading an .xlsx is slow Python work and storing is PostgreSQL's: with the reader in a thread,
         the next segment is read while the database stores the last one, on the machine's other core.
-        The thread runs at most one segment ahead, so memory stays bounded."""
+        The thread runs at most one segment ahead, so memory stays bounded.
+
+        A large sheet (``IMPORT_XLSX_PROCESS_MIN_MB``) is parsed in a child process (``xlsx_process.py``):
+        the thread then only stages the rows it sends, so parsing, staging and storing run side by side
+        instead of parsing and staging taking turns on the GIL."""
         batch_rows = 1000
         pending: queue.Queue = queue.Queue(maxsize=max(size // batch_rows, 2))
         stop = threading.Event()
         finished = False
+        process = xlsx_process.ReaderProcess(table.source) if xlsx_process.wanted(table.source) else None
 
         def read():
             batch = []
             try:
-                for row in self._prepared(table):
+                for row in self._prepared(table, process.rows() if process else None):
                     batch.append(row)
                     if len(batch) >= batch_rows:
                         pending.put(("rows", batch))
@@ -200,17 +209,23 @@ class StagingMixin:
                     self.read_error = payload
                 return
 
-        reader = threading.Thread(target=read, name="staged-import-reader", daemon=True)
-        reader.start()
-        try:
-            while not finished:
-                yield segment()
-        finally:
-            stop.set()
-            while reader.is_alive():  # let a blocked put() finish so the thread can end
-                with contextlib.suppress(queue.Empty):
-                    pending.get(timeout=0.1)
-            reader.join()
+        with process or contextlib.nullcontext():
+            reader = threading.Thread(target=read, name="staged-import-reader", daemon=True)
+            reader.start()
+            try:
+                while not finished:
+                    yield segment()
+            finally:
+                stop.set()
+                if process and reader.is_alive():
+                    process.stop()  # stopped early: the thread, waiting for rows, sees the pipe end
+                while reader.is_alive():  # let a blocked put() finish so the thread can end
+                    with contextlib.suppress(queue.Empty):
+                        pending.get(timeout=0.1)
+                reader.join()
+            # (Leaving the ``with`` ends and reaps the child in every case.)
+        if process:
+            self.reader_process = process
 
     def _copy(self, rows) -> int:
         cursor = connection.cursor()

@@ -6,7 +6,7 @@ two-row header (a merged group label over sub-labels) and a row of field codes
 under the labels are understood too.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from apps.catalog.choices import FieldType
@@ -173,9 +173,12 @@ class Table:
         total, _ = self.source.prescan()
         return max(total - self.header.last_row - len(self.header.skip_rows), 0) if self.header else 0
 
-    def raw_rows(self, *, with_merges: bool = True) -> Iterator[RawRow]:
-        """Every row after the header, as stored (for the marked-up result file)."""
-        for row in self.source.rows(with_merges=with_merges):
+    def raw_rows(self, *, with_merges: bool = True, rows: Iterable[RawRow] | None = None) -> Iterator[RawRow]:
+        """Every row after the header, as stored (for the marked-up result file).
+
+        ``rows``: the sheet's rows as read elsewhere (the reader process of ``xlsx_process.py``) instead of
+        reading ``source`` here."""
+        for row in self.source.rows(with_merges=with_merges) if rows is None else rows:
             if row.number > self.header.last_row and row.number not in self.header.skip_rows:
                 yield row
 
@@ -208,14 +211,15 @@ class Table:
         merged = {mapping[p]: r for p, r in row.merged.items() if p in mapping} if row.merged else None
         return SheetRow(row.number, data, problems, merged)
 
-    def cells(self, fields) -> Iterator[tuple[RawRow, list]]:
+    def cells(self, fields, rows: Iterable[RawRow] | None = None) -> Iterator[tuple[RawRow, list]]:
         """Every data row with its values in the order of ``fields`` (None where the file has no column).
 
         The staged import's fast feed: no per-row dict. Blank rows are not skipped here (see sheet_row).
+        ``rows`` as in ``raw_rows``.
         """
         positions = {code: position for position, code in self.header.mapping.items()}
         order = [positions.get(f.code) for f in fields]
-        for row in self.raw_rows():
+        for row in self.raw_rows(rows=rows):
             values, width = row.values, len(row.values)
             yield row, [values[p] if p is not None and p < width else None for p in order]
 

@@ -76,7 +76,8 @@ class _Sheet:
 class XlsxSource:
     kind = "xlsx"
 
-    def __init__(self, fileobj):
+    def __init__(self, fileobj, limits: Limits | None = None):
+        """``limits`` None: the settings' (``Limits.current()``); the reader process is given them instead."""
         self.fileobj = fileobj
         fileobj.seek(0)
         head = fileobj.read(8)
@@ -93,7 +94,7 @@ class XlsxSource:
             )
         # Zip-bomb guards (guards.py): the directory first, nothing inflated yet; every part is then
         # opened with hard caps on what it inflates to.
-        self.limits = Limits.current()
+        self.limits = limits or Limits.current()
         check_member_count(fileobj, self.limits)
         try:
             self.zip = zipfile.ZipFile(fileobj)
@@ -111,7 +112,9 @@ class XlsxSource:
         # spill to a temporary file (shared_strings.py).
         self._strings_path = self._shared_strings_path
         self.strings = SharedStrings(
-            self._iter_shared_strings() if self._strings_path else None, self.limits.strings_memory_bytes
+            self._iter_shared_strings() if self._strings_path else None,
+            self.limits.strings_memory_bytes,
+            self.limits.spill_dir,
         )
         self.sheet = self.sheets[0]
         self._prescanned: dict[str, tuple[int, dict]] = {}
@@ -206,6 +209,21 @@ class XlsxSource:
 
     def select(self, sheet: _Sheet):
         self.sheet = sheet
+
+    def select_path(self, path: str, prescanned: tuple[int, dict] | None = None) -> None:
+        """Select the sheet stored at ``path`` (as another reader of the same file chose it), with that
+        reader's ``prescan()`` when it has one, so it is not scanned again."""
+        self.sheet = next(s for s in self.sheets if s.path == path)
+        if prescanned is not None:
+            self._prescanned[path] = prescanned
+
+    def prescanned(self) -> tuple[int, dict] | None:
+        """The current sheet's ``prescan()`` if it has been made (nothing is read here)."""
+        return self._prescanned.get(self.sheet.path)
+
+    def sheet_bytes(self) -> int:
+        """The current sheet's XML inflated, as the zip directory declares it (nothing is read here)."""
+        return self.zip.getinfo(self.sheet.path).file_size
 
     # rows
 
