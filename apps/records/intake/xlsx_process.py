@@ -12,26 +12,30 @@ parent would: every zip-bomb guard, the shared-strings budget and spill, the cel
 unchanged. A read error raised there (``UploadError`` and its kin, a damaged package) is sent back after
 the rows read before it and raised again in the parent as the same type with the same Chinese message.
 
-The process is started with ``spawn``: a fresh interpreter, never a fork of a Celery or gunicorn worker
-holding database connections and threads. Start cost measured on the 2-core machine: ~0.1 s warm, ~0.25 s
-cold, against ~0.1–0.15 s to read 1 MB of sheet XML (~1,800 rows) — hence ``IMPORT_XLSX_PROCESS_MIN_MB``.
-(``spawn`` also starts multiprocessing's resource tracker once per importing process: a small process that
-ends with it.) A daemonic multiprocessing process may not have children; there the thread reads.
+The process is a fresh interpreter (``python -c``, started by ``subprocess``), never a fork of a Celery or
+gunicorn worker holding database connections and threads. Not ``multiprocessing``: it refuses children to a
+daemonic process, and every Celery prefork pool process is one, so the uploads the bulk queue imports would
+never have used it (tests/test_worker_xlsx_process.py runs a real prefork worker). Start cost measured on the
+2-core machine: ~0.1 s warm, ~0.25 s cold, against ~0.1–0.15 s to read 1 MB of sheet XML (~1,800 rows) —
+hence ``IMPORT_XLSX_PROCESS_MIN_MB``. Its arguments go pickled to its stdin; its messages come pickled from
+its stdout (anything else it prints goes to stderr).
 
-The channel is a one-way pipe carrying batches of ``BATCH_ROWS`` rows: a full pipe blocks the child's
+The channel is the child's stdout, carrying batches of ``BATCH_ROWS`` rows: a full pipe blocks the child's
 next send, so it runs at most a batch or two ahead of whoever reads (the staged import's reading thread,
 itself at most one segment ahead of storing): memory stays bounded whatever the file's size.
 
 The child ends with the import: at the end of the rows; on an error (sent, then it exits); when the
 import stops early (``close()`` terminates, then kills, and always reaps it); when the parent process
-dies (its next send fails on the closed pipe; ``daemon`` ends it at the parent's normal exit too).
+dies (its next send fails on the closed pipe).
 """
 
 import contextlib
-import multiprocessing
+import logging
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 import traceback
 from collections.abc import Iterator
@@ -42,8 +46,11 @@ from .guards import Limits
 from .rows import CHUNK, RawRow
 from .xlsx_source import XlsxSource
 
+logger = logging.getLogger(__name__)
+
 BATCH_ROWS = 1000
-_CONTEXT = multiprocessing.get_context("spawn")
+# The child's whole program: the reader modules only, no Django setup.
+_CHILD = "from apps.records.intake.xlsx_process import child_main; child_main()"
 _MB = 1024 * 1024
 # How long a terminated child may take to end before it is killed.
 _TERMINATE_WAIT_SECONDS = 5
@@ -55,11 +62,7 @@ class ReaderProcessDied(RuntimeError):
 
 
 def wanted(source) -> bool:
-    """Whether ``source``'s current sheet is large enough to be read in a child process.
-
-    Never from a daemonic multiprocessing process, which may not have children: there the thread reads."""
-    if multiprocessing.current_process().daemon:
-        return False
+    """Whether ``source``'s current sheet is large enough to be read in a child process."""
     return source.kind == "xlsx" and source.sheet_bytes() >= settings.IMPORT_XLSX_PROCESS_MIN_MB * _MB
 
 
@@ -102,7 +105,6 @@ class ReaderProcess:
         self.source = source
         self.batch_rows = batch_rows
         self.process = None
-        self.connection = None
         self.spooled: str | None = None
         # Reported by the child at its end: its own peak RSS (so memory is not hidden by the split), and
         # whether Django's settings were ever loaded there (they must not be).
@@ -125,31 +127,31 @@ class ReaderProcess:
         path = _path_of(source.fileobj)
         if path is None:
             path = self.spooled = _spool(source.fileobj, source.limits.spill_dir)
-        receiving, sending = _CONTEXT.Pipe(duplex=False)
-        self.connection = receiving
-        self.process = _CONTEXT.Process(
-            target=_read,
-            args=(sending, path, source.sheet.path, source.limits, source.prescanned(), self.batch_rows),
-            name="xlsx-reader",
-            daemon=True,
-        )
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), *sys.path])}
         try:
-            self.process.start()
+            self.process = subprocess.Popen(  # noqa: S603 — this interpreter, a constant program
+                [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
+            )
+            with self.process.stdin as arguments:
+                pickle.dump(
+                    (path, source.sheet.path, source.limits, source.prescanned(), self.batch_rows),
+                    arguments,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
         except BaseException:
             self.close()
             raise
-        finally:
-            # Only the child holds the sending end now: when it ends, recv() here sees the end of the pipe.
-            sending.close()
+        logger.info("xlsx reader process %s started (%s)", self.process.pid, source.sheet.path)
 
     def rows(self) -> Iterator[RawRow]:
         while True:
             try:
-                kind, payload = self.connection.recv()
-            except EOFError:
-                self.process.join(_TERMINATE_WAIT_SECONDS)
+                kind, payload = pickle.load(self.process.stdout)  # noqa: S301 — our own child's bytes
+            except (EOFError, pickle.UnpicklingError):  # ended, or killed in the middle of a message
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(_TERMINATE_WAIT_SECONDS)
                 raise ReaderProcessDied(
-                    f"the .xlsx reader process ended without finishing (exit code {self.process.exitcode})"
+                    f"the .xlsx reader process ended without finishing (exit code {self.process.returncode})"
                 ) from None
             if kind == "rows":
                 for number, values, problems, merged in payload:
@@ -163,23 +165,27 @@ class ReaderProcess:
     def stop(self) -> None:
         """End the child now if it still runs (the import stopped early). A reading thread blocked in
         ``rows()`` then sees the end of the pipe."""
-        if self.process is not None and self.process.pid is not None and self.process.exitcode is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
 
     def close(self) -> None:
         """End and reap the child, close the pipe, remove the spooled copy. Safe to call twice."""
         process, self.process = self.process, None
-        if process is not None and process.pid is not None:
-            if process.exitcode is None:
+        if process is not None:
+            if process.poll() is None:
                 process.terminate()
-                process.join(_TERMINATE_WAIT_SECONDS)
-            if process.exitcode is None:
-                process.kill()
-            process.join()
-            process.close()
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+                try:
+                    process.wait(_TERMINATE_WAIT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            process.stdout.close()
+            logger.info(
+                "xlsx reader process %s ended (exit code %s, peak RSS %s MB)",
+                process.pid,
+                process.returncode,
+                self.peak_rss_mb,
+            )
         spooled, self.spooled = self.spooled, None
         if spooled:
             with contextlib.suppress(FileNotFoundError):
@@ -207,6 +213,30 @@ def _portable(exc: Exception) -> Exception:
     except Exception:  # noqa: BLE001 — whatever does not survive the trip is sent as text
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
+
+
+class _Sender:
+    """The child's end of the channel: one pickled message at a time, flushed, on what was its stdout."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def send(self, message) -> None:
+        pickle.dump(message, self.stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.stream.flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.close()
+
+
+def child_main() -> None:
+    """The reader process's program: its arguments from stdin, its messages to stdout. Whatever else would
+    print there (a warning, a stray ``print``) goes to stderr, so it can never corrupt the channel."""
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    arguments = pickle.load(sys.stdin.buffer)  # noqa: S301 — written by the importing process that started us
+    _read(_Sender(channel), *arguments)
 
 
 def _read(connection, path: str, sheet_path: str, limits: Limits, prescanned, batch_rows: int) -> None:

@@ -8,7 +8,6 @@ other way starts from the same state.
 
 import io
 import logging
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -44,8 +43,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _children() -> list[tuple[int, str, str]]:
-    """This process's child processes (pid, state, command line), but for multiprocessing's resource
-    tracker (one per process, started with the first spawned child, ending with this process)."""
+    """This process's child processes (pid, state, command line)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -56,7 +54,7 @@ def _children() -> list[tuple[int, str, str]]:
         except OSError:
             continue
         state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == os.getpid() and "resource_tracker" not in cmdline:
+        if int(ppid) == os.getpid():
             found.append((int(entry), state, cmdline))
     return found
 
@@ -66,7 +64,6 @@ def no_process_left():
     """Every test here: no reader process (running or a zombie) outlives its import."""
     before = _children()
     yield
-    assert multiprocessing.active_children() == []
     assert _children() == before
 
 
@@ -232,13 +229,6 @@ def test_the_threshold_keeps_small_sheets_in_the_thread(settings, dept_a, no_pro
     assert not xlsx_process.wanted(table.source)
     settings.IMPORT_XLSX_PROCESS_MIN_MB = 0
     assert xlsx_process.wanted(table.source)
-    # A daemonic process may not start one (multiprocessing refuses): the thread reads there.
-    context = multiprocessing.get_context("fork")
-    answer, sender = context.Pipe(duplex=False)
-    daemonic = context.Process(target=lambda: sender.send(xlsx_process.wanted(table.source)), daemon=True)
-    daemonic.start()
-    assert answer.recv() is False
-    daemonic.join()
 
 
 def test_an_import_stopped_while_storing_ends_the_child(settings, dept_a, no_process_left):
@@ -248,12 +238,12 @@ def test_an_import_stopped_while_storing_ends_the_child(settings, dept_a, no_pro
     data = xlsx_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, 6001)])
 
     def stop(progress):
-        assert multiprocessing.active_children(), "the child should still be reading"
+        assert _children(), "the child should still be reading"
         raise RuntimeError("stopped")
 
     with time_machine.travel(FROZEN, tick=False), pytest.raises(RuntimeError, match="stopped"):
         _import(settings, CHILD, data, dept_a, on_progress=stop)
-    assert multiprocessing.active_children() == []
+    assert _children() == []
     assert Record.objects.filter(department=dept_a).count() == 1000
 
 
@@ -306,8 +296,8 @@ def test_a_child_killed_mid_import_fails_the_import_and_keeps_what_was_stored(se
     data = xlsx_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, 6001)])
 
     def kill_the_child(progress):
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)
+        for pid, _state, _command in _children():
+            os.kill(pid, signal.SIGKILL)
 
     with time_machine.travel(FROZEN, tick=False), pytest.raises(xlsx_process.ReaderProcessDied):
         _import(settings, CHILD, data, dept_a, on_progress=kill_the_child)
