@@ -32,7 +32,7 @@ from .models import Record, RecordEvent
 from .partitions import Partition, partition_of, record_partitions
 from .policy import PolicyCache, PolicyMissing
 
-EVENT_CHUNK = 1000
+EXPIRE_CHUNK = 1000  # records withdrawn (and history rows written) per statement
 VALUES_CHUNK = 2000
 SYSTEM_ACTOR = "系统（公示期满自动撤下）"
 
@@ -49,27 +49,35 @@ def _chunks(iterable, size):
 def records_expire(*, today: datetime.date) -> int:
     """Withdraw every published record whose publicity ended before ``today``.
 
-    Per partition, one ``UPDATE … RETURNING`` flips the status of all of them
-    (PostgreSQL, and SQLite ≥ 3.35); their history rows are then inserted in
-    chunks of ids, in the same transaction. Returns the number of records
+    Per partition, in one transaction, ``UPDATE … RETURNING`` flips the status of
+    a chunk of them at a time (PostgreSQL, and SQLite ≥ 3.35) and their history
+    rows are inserted after each chunk. Returns the number of records
     withdrawn (0 on a second run).
     """
     return sum(_expire_in(partition, today) for partition in record_partitions())
 
 
 def _expire_in(partition: Partition, today: datetime.date) -> int:
+    # In chunks, each the first ``EXPIRE_CHUNK`` by ``publicity_end``: ordered and limited, the look-up reads
+    # the partial index on published records' ``publicity_end`` (records 0016) and stops where the ends not
+    # yet due begin. Unordered, the planner multiplies the share of published records by the share of past
+    # ends (it cannot know that past ends are almost all expired already) and scans the whole partition: at
+    # 30 M records, 2.0 s for the 3.8 M rows of 2024 with nothing to withdraw (docs/scale.md).
     q = connection.ops.quote_name
+    table = q(partition.name)
     sql = (
-        f"UPDATE {q(partition.name)} SET {q('status')} = %s, {q('updated_at')} = %s "  # noqa: S608 — names from the catalog
-        f"WHERE {q('status')} = %s AND {q('publicity_end')} < %s "
+        f"UPDATE {table} SET {q('status')} = %s, {q('updated_at')} = %s WHERE {q('id')} IN ("  # noqa: S608 — names from the catalog
+        f"SELECT {q('id')} FROM {table} WHERE {q('status')} = %s AND {q('publicity_end')} < %s "
+        f"ORDER BY {q('publicity_end')} LIMIT %s) "
         f"RETURNING {q('id')}, {q('publicity_end')}"
     )
     now = timezone.now()
+    withdrawn = 0
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [Status.EXPIRED, now, Status.PUBLISHED, today])
-            expired = cursor.fetchall()
-        for chunk in _chunks(expired, EVENT_CHUNK):
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [Status.EXPIRED, now, Status.PUBLISHED, today, EXPIRE_CHUNK])
+                expired = cursor.fetchall()
             RecordEvent.objects.bulk_create(
                 [
                     RecordEvent(
@@ -80,10 +88,12 @@ def _expire_in(partition: Partition, today: datetime.date) -> int:
                         before={"status": Status.PUBLISHED},
                         after={"status": Status.EXPIRED},
                     )
-                    for record_id, end in chunk
+                    for record_id, end in expired
                 ]
             )
-    return len(expired)
+            withdrawn += len(expired)
+            if len(expired) < EXPIRE_CHUNK:
+                return withdrawn
 
 
 def _as_date(value) -> datetime.date:

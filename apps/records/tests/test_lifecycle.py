@@ -6,10 +6,11 @@ import time_machine
 from django.db import connection
 
 from apps.catalog.models import Policy, RecordType
+from apps.records import lifecycle
 from apps.records.choices import Action, Status
 from apps.records.lifecycle import _apply_portable, _deadline_groups, records_expire, records_recompute_deadlines
 from apps.records.models import Record, RecordEvent
-from apps.records.partitions import record_partitions
+from apps.records.partitions import partition_of, record_partitions
 from apps.workdays.choices import OverrideKind
 from apps.workdays.services import calendar_override_set
 
@@ -69,6 +70,35 @@ def test_expire_is_set_based_and_idempotent(dept_a, django_assert_max_num_querie
     with django_assert_max_num_queries(3 + 3 * partitions):
         assert records_expire(today=datetime.date(2025, 10, 1)) == 0
     assert RecordEvent.objects.filter(action=Action.EXPIRE).count() == 200
+
+
+def test_expire_works_in_chunks_ordered_by_the_end_of_publicity(dept_a, monkeypatch):
+    """Chunks of ``EXPIRE_CHUNK`` by ``publicity_end``: each look-up reads the partial index on published
+    records' ends and stops where the ends not yet due begin (docs/scale.md: a scan of every partition's
+    rows at 30 M records otherwise)."""
+    monkeypatch.setattr(lifecycle, "EXPIRE_CHUNK", 7)
+    with at(2024, 10, 10, 10, 0):
+        ingest_rows(dept_a, [penalty_row(dept_a, n) for n in range(1, 24)])
+    assert records_expire(today=datetime.date(2025, 10, 1)) == 23
+    assert Record.objects.filter(status=Status.EXPIRED).count() == 23
+    assert RecordEvent.objects.filter(action=Action.EXPIRE).values("record_id").distinct().count() == 23
+    assert records_expire(today=datetime.date(2025, 10, 1)) == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the partial index is PostgreSQL's")
+def test_the_withdrawal_look_up_can_read_the_partial_index_of_published_ends(dept_a):
+    with at(2024, 10, 10, 10, 0):
+        ingest_rows(dept_a, [penalty_row(dept_a, n) for n in range(1, 4)])
+    partition = partition_of(record_partitions(), Record.objects.first().decision_date)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT id FROM {partition.name} WHERE status = %s AND publicity_end < %s "  # noqa: S608 — a partition's name
+            "ORDER BY publicity_end LIMIT %s",
+            [Status.PUBLISHED, datetime.date(2025, 10, 1), 1000],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "publicity_end_idx" in plan and "Sort" not in plan, plan
 
 
 # --- records_recompute_deadlines ----------------------------------------------------------
