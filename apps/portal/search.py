@@ -33,10 +33,10 @@ def _name_ids_sql(persons: bool | None) -> str:
     The bigrams live in the side table ``portal_subject_name`` (portal migrations 0003–0004), one
     partition with its GIN index for organisations and one for persons; reading one partition, the
     planner estimates a fragment from that side's own statistics (``有限`` is frequent among companies
-    and absent among persons: a plain scan that stops at the limit on one side, the index on the other). The query's bigrams are computed by
-    the same SQL function as the table's, so case folding never differs between the two sides.
-    Subjects registered since the last refresh are not there yet: ``name_candidates`` adds them from
-    the queue.
+    and absent among persons: a plain scan that stops at the limit on one side, the index on the
+    other). The query's bigrams are computed by the same SQL function as the table's, so case folding
+    never differs between the two sides. Subjects registered since the last refresh are not there
+    yet: ``queued_candidates`` finds them in the queue.
     """
     # The partition itself, not the parent with a ``person`` condition: a partition is a plain table with
     # a unique key on ``subject_id``, so the planner may drive the join from it without de-duplicating.
