@@ -6,12 +6,10 @@ import time
 
 import pytest
 from celery import Celery
-from django.core.files.base import ContentFile
 
-from apps.catalog.models import RecordType
 from apps.records.choices import UploadStatus
 from apps.records.models import Record, Submission, Upload
-from apps.records.tests.upload_support import csv_bytes, labels, penalty_cells
+from apps.records.tests.upload_support import csv_bytes, labels, penalty_cells, stored_upload
 
 from .test_celery_worker import BROKER, start_worker, stop_worker
 
@@ -31,14 +29,7 @@ def _wait(predicate, seconds, what):
 
 def test_a_killed_worker_leaves_the_upload_to_the_next_one_which_ends_in_the_same_state(dept_a, clerk_a, tmp_path):
     rows = [penalty_cells(dept_a, n, **({"CF_JDRQ": "2024-13-01"} if n in BAD else {})) for n in range(1, ROWS + 1)]
-    upload = Upload.objects.create(
-        department=dept_a,
-        record_type=RecordType.objects.get(code="penalty"),
-        original_name="大批量.csv",
-        sha256="f" * 64,
-        created_by=clerk_a,
-        file=ContentFile(csv_bytes([labels(), *rows]), name="big.csv"),
-    )
+    upload = stored_upload(dept_a, clerk_a, csv_bytes([labels(), *rows]), "big.csv", original_name="大批量.csv")
     # The broker hands an unacknowledged task out again once the visibility timeout has passed.
     # The pipeline path commits every 1,000 rows, slow enough to be killed in the middle; the staged path
     # stores these 5,000 rows in well under a second (its re-run is the same: stored rows come back as duplicates).

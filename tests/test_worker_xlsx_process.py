@@ -6,12 +6,10 @@ import time
 
 import pytest
 from celery import Celery
-from django.core.files.base import ContentFile
 
-from apps.catalog.models import RecordType
 from apps.records.choices import UploadStatus
-from apps.records.models import Record, Upload
-from apps.records.tests.upload_support import labels, penalty_cells, xlsx_bytes
+from apps.records.models import Record
+from apps.records.tests.upload_support import labels, penalty_cells, stored_upload, xlsx_bytes
 
 from .test_celery_worker import BROKER, start_worker, stop_worker
 
@@ -22,14 +20,7 @@ BAD = {7, 150}  # rows with an impossible date
 
 def test_a_prefork_worker_imports_an_xlsx_read_in_a_child_process(dept_a, clerk_a, tmp_path):
     rows = [penalty_cells(dept_a, n, **({"CF_JDRQ": "2024-13-01"} if n in BAD else {})) for n in range(1, ROWS + 1)]
-    upload = Upload.objects.create(
-        department=dept_a,
-        record_type=RecordType.objects.get(code="penalty"),
-        original_name="处罚.xlsx",
-        sha256="e" * 64,
-        created_by=clerk_a,
-        file=ContentFile(xlsx_bytes([labels(), *rows]), name="penalties.xlsx"),
-    )
+    upload = stored_upload(dept_a, clerk_a, xlsx_bytes([labels(), *rows]), "penalties.xlsx", original_name="处罚.xlsx")
     log = (tmp_path / "worker.log").open("w")
     worker = start_worker(stdout=log, args=("-P", "prefork", "-c", "1"), IMPORT_XLSX_PROCESS_MIN_MB="0")
     try:

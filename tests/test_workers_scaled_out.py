@@ -14,7 +14,6 @@ import time
 import psycopg
 import pytest
 from celery import Celery
-from django.core.files.base import ContentFile
 from django.db import connection
 
 from apps.catalog.models import RecordType
@@ -22,7 +21,7 @@ from apps.records.choices import UploadStatus
 from apps.records.intake.claim import uploads_claimed
 from apps.records.intake.services import uploads_sweep
 from apps.records.models import Record, RecordEvent, Submission, SubmissionBatch, Upload
-from apps.records.tests.upload_support import csv_bytes, labels, penalty_cells
+from apps.records.tests.upload_support import csv_bytes, labels, penalty_cells, stored_upload
 
 from .test_celery_worker import BROKER, start_worker, stop_worker
 
@@ -60,14 +59,7 @@ def two_workers(tmp_path):
 def test_two_workers_handed_one_upload_import_it_once(dept_a, clerk_a, two_workers):
     rows = [penalty_cells(dept_a, n, **({"CF_JDRQ": "2024-13-01"} if n in BAD else {})) for n in range(1, ROWS + 1)]
     penalty = RecordType.objects.get(code="penalty")
-    upload = Upload.objects.create(
-        department=dept_a,
-        record_type=penalty,
-        original_name="并发.csv",
-        sha256="e" * 64,
-        created_by=clerk_a,
-        file=ContentFile(csv_bytes([labels(), *rows]), name="race.csv"),
-    )
+    upload = stored_upload(dept_a, clerk_a, csv_bytes([labels(), *rows]), "race.csv", original_name="并发.csv")
     s = connection.settings_dict
     gate = psycopg.connect(
         dbname=s["NAME"], user=s["USER"] or "postgres", host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432

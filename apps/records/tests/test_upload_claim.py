@@ -7,16 +7,14 @@ import time
 import psycopg
 import pytest
 import time_machine
-from django.core.files.base import ContentFile
 from django.db import connection
 
-from apps.catalog.models import RecordType
 from apps.records.choices import UploadStatus
 from apps.records.intake.claim import UPLOAD_LOCK_SPACE, uploads_claimed
 from apps.records.intake.services import upload_process, uploads_sweep
 from apps.records.models import Record, SubmissionBatch, Upload
 
-from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells, stored_upload
 
 pytestmark = [
     pytest.mark.django_db,
@@ -35,14 +33,8 @@ def private_storage(settings, tmp_path):
 @pytest.fixture
 def upload(dept_a, clerk_a):
     with time_machine.travel(FROZEN, tick=False):
-        return Upload.objects.create(
-            department=dept_a,
-            record_type=RecordType.objects.get(code="penalty"),
-            original_name="处罚.csv",
-            sha256="d" * 64,
-            created_by=clerk_a,
-            file=ContentFile(csv_bytes([labels()] + [penalty_cells(dept_a, n) for n in range(1, ROWS + 1)]), "a.csv"),
-        )
+        rows = [penalty_cells(dept_a, n) for n in range(1, ROWS + 1)]
+        return stored_upload(dept_a, clerk_a, csv_bytes([labels(), *rows]), "a.csv", original_name="处罚.csv")
 
 
 @pytest.fixture

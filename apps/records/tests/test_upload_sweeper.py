@@ -5,17 +5,15 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from apps.catalog.models import RecordType
 from apps.records import tasks
 from apps.records.choices import UploadStatus
 from apps.records.intake.services import upload_process
 from apps.records.models import Record, Submission, SubmissionBatch, Upload
 from credit_portal.celery import app as celery_app
 
-from .upload_support import FROZEN, csv_bytes, labels, penalty_cells
+from .upload_support import FROZEN, csv_bytes, labels, penalty_cells, stored_upload
 
 pytestmark = pytest.mark.django_db
 ROWS = 3
@@ -44,14 +42,7 @@ def minutes(n):
 def lost_upload(clock, dept_a, clerk_a):
     """Stored as the upload form stores it, but its queue message never reached a worker."""
     rows = [labels()] + [penalty_cells(dept_a, n) for n in range(1, ROWS + 1)]
-    return Upload.objects.create(
-        department=dept_a,
-        record_type=RecordType.objects.get(code="penalty"),
-        original_name="处罚.csv",
-        sha256="c" * 64,
-        created_by=clerk_a,
-        file=ContentFile(csv_bytes(rows), name="lost.csv"),
-    )
+    return stored_upload(dept_a, clerk_a, csv_bytes(rows), "lost.csv", original_name="处罚.csv")
 
 
 @pytest.fixture

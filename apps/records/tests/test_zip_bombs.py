@@ -15,11 +15,9 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 from apps.commitments.imports import read_rows
 from apps.evaluation.services import provincial_grades_import
@@ -31,7 +29,7 @@ from apps.records.intake.table import inspect_file, open_table
 from apps.records.models import Record, Upload
 
 from . import bombs
-from .upload_support import labels, penalty_cells, xlsx_bytes
+from .upload_support import labels, penalty_cells, stored_upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 GB = 1024 * bombs.MB
@@ -154,13 +152,8 @@ def test_the_upload_page_answers_a_bomb_in_chinese_and_stores_nothing(bomb_files
 
 def test_a_stored_bomb_fails_its_upload_visibly_and_stores_nothing(bomb_files, clerk_a, dept_a):
     """A file that reached the worker without the form (a stored file, the import command): the worker refuses it."""
-    upload = Upload.objects.create(
-        department=dept_a,
-        record_type=RecordType.objects.get(code="penalty"),
-        original_name="处罚.xlsx",
-        sha256="b" * 64,
-        created_by=clerk_a,
-        file=ContentFile(bomb_files["shared_strings"].read_bytes(), name="b.xlsx"),
+    upload = stored_upload(
+        dept_a, clerk_a, bomb_files["shared_strings"].read_bytes(), "b.xlsx", original_name="处罚.xlsx"
     )
     upload_process(upload.pk)
     upload.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Building spreadsheets for the upload tests (no tests here).
+"""Building spreadsheets (and stored uploads) for the upload tests (no tests here).
 
 ``xlsx_bytes`` writes a normal workbook with openpyxl (shared strings, as Excel
 does); ``raw_xlsx`` writes the package by hand, for what openpyxl cannot write:
@@ -7,14 +7,18 @@ formulas with cached values, error values, inline strings.
 
 import csv
 import datetime
+import hashlib
 import io
 import zipfile
 from xml.sax.saxutils import escape
 
+from django.core.files.base import ContentFile
 from openpyxl import Workbook
 
+from apps.catalog.models import RecordType
 from apps.catalog.spec import TypeSpec
 from apps.records.intake.xlsx_source import column_letters
+from apps.records.models import Upload
 
 from .factories import penalty_row
 
@@ -134,3 +138,17 @@ def raw_xlsx(rows, *, merges=(), cut_in_row: int | None = None) -> bytes:
         for name, content in files.items():
             package.writestr(name, content)
     return out.getvalue()
+
+
+def stored_upload(
+    dept, user, data: bytes, name: str, *, original_name: str | None = None, type_code="penalty"
+) -> Upload:
+    """An upload as the upload form leaves it for the worker: the file stored, the row queued."""
+    return Upload.objects.create(
+        department=dept,
+        record_type=RecordType.objects.get(code=type_code),
+        original_name=original_name or name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_by=user,
+        file=ContentFile(data, name=name),
+    )
