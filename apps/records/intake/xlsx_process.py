@@ -127,7 +127,9 @@ class ReaderProcess:
         path = _path_of(source.fileobj)
         if path is None:
             path = self.spooled = _spool(source.fileobj, source.limits.spill_dir)
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), *sys.path])}
+        # The same interpreter finds its own packages; the project is added for ``apps`` (a checkout run in place).
+        inherited = os.environ.get("PYTHONPATH")
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.BASE_DIR), inherited]))}
         try:
             self.process = subprocess.Popen(  # noqa: S603 — this interpreter, a constant program
                 [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
